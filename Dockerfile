@@ -1,0 +1,16 @@
+# Budgetwatch image for docker-compose and clusters: one image, the service chosen by the command.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+COPY packages packages
+COPY services services
+COPY tsconfig.base.json turbo.json ./
+RUN npm ci --no-audit --no-fund && npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app /app
+USER node
+ENTRYPOINT ["node", "services/cli/dist/main.js"]
+CMD ["start"]

@@ -1,0 +1,100 @@
+/**
+ * The environment variables Budgetwatch reads (12-factor). Each maps onto one field of the
+ * configuration; values that fail to parse are passed through as strings so that validation reports
+ * them against the variable's name.
+ */
+type Parse = 'string' | 'list' | 'integer' | 'boolean';
+
+interface EnvBinding {
+  variable: string;
+  path: readonly string[];
+  parse: Parse;
+  /** Secrets may only come from here, never from a file, and are never logged. */
+  secret?: boolean;
+}
+
+export const ENV_BINDINGS: readonly EnvBinding[] = [
+  { variable: 'KAFKA_BROKERS', path: ['kafka', 'brokers'], parse: 'list' },
+  { variable: 'KAFKA_CLIENT_ID', path: ['kafka', 'clientId'], parse: 'string' },
+  { variable: 'KAFKA_SSL', path: ['kafka', 'ssl', 'enabled'], parse: 'boolean' },
+  { variable: 'KAFKA_SSL_CA_FILE', path: ['kafka', 'ssl', 'caFile'], parse: 'string' },
+  { variable: 'KAFKA_SSL_CERT_FILE', path: ['kafka', 'ssl', 'certFile'], parse: 'string' },
+  { variable: 'KAFKA_SSL_KEY_FILE', path: ['kafka', 'ssl', 'keyFile'], parse: 'string' },
+  { variable: 'KAFKA_SASL_MECHANISM', path: ['kafka', 'sasl', 'mechanism'], parse: 'string' },
+  { variable: 'KAFKA_SASL_USERNAME', path: ['kafka', 'sasl', 'username'], parse: 'string' },
+  { variable: 'KAFKA_SASL_PASSWORD', path: ['kafka', 'sasl', 'password'], parse: 'string', secret: true },
+  { variable: 'REDIS_URL', path: ['redis', 'url'], parse: 'string', secret: true },
+  { variable: 'REDIS_USERNAME', path: ['redis', 'username'], parse: 'string' },
+  { variable: 'REDIS_PASSWORD', path: ['redis', 'password'], parse: 'string', secret: true },
+  { variable: 'REDIS_TLS', path: ['redis', 'tls', 'enabled'], parse: 'boolean' },
+  { variable: 'REDIS_TLS_CA_FILE', path: ['redis', 'tls', 'caFile'], parse: 'string' },
+  { variable: 'REDIS_KEY_PREFIX', path: ['redis', 'keyPrefix'], parse: 'string' },
+  { variable: 'BUDGETWATCH_SPAN_TOPICS', path: ['topics', 'spans'], parse: 'list' },
+  { variable: 'BUDGETWATCH_EVENTS_TOPIC', path: ['topics', 'events'], parse: 'string' },
+  { variable: 'BUDGETWATCH_DLQ_TOPIC', path: ['topics', 'deadLetter'], parse: 'string' },
+  { variable: 'BUDGETWATCH_LOG_LEVEL', path: ['log', 'level'], parse: 'string' },
+  { variable: 'BUDGETWATCH_HTTP_PORT', path: ['http', 'port'], parse: 'integer' },
+];
+
+/** Fields that hold secrets, with the only variable allowed to set them. */
+export const SECRET_FIELDS: ReadonlyMap<string, string> = new Map(
+  ENV_BINDINGS.filter((b) => b.secret === true && b.variable !== 'REDIS_URL').map((b) => [
+    b.path.join('.'),
+    b.variable,
+  ]),
+);
+
+function parseValue(raw: string, parse: Parse): unknown {
+  switch (parse) {
+    case 'string':
+      return raw;
+    case 'list':
+      return raw
+        .split(',')
+        .map((part) => part.trim())
+        .filter((part) => part !== '');
+    case 'integer':
+      return /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : raw;
+    case 'boolean': {
+      const lowered = raw.trim().toLowerCase();
+      if (['true', '1', 'yes', 'on'].includes(lowered)) return true;
+      if (['false', '0', 'no', 'off'].includes(lowered)) return false;
+      return raw;
+    }
+  }
+}
+
+export interface EnvironmentOverlay {
+  /** Nested object in the shape of the configuration, holding only what the environment sets. */
+  values: Record<string, unknown>;
+  /** Dotted field path -> variable that set it. */
+  origins: Map<string, string>;
+}
+
+export function readEnvironment(env: Readonly<Record<string, string | undefined>>): EnvironmentOverlay {
+  const values: Record<string, unknown> = {};
+  const origins = new Map<string, string>();
+  for (const binding of ENV_BINDINGS) {
+    const raw = env[binding.variable];
+    if (raw === undefined || raw === '') continue;
+    setIn(values, binding.path, parseValue(raw, binding.parse));
+    origins.set(binding.path.join('.'), binding.variable);
+  }
+  return { values, origins };
+}
+
+function setIn(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next === 'object' && next !== null && !Array.isArray(next)) {
+      node = next as Record<string, unknown>;
+    } else {
+      const created: Record<string, unknown> = {};
+      node[key] = created;
+      node = created;
+    }
+  }
+  const last = path[path.length - 1];
+  if (last !== undefined) node[last] = value;
+}

@@ -1,0 +1,21 @@
+export {
+  ConfigError,
+  type ConfigIssue,
+  type ConfigSource,
+  describeSource,
+  formatIssue,
+} from './config-error.js';
+export { ENV_BINDINGS } from './environment.js';
+export { type LoadConfigOptions, type LoadedConfig, loadConfig } from './load-config.js';
+export { redactSecrets, redactUrlCredentials } from './redact-secrets.js';
+export {
+  type BudgetwatchConfig,
+  budgetwatchConfigSchema,
+  type HttpConfig,
+  type KafkaConfig,
+  type LogConfig,
+  type RedisConfig,
+  type TlsConfig,
+  type TopicsConfig,
+} from './schema.js';
+export { type ReadPem, tlsConnectionOptions } from './tls-options.js';

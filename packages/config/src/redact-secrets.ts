@@ -1,0 +1,21 @@
+import type { BudgetwatchConfig } from './schema.js';
+
+const REDACTED = '[redacted]';
+
+/** A copy of the configuration that is safe to print or log: passwords and URL credentials masked. */
+export function redactSecrets(config: BudgetwatchConfig): BudgetwatchConfig {
+  const copy = structuredClone(config);
+  if (copy.kafka?.sasl !== undefined) copy.kafka.sasl.password = REDACTED;
+  if (copy.redis !== undefined) {
+    if (copy.redis.password !== undefined) copy.redis.password = REDACTED;
+    copy.redis.url = redactUrlCredentials(copy.redis.url);
+  }
+  return copy;
+}
+
+export function redactUrlCredentials(url: string): string {
+  return url.replace(/^(rediss?:\/\/)([^/@]*)@/, (_match, scheme: string, credentials: string) => {
+    const user = credentials.includes(':') ? credentials.slice(0, credentials.indexOf(':')) : '';
+    return `${scheme}${user === '' ? '' : `${user}:`}${REDACTED}@`;
+  });
+}

@@ -1,0 +1,77 @@
+import { z } from 'zod';
+
+const hostPort = z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'expected "host:port"');
+
+const tlsSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** PEM files; contents are read when the connection is created. */
+  caFile: z.string().min(1).optional(),
+  certFile: z.string().min(1).optional(),
+  keyFile: z.string().min(1).optional(),
+  rejectUnauthorized: z.boolean().default(true),
+});
+
+export const kafkaConfigSchema = z.strictObject({
+  brokers: z.array(hostPort).min(1, 'needs at least one broker'),
+  clientId: z.string().min(1).default('budgetwatch'),
+  connectionTimeoutMs: z.number().int().positive().default(3000),
+  requestTimeoutMs: z.number().int().positive().default(30000),
+  ssl: tlsSchema.optional(),
+  sasl: z
+    .strictObject({
+      mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
+      username: z.string().min(1),
+      /** Only ever set from KAFKA_SASL_PASSWORD. */
+      password: z.string().min(1, 'required: set KAFKA_SASL_PASSWORD'),
+    })
+    .optional(),
+});
+
+export const redisConfigSchema = z.strictObject({
+  url: z
+    .string()
+    .regex(/^rediss?:\/\/[^\s]+$/, 'expected a redis:// or rediss:// URL')
+    .default('redis://127.0.0.1:6379'),
+  username: z.string().min(1).optional(),
+  /** Only ever set from REDIS_PASSWORD (or inside REDIS_URL). */
+  password: z.string().min(1).optional(),
+  tls: tlsSchema.optional(),
+  /** Prepended to every key Budgetwatch writes, so several deployments can share one Redis. */
+  keyPrefix: z
+    .string()
+    .regex(/^[A-Za-z0-9_:.-]*$/, 'letters, digits and _ : . - only')
+    .default('bw:'),
+  connectTimeoutMs: z.number().int().positive().default(5000),
+});
+
+export const topicsConfigSchema = z.strictObject({
+  spans: z.array(z.string().min(1)).min(1).default(['otlp_spans']),
+  events: z.string().min(1).default('budgetwatch.events'),
+  deadLetter: z.string().min(1).default('budgetwatch.dlq'),
+});
+
+export const logConfigSchema = z.strictObject({
+  level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export const httpConfigSchema = z.strictObject({
+  port: z.number().int().min(0).max(65535).default(8080),
+});
+
+export const budgetwatchConfigSchema = z.strictObject({
+  /** Absent means: no external Kafka; the all-in-one process uses its in-process transport. */
+  kafka: kafkaConfigSchema.optional(),
+  /** Absent means: no external Redis; the all-in-one process keeps windows in memory. */
+  redis: redisConfigSchema.optional(),
+  topics: topicsConfigSchema.prefault({}),
+  log: logConfigSchema.prefault({}),
+  http: httpConfigSchema.prefault({}),
+});
+
+export type TlsConfig = z.infer<typeof tlsSchema>;
+export type KafkaConfig = z.infer<typeof kafkaConfigSchema>;
+export type RedisConfig = z.infer<typeof redisConfigSchema>;
+export type TopicsConfig = z.infer<typeof topicsConfigSchema>;
+export type LogConfig = z.infer<typeof logConfigSchema>;
+export type HttpConfig = z.infer<typeof httpConfigSchema>;
+export type BudgetwatchConfig = z.infer<typeof budgetwatchConfigSchema>;

@@ -1,0 +1,2 @@
+export { connectRedis, createRedis, RedisConnectionError } from './create-redis.js';
+export { redisClientOptions } from './redis-client-options.js';

@@ -1,0 +1,40 @@
+import { loadConfig } from '@budgetwatch/config';
+import { describe, expect, it } from 'vitest';
+import { redisClientOptions } from './redis-client-options.js';
+
+const pem = (path: string) => `PEM(${path})`;
+
+function redisConfigFrom(env: Record<string, string>) {
+  const redis = loadConfig({ env }).config.redis;
+  if (redis === undefined) throw new Error('expected redis config');
+  return redis;
+}
+
+describe('redisClientOptions', () => {
+  it('plain connection carries no credentials and no TLS', () => {
+    const options = redisClientOptions(redisConfigFrom({ REDIS_URL: 'redis://r:6379' }), 'ingest', pem);
+    expect(options).toMatchObject({ connectionName: 'ingest', lazyConnect: true });
+    expect(options.tls).toBeUndefined();
+    expect(options.password).toBeUndefined();
+  });
+
+  it('auth and TLS with a CA file', () => {
+    const options = redisClientOptions(
+      redisConfigFrom({
+        REDIS_URL: 'redis://r:6380',
+        REDIS_USERNAME: 'bw',
+        REDIS_PASSWORD: 'pw',
+        REDIS_TLS: 'true',
+        REDIS_TLS_CA_FILE: '/ca.pem',
+      }),
+      'evaluator',
+      pem,
+    );
+    expect(options).toMatchObject({ username: 'bw', password: 'pw', tls: { ca: ['PEM(/ca.pem)'] } });
+  });
+
+  it('a rediss:// URL turns TLS on without further settings', () => {
+    const options = redisClientOptions(redisConfigFrom({ REDIS_URL: 'rediss://r:6380' }), 'x', pem);
+    expect(options.tls).toEqual({ rejectUnauthorized: true });
+  });
+});

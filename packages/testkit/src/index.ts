@@ -1,0 +1,14 @@
+export { freeLoopbackPort } from './free-port.js';
+export { createTestTopic, type TestTopicOptions } from './kafka-topics.js';
+export { kraftClusterId, renderBrokerProperties } from './local-kafka/broker-properties.js';
+export { ensureKafkaJars, KAFKA_VERSION, type KafkaJars } from './local-kafka/kafka-jars.js';
+export {
+  type LocalKafka,
+  type StartLocalKafkaOptions,
+  startLocalKafka,
+  stopLocalKafkaProcess,
+} from './local-kafka/local-kafka-broker.js';
+export { DEFAULT_REDIS_URL, type EnsuredRedis, ensureRedis } from './redis/ensure-redis.js';
+export { createRedisNamespace, type RedisNamespace } from './redis/redis-namespace.js';
+export { MissingToolError, type ProcessResult, runProcess } from './run-process.js';
+export { WaitAbortedError, type WaitForOptions, waitFor } from './wait-for.js';

@@ -1,0 +1,80 @@
+import { createRequire } from 'node:module';
+import { ConfigError } from '@budgetwatch/config';
+import { Command, CommanderError } from 'commander';
+import { configCheck } from './commands/config-check.js';
+import { runStages, STAGES } from './commands/run-stages.js';
+import { ExitCode } from './exit-codes.js';
+
+export interface CliIo {
+  out: NodeJS.WritableStream;
+  err: NodeJS.WritableStream;
+}
+
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+
+function buildProgram(io: CliIo, setExit: (code: ExitCode) => void): Command {
+  const program = new Command('budgetwatch')
+    .description('Reliability budget monitor for MCP tool servers')
+    .version(version)
+    .option('-c, --config <file>', 'YAML configuration file (default: $BUDGETWATCH_CONFIG)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.out.write(text),
+      writeErr: (text) => io.err.write(text),
+    })
+    .showHelpAfterError('(run with --help for usage)');
+
+  const configFile = () => program.opts<{ config?: string }>().config;
+
+  program
+    .command('start')
+    .description('run every Budgetwatch stage in one process')
+    .action(async () =>
+      setExit(
+        await runStages(
+          STAGES.map((stage) => stage.name),
+          configFile(),
+          io.out,
+        ),
+      ),
+    );
+
+  for (const stage of STAGES) {
+    program
+      .command(stage.name)
+      .description(`run only the ${stage.name} stage: ${stage.summary}`)
+      .action(async () => setExit(await runStages([stage.name], configFile(), io.out)));
+  }
+
+  program
+    .command('config')
+    .description('configuration commands')
+    .command('check')
+    .description('validate the configuration and print the effective settings (secrets masked)')
+    .action(() => setExit(configCheck(configFile(), io.out)));
+
+  return program;
+}
+
+/** Parses `argv` (without node and script), runs the command and returns its exit code. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCode> {
+  let exitCode: ExitCode = ExitCode.ok;
+  const program = buildProgram(io, (code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end through here with exit code 0.
+      return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    }
+    if (error instanceof ConfigError) {
+      io.err.write(`budgetwatch: ${error.message}\n`);
+      return ExitCode.usage;
+    }
+    io.err.write(`budgetwatch: ${error instanceof Error ? error.message : String(error)}\n`);
+    return ExitCode.failure;
+  }
+}

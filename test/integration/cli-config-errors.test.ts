@@ -1,0 +1,82 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runProcess } from '@budgetwatch/testkit';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const CLI = join(import.meta.dirname, '../../services/cli/src/main.ts');
+const dir = mkdtempSync(join(tmpdir(), 'bw-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function runBudgetwatch(args: string[], env: Record<string, string> = {}) {
+  const cleanEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...env };
+  return runProcess('node', ['--conditions=@budgetwatch/source', '--import', 'tsx', CLI, ...args], {
+    env: cleanEnv,
+  });
+}
+
+const cases = [
+  {
+    name: 'bad YAML',
+    yaml: 'kafka:\n  brokers: [a:1\n  clientId: x\n',
+    field: '',
+    expected: 'YAML syntax error',
+  },
+  {
+    name: 'missing required field',
+    yaml: 'kafka:\n  clientId: x\n',
+    field: 'kafka.brokers',
+    expected: 'required',
+  },
+  {
+    name: 'wrong type',
+    yaml: 'http:\n  port: eighty\n',
+    field: 'http.port',
+    expected: 'expected a number, got a string',
+  },
+];
+
+describe('budgetwatch with an invalid configuration', () => {
+  it.each(cases)(
+    '$name: one clear message naming file and field, exit code 2',
+    async ({ name, yaml, field, expected }) => {
+      const file = join(dir, `${name.replace(/\W+/g, '-')}.yaml`);
+      writeFileSync(file, yaml);
+      const result = await runBudgetwatch(['--config', file, 'config', 'check']);
+      expect(result.code).toBe(2);
+      const lines = result.output.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^budgetwatch: invalid configuration: /);
+      expect(lines[0]).toContain(file);
+      expect(lines[0]).toContain(field);
+      expect(lines[0]).toContain(expected);
+    },
+  );
+
+  it('names the environment variable when the bad value comes from the environment', async () => {
+    const result = await runBudgetwatch(['start'], { BUDGETWATCH_HTTP_PORT: 'eighty' });
+    expect(result.code).toBe(2);
+    expect(result.output).toContain('environment variable BUDGETWATCH_HTTP_PORT http.port:');
+  });
+
+  it('accepts a valid file and prints the effective settings with secrets masked', async () => {
+    const file = join(dir, 'good.yaml');
+    writeFileSync(
+      file,
+      'kafka:\n  brokers: ["127.0.0.1:9092"]\n  sasl:\n    mechanism: plain\n    username: bw\n',
+    );
+    const result = await runBudgetwatch(['--config', file, 'config', 'check'], {
+      KAFKA_SASL_PASSWORD: 'hunter2',
+    });
+    expect(result.code).toBe(0);
+    expect(result.output).toContain(`configuration OK (${file})`);
+    expect(result.output).toContain('password: "[redacted]"');
+    expect(result.output).not.toContain('hunter2');
+  });
+
+  it('rejects an unknown command with exit code 2', async () => {
+    const result = await runBudgetwatch(['frobnicate']);
+    expect(result.code).toBe(2);
+    expect(result.output).toContain("unknown command 'frobnicate'");
+  });
+});

@@ -1,0 +1,41 @@
+import { defaultClientConditions, defaultServerConditions } from 'vite';
+import { defineConfig } from 'vitest/config';
+
+/** Workspace packages export their TypeScript sources under this condition, so tests need no build. */
+const sourceCondition = '@budgetwatch/source';
+
+export default defineConfig({
+  resolve: { conditions: [sourceCondition, ...defaultClientConditions] },
+  ssr: {
+    resolve: { conditions: [sourceCondition, ...defaultServerConditions] },
+    noExternal: [/^@budgetwatch\//],
+  },
+  // Global setup files are loaded through vitest's own environment, which needs the same rules.
+  environments: {
+    __vitest__: {
+      resolve: { conditions: [sourceCondition, ...defaultServerConditions], noExternal: [/^@budgetwatch\//] },
+    },
+  },
+  test: {
+    env: { KAFKAJS_NO_PARTITIONER_WARNING: '1' },
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['packages/*/src/**/*.test.ts', 'services/*/src/**/*.test.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['test/setup/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
