@@ -1,19 +1,23 @@
-import { defaultClientConditions, defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 /** Workspace packages export their TypeScript sources under this condition, so tests need no build. */
 const sourceCondition = '@budgetwatch/source';
+/**
+ * Node's own conditions: 'module' (in Vite's defaults) would pick bundler-only ESM builds of
+ * dependencies that Node itself cannot load once vitest externalizes them.
+ */
+const conditions = [sourceCondition, 'node', 'import', 'default'];
 
 export default defineConfig({
-  resolve: { conditions: [sourceCondition, ...defaultClientConditions] },
+  resolve: { conditions: conditions },
   ssr: {
-    resolve: { conditions: [sourceCondition, ...defaultServerConditions] },
+    resolve: { conditions: conditions },
     noExternal: [/^@budgetwatch\//],
   },
   // Global setup files are loaded through vitest's own environment, which needs the same rules.
   environments: {
     __vitest__: {
-      resolve: { conditions: [sourceCondition, ...defaultServerConditions], noExternal: [/^@budgetwatch\//] },
+      resolve: { conditions: conditions, noExternal: [/^@budgetwatch\//] },
     },
   },
   test: {

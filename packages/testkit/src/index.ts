@@ -8,6 +8,13 @@ export {
   startLocalKafka,
   stopLocalKafkaProcess,
 } from './local-kafka/local-kafka-broker.js';
+export {
+  otlpJson,
+  otlpProtobuf,
+  recordToolCallSpans,
+  type SpanConvention,
+  type ToolCallSpanSpec,
+} from './otel/record-tool-call-spans.js';
 export { DEFAULT_REDIS_URL, type EnsuredRedis, ensureRedis } from './redis/ensure-redis.js';
 export { createRedisNamespace, type RedisNamespace } from './redis/redis-namespace.js';
 export { MissingToolError, type ProcessResult, runProcess } from './run-process.js';

@@ -1,0 +1,62 @@
+export {
+  type AttributeBag,
+  type AttributeMatcher,
+  type MatchableValue,
+  matches,
+  matchesAny,
+} from './tool-calls/attribute-matcher.js';
+export {
+  type ClassificationRules,
+  DEFAULT_CLASSIFICATION_RULES,
+  type Perspective,
+} from './tool-calls/classification-rules.js';
+export {
+  type Extraction,
+  type ExtractionContext,
+  extractToolCall,
+  isToolCallSpan,
+  type SpanInput,
+  toolNameOf,
+} from './tool-calls/extract-tool-call.js';
+export {
+  deriveServerId,
+  type InventoryResolver,
+  NO_INVENTORY,
+  UNKNOWN_SERVER,
+} from './tool-calls/server-identity.js';
+export { type InvalidSpanReason, MAX_FUTURE_SKEW_MS, validateSpan } from './tool-calls/span-validation.js';
+export type { CallOutcome, ToolCall } from './tool-calls/tool-call.js';
+export { addCall, type BucketCounters, emptyCounters, mergeCounters } from './windows/bucket-counters.js';
+export {
+  addToSketch,
+  binValue,
+  decodeSketch,
+  encodeSketch,
+  mergeSketch,
+  RELATIVE_ACCURACY,
+  type SketchBins,
+  sketchBin,
+  sketchQuantile,
+  ZERO_BIN,
+} from './windows/latency-sketch.js';
+export {
+  bucketIndex,
+  COARSE,
+  FINE,
+  isWithinRing,
+  MAX_WINDOW_MS,
+  RESOLUTIONS,
+  type Resolution,
+  resolutionFor,
+  slotOf,
+  windowBucketRange,
+} from './windows/resolution.js';
+export { parseSeriesId, rollupOf, type SeriesRef, seriesId } from './windows/series.js';
+export {
+  aggregateSeries,
+  groupCallsBySeries,
+  type PositionedCall,
+  type SeriesCalls,
+  type SeriesDelta,
+} from './windows/series-delta.js';
+export { summarizeWindow, type WindowSummary } from './windows/window-summary.js';

@@ -1,0 +1,28 @@
+import { readFileSync } from 'node:fs';
+import protobuf from 'protobufjs';
+
+const schemaText = readFileSync(new URL('../proto/trace.proto', import.meta.url), 'utf8');
+const tracesData = protobuf
+  .parse(schemaText, { keepCase: false })
+  .root.lookupType('budgetwatch.otlp.TracesData');
+
+/**
+ * Encodes an OTLP/JSON-shaped TracesData object (as `decodeJsonTraces` reads it) into protobuf
+ * bytes, for the replay command and tests. Only the fields of Budgetwatch's schema are kept.
+ */
+export function encodeProtobufTracesFromJson(document: unknown): Uint8Array {
+  const message = tracesData.fromObject(toProtobufObject(document) as Record<string, unknown>);
+  return tracesData.encode(message).finish();
+}
+
+function toProtobufObject(value: unknown, key?: string): unknown {
+  if (Array.isArray(value)) return value.map((item) => toProtobufObject(item));
+  if (typeof value !== 'object' || value === null) {
+    if ((key === 'traceId' || key === 'spanId') && typeof value === 'string')
+      return Buffer.from(value, 'hex');
+    return value;
+  }
+  const out: Record<string, unknown> = {};
+  for (const [field, inner] of Object.entries(value)) out[field] = toProtobufObject(inner, field);
+  return out;
+}
