@@ -1,0 +1,4 @@
+export { type BatchWriteResult, FenceCache, writeBatchExactlyOnce } from './apply-batch.js';
+export { RedisWindowStore, sumWindow } from './redis/redis-window-store.js';
+export { WindowKeys } from './redis/window-keys.js';
+export type { ApplyOutcome, SourcePartition, WindowStore, WindowStoreOptions } from './window-store.js';

@@ -1,0 +1,163 @@
+import {
+  type BucketCounters,
+  COARSE,
+  decodeSketch,
+  emptyCounters,
+  encodeSketch,
+  FINE,
+  parseSeriesId,
+  RESOLUTIONS,
+  type Resolution,
+  resolutionFor,
+  type SeriesDelta,
+  type SeriesRef,
+  seriesId,
+  slotOf,
+  windowBucketRange,
+} from '@budgetwatch/domain';
+import type { Redis } from 'ioredis';
+import type { ApplyOutcome, SourcePartition, WindowStore, WindowStoreOptions } from '../window-store.js';
+import { WindowKeys } from './window-keys.js';
+import { registerWindowScripts, type ScriptedRedis } from './window-scripts.js';
+
+/** Keys outlive their ring by this much, so a quiet series is not lost between two writes. */
+const TTL_MARGIN_MS = 10 * 60_000;
+
+export class RedisWindowStore implements WindowStore {
+  private readonly redis: ScriptedRedis;
+  private readonly keys: WindowKeys;
+
+  constructor(
+    redis: Redis,
+    keyPrefix: string,
+    private readonly options: WindowStoreOptions,
+  ) {
+    this.redis = registerWindowScripts(redis);
+    this.keys = new WindowKeys(keyPrefix);
+  }
+
+  async readFences(seriesIds: readonly string[], source: SourcePartition): Promise<Map<string, number>> {
+    const fences = new Map<string, number>();
+    if (seriesIds.length === 0) return fences;
+    const pipeline = this.redis.pipeline();
+    const field = this.keys.fenceField(source);
+    for (const id of seriesIds) pipeline.hget(this.keys.ring(id, COARSE), field);
+    const replies = (await pipeline.exec()) ?? [];
+    seriesIds.forEach((id, i) => {
+      const [error, value] = replies[i] ?? [new Error('no reply'), null];
+      if (error) throw error;
+      fences.set(id, value === null ? -1 : Number(value));
+    });
+    return fences;
+  }
+
+  async applyDeltas(
+    deltas: readonly SeriesDelta[],
+    source: SourcePartition,
+    expectedFences: ReadonlyMap<string, number>,
+    newFence: number,
+  ): Promise<Map<string, ApplyOutcome>> {
+    const outcomes = new Map<string, ApplyOutcome>();
+    if (deltas.length === 0) return outcomes;
+    const pipeline = this.redis.pipeline() as unknown as ScriptedRedis;
+    const field = this.keys.fenceField(source);
+    const thresholds = this.options.thresholdsMs.length;
+    for (const delta of deltas) {
+      const args: (string | number)[] = [
+        field,
+        expectedFences.get(delta.id) ?? -1,
+        newFence,
+        FINE.slots * FINE.bucketMs + TTL_MARGIN_MS,
+        COARSE.slots * COARSE.bucketMs + TTL_MARGIN_MS,
+        thresholds,
+      ];
+      for (const resolution of RESOLUTIONS)
+        appendBuckets(args, delta.buckets.get(resolution.name), resolution);
+      pipeline.applySeriesDelta(this.keys.ring(delta.id, FINE), this.keys.ring(delta.id, COARSE), ...args);
+    }
+    // Index of active series: a separate key (another cluster slot), so outside the atomic step;
+    // ZADD is idempotent, so a crash between the two only delays when a series shows as active.
+    const now = Date.now();
+    const zadd: (string | number)[] = [];
+    for (const delta of deltas) zadd.push(now, delta.id);
+    (pipeline as unknown as Redis).zadd(this.keys.activeSeries(), ...zadd);
+
+    const replies = (await (pipeline as unknown as ReturnType<Redis['pipeline']>).exec()) ?? [];
+    deltas.forEach((delta, i) => {
+      const [error, reply] = replies[i] ?? [new Error('no reply'), null];
+      if (error) throw error;
+      const [status, value] = reply as [number, number];
+      outcomes.set(
+        delta.id,
+        status === 1
+          ? { status: 'applied', droppedBuckets: value }
+          : { status: 'conflict', currentFence: value },
+      );
+    });
+    const [zaddError] = replies[deltas.length] ?? [null];
+    if (zaddError) throw zaddError;
+    return outcomes;
+  }
+
+  async readWindow(series: SeriesRef, windowMs: number, nowMs: number): Promise<BucketCounters> {
+    const resolution = resolutionFor(windowMs);
+    const hash = await this.redis.hgetall(this.keys.ring(seriesId(series), resolution));
+    return sumWindow(hash, resolution, windowMs, nowMs, this.options.thresholdsMs.length);
+  }
+
+  async activeSeries(sinceMs: number): Promise<SeriesRef[]> {
+    const ids = await this.redis.zrangebyscore(this.keys.activeSeries(), sinceMs, '+inf');
+    return ids.map(parseSeriesId);
+  }
+}
+
+function appendBuckets(
+  args: (string | number)[],
+  buckets: Map<number, BucketCounters> | undefined,
+  resolution: Resolution,
+): void {
+  const entries = buckets === undefined ? [] : [...buckets];
+  args.push(entries.length);
+  for (const [index, counters] of entries) {
+    args.push(
+      index,
+      slotOf(index, resolution),
+      counters.calls,
+      counters.errors,
+      counters.blockedExpected,
+      counters.blockedUnexpected,
+      counters.fallbacks,
+      ...counters.slow,
+      encodeSketch(counters.sketch),
+    );
+  }
+}
+
+/** Sums the slots of a ring hash whose bucket index falls in the window. */
+export function sumWindow(
+  hash: Record<string, string>,
+  resolution: Resolution,
+  windowMs: number,
+  nowMs: number,
+  thresholdCount: number,
+): BucketCounters {
+  const { first, last } = windowBucketRange(windowMs, nowMs, resolution);
+  const totals = emptyCounters(thresholdCount);
+  for (let slot = 0; slot < resolution.slots; slot++) {
+    const held = hash[`t${slot}`];
+    if (held === undefined) continue;
+    const index = Number(held);
+    if (index < first || index > last) continue;
+    totals.calls += Number(hash[`n${slot}`] ?? 0);
+    totals.errors += Number(hash[`e${slot}`] ?? 0);
+    totals.blockedExpected += Number(hash[`x${slot}`] ?? 0);
+    totals.blockedUnexpected += Number(hash[`u${slot}`] ?? 0);
+    totals.fallbacks += Number(hash[`f${slot}`] ?? 0);
+    for (let k = 0; k < thresholdCount; k++) {
+      totals.slow[k] = (totals.slow[k] ?? 0) + Number(hash[`s${slot}_${k + 1}`] ?? 0);
+    }
+    const sketch = hash[`h${slot}`];
+    if (sketch !== undefined) decodeSketch(sketch, totals.sketch);
+  }
+  return totals;
+}

@@ -1,0 +1,31 @@
+import { readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+
+function readScript(name: string): string {
+  return readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
+}
+
+/** Script name -> source; registered per connection with ioredis (EVALSHA, loaded on demand). */
+const SCRIPTS = {
+  applySeriesDelta: { keys: 2, source: readScript('apply-series-delta-2') },
+} as const;
+
+export type ApplySeriesDeltaReply = [number, number];
+
+/** The typed commands the scripts add to a client. */
+export interface WindowScriptCommands {
+  applySeriesDelta(
+    fineKey: string,
+    coarseKey: string,
+    ...args: (string | number)[]
+  ): Promise<ApplySeriesDeltaReply>;
+}
+
+export type ScriptedRedis = Redis & WindowScriptCommands;
+
+export function registerWindowScripts(client: Redis): ScriptedRedis {
+  for (const [name, script] of Object.entries(SCRIPTS)) {
+    if (!(name in client)) client.defineCommand(name, { numberOfKeys: script.keys, lua: script.source });
+  }
+  return client as ScriptedRedis;
+}
