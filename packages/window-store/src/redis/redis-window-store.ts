@@ -59,7 +59,7 @@ export class RedisWindowStore implements WindowStore {
   ): Promise<Map<string, ApplyOutcome>> {
     const outcomes = new Map<string, ApplyOutcome>();
     if (deltas.length === 0) return outcomes;
-    const pipeline = this.redis.pipeline() as unknown as ScriptedRedis;
+    const pipeline = this.redis.pipeline();
     const field = this.keys.fenceField(source);
     const thresholds = this.options.thresholdsMs.length;
     for (const delta of deltas) {
@@ -80,9 +80,9 @@ export class RedisWindowStore implements WindowStore {
     const now = Date.now();
     const zadd: (string | number)[] = [];
     for (const delta of deltas) zadd.push(now, delta.id);
-    (pipeline as unknown as Redis).zadd(this.keys.activeSeries(), ...zadd);
+    pipeline.zadd(this.keys.activeSeries(), ...zadd);
 
-    const replies = (await (pipeline as unknown as ReturnType<Redis['pipeline']>).exec()) ?? [];
+    const replies = (await pipeline.exec()) ?? [];
     deltas.forEach((delta, i) => {
       const [error, reply] = replies[i] ?? [new Error('no reply'), null];
       if (error) throw error;

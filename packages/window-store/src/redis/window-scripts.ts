@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 
 function readScript(name: string): string {
   return readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
@@ -21,11 +21,19 @@ export interface WindowScriptCommands {
   ): Promise<ApplySeriesDeltaReply>;
 }
 
-export type ScriptedRedis = Redis & WindowScriptCommands;
+/** A pipeline of a scripted client: script calls queue like other commands. */
+export interface ScriptedPipeline extends ChainableCommander {
+  applySeriesDelta(fineKey: string, coarseKey: string, ...args: (string | number)[]): ScriptedPipeline;
+}
+
+export type ScriptedRedis = Omit<Redis, 'pipeline'> &
+  WindowScriptCommands & {
+    pipeline(): ScriptedPipeline;
+  };
 
 export function registerWindowScripts(client: Redis): ScriptedRedis {
   for (const [name, script] of Object.entries(SCRIPTS)) {
     if (!(name in client)) client.defineCommand(name, { numberOfKeys: script.keys, lua: script.source });
   }
-  return client as ScriptedRedis;
+  return client as unknown as ScriptedRedis;
 }
