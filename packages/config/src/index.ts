@@ -12,6 +12,7 @@ export {
   type BudgetwatchConfig,
   budgetwatchConfigSchema,
   type HttpConfig,
+  type IngestConfig,
   type KafkaConfig,
   type LogConfig,
   type RedisConfig,

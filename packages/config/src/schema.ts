@@ -50,6 +50,14 @@ export const topicsConfigSchema = z.strictObject({
   deadLetter: z.string().min(1).default('budgetwatch.dlq'),
 });
 
+export const ingestConfigSchema = z.strictObject({
+  groupId: z.string().min(1).default('budgetwatch-ingest'),
+  /** client: count spans whose kind is not SERVER; server: only SERVER spans. */
+  perspective: z.enum(['client', 'server']).default('client'),
+  /** Latencies with exact "slower than" counters; the latency rules' thresholds must be listed. */
+  latencyThresholdsMs: z.array(z.number().positive()).min(1).default([3000]),
+});
+
 export const logConfigSchema = z.strictObject({
   level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -64,6 +72,7 @@ export const budgetwatchConfigSchema = z.strictObject({
   /** Absent means: no external Redis; the all-in-one process keeps windows in memory. */
   redis: redisConfigSchema.optional(),
   topics: topicsConfigSchema.prefault({}),
+  ingest: ingestConfigSchema.prefault({}),
   log: logConfigSchema.prefault({}),
   http: httpConfigSchema.prefault({}),
 });
@@ -72,6 +81,7 @@ export type TlsConfig = z.infer<typeof tlsSchema>;
 export type KafkaConfig = z.infer<typeof kafkaConfigSchema>;
 export type RedisConfig = z.infer<typeof redisConfigSchema>;
 export type TopicsConfig = z.infer<typeof topicsConfigSchema>;
+export type IngestConfig = z.infer<typeof ingestConfigSchema>;
 export type LogConfig = z.infer<typeof logConfigSchema>;
 export type HttpConfig = z.infer<typeof httpConfigSchema>;
 export type BudgetwatchConfig = z.infer<typeof budgetwatchConfigSchema>;

@@ -1,0 +1,9 @@
+export { DeadLetterHeader, deadLetterMessage } from './dead-letter-message.js';
+export { emptyIngestMetrics, type IngestMetrics } from './ingest-metrics.js';
+export { IngestWorker, type IngestWorkerOptions } from './ingest-worker.js';
+export {
+  type DeadLetter,
+  type ProcessedRecords,
+  processRecords,
+  type SpanRecord,
+} from './record-processor.js';

@@ -1,0 +1,132 @@
+import {
+  type ClassificationRules,
+  DEFAULT_CLASSIFICATION_RULES,
+  type InventoryResolver,
+  MAX_WINDOW_MS,
+  NO_INVENTORY,
+} from '@budgetwatch/domain';
+import type { Logger } from '@budgetwatch/logger';
+import { FenceCache, type WindowStore, writeBatchExactlyOnce } from '@budgetwatch/window-store';
+import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import { deadLetterMessage } from './dead-letter-message.js';
+import { emptyIngestMetrics, type IngestMetrics } from './ingest-metrics.js';
+import { processRecords } from './record-processor.js';
+
+export interface IngestWorkerOptions {
+  kafka: Kafka;
+  store: WindowStore;
+  logger: Logger;
+  spanTopics: readonly string[];
+  deadLetterTopic: string;
+  groupId: string;
+  latencyThresholdsMs: readonly number[];
+  rules?: ClassificationRules;
+  resolveInventory?: InventoryResolver;
+  now?: () => number;
+}
+
+/**
+ * Consumes span topics in a consumer group and counts tool calls into the window store. Each batch
+ * is decoded, pre-aggregated per series and bucket, and written in one pipelined, fenced round trip
+ * before its offsets are committed; a crash anywhere replays the batch without double counting.
+ */
+export class IngestWorker {
+  readonly metrics: IngestMetrics = emptyIngestMetrics();
+  private readonly consumer: Consumer;
+  private readonly producer: Producer;
+  private readonly fences = new FenceCache();
+  private readonly now: () => number;
+  private readonly rules: ClassificationRules;
+  private readonly resolveInventory: InventoryResolver;
+
+  constructor(private readonly options: IngestWorkerOptions) {
+    this.consumer = options.kafka.consumer({ groupId: options.groupId, heartbeatInterval: 1000 });
+    this.producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    this.now = options.now ?? Date.now;
+    this.rules = options.rules ?? DEFAULT_CLASSIFICATION_RULES;
+    this.resolveInventory = options.resolveInventory ?? NO_INVENTORY;
+    // Partitions may have moved: cached fences are only hints, but stale ones cost conflicts.
+    this.consumer.on(this.consumer.events.GROUP_JOIN, () => this.fences.clear());
+  }
+
+  async start(): Promise<void> {
+    await this.producer.connect();
+    await this.consumer.connect();
+    for (const topic of this.options.spanTopics)
+      await this.consumer.subscribe({ topic, fromBeginning: true });
+    await this.consumer.run({
+      eachBatchAutoResolve: false,
+      autoCommitInterval: 1000,
+      eachBatch: (payload) => this.processBatch(payload),
+    });
+    this.options.logger.info(
+      { topics: this.options.spanTopics, groupId: this.options.groupId },
+      'ingest worker consuming',
+    );
+  }
+
+  /** Stops fetching, lets the current batch finish and commit, and flushes the producer. */
+  async stop(): Promise<void> {
+    await this.consumer.disconnect();
+    await this.producer.disconnect();
+  }
+
+  private async processBatch({
+    batch,
+    resolveOffset,
+    heartbeat,
+    commitOffsetsIfNecessary,
+    isRunning,
+    isStale,
+  }: EachBatchPayload): Promise<void> {
+    if (batch.isEmpty() || !isRunning() || isStale()) return;
+    const now = this.now();
+    const processed = processRecords(
+      batch.messages,
+      { rules: this.rules, resolveInventory: this.resolveInventory, nowMs: now, maxAgeMs: MAX_WINDOW_MS },
+      this.metrics,
+    );
+
+    if (processed.deadLetters.length > 0) {
+      // Dead letters are written before the offsets move, so a bad record is never lost.
+      await this.producer.send({
+        topic: this.options.deadLetterTopic,
+        acks: -1,
+        messages: processed.deadLetters.map((letter) =>
+          deadLetterMessage(letter, batch.topic, batch.partition),
+        ),
+      });
+      for (const letter of processed.deadLetters) {
+        this.options.logger.warn(
+          {
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: letter.record.offset,
+            reason: letter.reason,
+            detail: letter.detail,
+          },
+          'record sent to the dead-letter topic',
+        );
+      }
+    }
+
+    const lastOffset = batch.lastOffset();
+    const written = await writeBatchExactlyOnce(
+      this.options.store,
+      { topic: batch.topic, partition: batch.partition },
+      processed.calls,
+      Number(lastOffset),
+      now,
+      this.options.latencyThresholdsMs,
+      this.fences,
+    );
+    this.metrics.batches += 1;
+    this.metrics.callsApplied += written.callsApplied;
+    this.metrics.fenceConflicts += written.conflicts;
+    this.metrics.droppedLateBuckets += written.droppedBuckets;
+
+    resolveOffset(lastOffset);
+    await heartbeat();
+    await commitOffsetsIfNecessary();
+  }
+}

@@ -1,0 +1,72 @@
+import { type ExtractionContext, extractToolCall, type PositionedCall } from '@budgetwatch/domain';
+import { decodeTraces, OtlpDecodeError } from '@budgetwatch/otlp';
+import { type IngestMetrics, increment } from './ingest-metrics.js';
+
+/** A Kafka record as the processor needs it (kafkajs messages fit). */
+export interface SpanRecord {
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers?: Record<string, Buffer | string | (Buffer | string)[] | undefined>;
+}
+
+export interface DeadLetter {
+  record: SpanRecord;
+  reason: string;
+  detail: string;
+}
+
+export interface ProcessedRecords {
+  calls: PositionedCall[];
+  deadLetters: DeadLetter[];
+}
+
+/**
+ * Decodes and classifies a batch's records. A record that cannot be decoded (or whose processing
+ * throws) becomes a dead letter; it never fails the batch, so a poison record is never retried.
+ */
+export function processRecords(
+  records: readonly SpanRecord[],
+  context: ExtractionContext,
+  metrics: IngestMetrics,
+): ProcessedRecords {
+  const calls: PositionedCall[] = [];
+  const deadLetters: DeadLetter[] = [];
+  for (const record of records) {
+    metrics.records += 1;
+    const offset = Number(record.offset);
+    try {
+      const spans = decodeTraces(record.value, contentTypeOf(record));
+      metrics.spans += spans.length;
+      for (const span of spans) {
+        const extraction = extractToolCall(span, context);
+        switch (extraction.kind) {
+          case 'call':
+            metrics.toolCalls += 1;
+            calls.push({ call: extraction.call, offset });
+            break;
+          case 'invalid':
+            increment(metrics.invalidSpans, extraction.reason);
+            break;
+          case 'not_tool_call':
+            metrics.notToolCalls += 1;
+            break;
+          case 'other_perspective':
+            metrics.otherPerspective += 1;
+            break;
+        }
+      }
+    } catch (error) {
+      const reason = error instanceof OtlpDecodeError ? error.reason : 'processing_error';
+      increment(metrics.deadLettered, reason);
+      deadLetters.push({ record, reason, detail: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  return { calls, deadLetters };
+}
+
+function contentTypeOf(record: SpanRecord): string | undefined {
+  const header = record.headers?.['content-type'] ?? record.headers?.['Content-Type'];
+  const value = Array.isArray(header) ? header[0] : header;
+  return value === undefined ? undefined : value.toString();
+}
