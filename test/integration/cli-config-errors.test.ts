@@ -74,6 +74,12 @@ describe('budgetwatch with an invalid configuration', () => {
     expect(result.output).not.toContain('hunter2');
   });
 
+  it('ingest-worker without Kafka and Redis says what to set, exit code 2', async () => {
+    const result = await runBudgetwatch(['ingest-worker']);
+    expect(result.code).toBe(2);
+    expect(result.output).toContain('needs Kafka and Redis (set KAFKA_BROKERS and REDIS_URL)');
+  });
+
   it('rejects an unknown command with exit code 2', async () => {
     const result = await runBudgetwatch(['frobnicate']);
     expect(result.code).toBe(2);

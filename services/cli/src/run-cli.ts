@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { ConfigError } from '@budgetwatch/config';
 import { Command, CommanderError } from 'commander';
 import { configCheck } from './commands/config-check.js';
+import { runIngestWorker } from './commands/ingest-worker.js';
 import { runStages, STAGES } from './commands/run-stages.js';
 import { ExitCode } from './exit-codes.js';
 
@@ -43,7 +44,13 @@ function buildProgram(io: CliIo, setExit: (code: ExitCode) => void): Command {
     program
       .command(stage.name)
       .description(`run only the ${stage.name} stage: ${stage.summary}`)
-      .action(async () => setExit(await runStages([stage.name], configFile(), io.out)));
+      .action(async () =>
+        setExit(
+          stage.name === 'ingest-worker'
+            ? await runIngestWorker(configFile())
+            : await runStages([stage.name], configFile(), io.out),
+        ),
+      );
   }
 
   program

@@ -1,0 +1,62 @@
+import { ConfigError, loadConfig } from '@budgetwatch/config';
+import { DEFAULT_CLASSIFICATION_RULES } from '@budgetwatch/domain';
+import { IngestWorker } from '@budgetwatch/ingest-worker';
+import { createKafka } from '@budgetwatch/kafka';
+import { createLogger } from '@budgetwatch/logger';
+import { connectRedis, createRedis } from '@budgetwatch/redis';
+import { RedisWindowStore } from '@budgetwatch/window-store';
+import { ExitCode } from '../exit-codes.js';
+
+/** Resolves on the first SIGTERM or SIGINT. */
+export function untilShutdownSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      resolve(signal);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}
+
+/**
+ * Runs the ingest worker against the configured Kafka and Redis until SIGTERM/SIGINT, then stops
+ * fetching, lets the current batch finish and commit, and closes its connections.
+ */
+export async function runIngestWorker(
+  configFile: string | undefined,
+  shutdown: Promise<unknown> = untilShutdownSignal(),
+): Promise<ExitCode> {
+  const { config } = loadConfig(configFile === undefined ? {} : { file: configFile });
+  if (config.kafka === undefined || config.redis === undefined) {
+    throw new ConfigError([
+      {
+        source: { kind: 'default' },
+        path: config.kafka === undefined ? 'kafka.brokers' : 'redis.url',
+        reason: 'the ingest-worker command needs Kafka and Redis (set KAFKA_BROKERS and REDIS_URL)',
+      },
+    ]);
+  }
+  const logger = createLogger({ name: 'ingest-worker', level: config.log.level });
+  const redis = createRedis(config.redis, 'budgetwatch-ingest');
+  await connectRedis(redis);
+  const worker = new IngestWorker({
+    kafka: createKafka(config.kafka, logger),
+    store: new RedisWindowStore(redis, config.redis.keyPrefix, {
+      thresholdsMs: config.ingest.latencyThresholdsMs,
+    }),
+    logger,
+    spanTopics: config.topics.spans,
+    deadLetterTopic: config.topics.deadLetter,
+    groupId: config.ingest.groupId,
+    latencyThresholdsMs: config.ingest.latencyThresholdsMs,
+    rules: { ...DEFAULT_CLASSIFICATION_RULES, perspective: config.ingest.perspective },
+  });
+  await worker.start();
+  const signal = await shutdown;
+  logger.info({ signal, metrics: worker.metrics }, 'shutting down');
+  await worker.stop();
+  await redis.quit();
+  return ExitCode.ok;
+}
