@@ -33,6 +33,11 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { variable: 'BUDGETWATCH_EVENTS_TOPIC', path: ['topics', 'events'], parse: 'string' },
   { variable: 'BUDGETWATCH_DLQ_TOPIC', path: ['topics', 'deadLetter'], parse: 'string' },
   { variable: 'BUDGETWATCH_INGEST_GROUP_ID', path: ['ingest', 'groupId'], parse: 'string' },
+  {
+    variable: 'BUDGETWATCH_INGEST_SESSION_TIMEOUT_MS',
+    path: ['ingest', 'sessionTimeoutMs'],
+    parse: 'integer',
+  },
   { variable: 'BUDGETWATCH_PERSPECTIVE', path: ['ingest', 'perspective'], parse: 'string' },
   { variable: 'BUDGETWATCH_LOG_LEVEL', path: ['log', 'level'], parse: 'string' },
   { variable: 'BUDGETWATCH_HTTP_PORT', path: ['http', 'port'], parse: 'integer' },

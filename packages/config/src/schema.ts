@@ -56,6 +56,8 @@ export const ingestConfigSchema = z.strictObject({
   perspective: z.enum(['client', 'server']).default('client'),
   /** Latencies with exact "slower than" counters; the latency rules' thresholds must be listed. */
   latencyThresholdsMs: z.array(z.number().positive()).min(1).default([3000]),
+  /** How long the group waits for a silent (crashed) worker before moving its partitions. */
+  sessionTimeoutMs: z.number().int().min(6000).default(30_000),
 });
 
 export const logConfigSchema = z.strictObject({

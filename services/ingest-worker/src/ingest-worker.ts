@@ -19,6 +19,7 @@ export interface IngestWorkerOptions {
   spanTopics: readonly string[];
   deadLetterTopic: string;
   groupId: string;
+  sessionTimeoutMs?: number;
   latencyThresholdsMs: readonly number[];
   rules?: ClassificationRules;
   resolveInventory?: InventoryResolver;
@@ -40,7 +41,12 @@ export class IngestWorker {
   private readonly resolveInventory: InventoryResolver;
 
   constructor(private readonly options: IngestWorkerOptions) {
-    this.consumer = options.kafka.consumer({ groupId: options.groupId, heartbeatInterval: 1000 });
+    const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
+    this.consumer = options.kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout,
+      heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 10)),
+    });
     this.producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     this.now = options.now ?? Date.now;
     this.rules = options.rules ?? DEFAULT_CLASSIFICATION_RULES;

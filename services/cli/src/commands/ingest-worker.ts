@@ -50,6 +50,7 @@ export async function runIngestWorker(
     spanTopics: config.topics.spans,
     deadLetterTopic: config.topics.deadLetter,
     groupId: config.ingest.groupId,
+    sessionTimeoutMs: config.ingest.sessionTimeoutMs,
     latencyThresholdsMs: config.ingest.latencyThresholdsMs,
     rules: { ...DEFAULT_CLASSIFICATION_RULES, perspective: config.ingest.perspective },
   });
