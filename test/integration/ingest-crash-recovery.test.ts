@@ -5,7 +5,7 @@ import { encodeProtobufTracesFromJson } from '@budgetwatch/otlp';
 import { waitFor } from '@budgetwatch/testkit';
 import { RedisWindowStore } from '@budgetwatch/window-store';
 import { describe, expect, inject, it } from 'vitest';
-import { testKafka, useTopics } from '../support/kafka.js';
+import { testKafka, useTopics, waitForGroupCaughtUp } from '../support/kafka.js';
 import { useRedisNamespace } from '../support/redis.js';
 
 const CLI = join(import.meta.dirname, '../../services/cli/src/main.ts');
@@ -103,17 +103,7 @@ describe('exactly-once counting while the worker is SIGKILLed', () => {
     await producing;
     await producer.disconnect();
 
-    const admin = topics.admin;
-    const endOffsets = await admin.fetchTopicOffsets(spanTopic);
-    await waitFor(
-      async () => {
-        const [committed] = await admin.fetchOffsets({ groupId, topics: [spanTopic] });
-        return endOffsets.every(
-          (end) => committed?.partitions.find((p) => p.partition === end.partition)?.offset === end.high,
-        );
-      },
-      { description: 'the last worker to commit the end of every partition', timeoutMs: 120_000 },
-    );
+    await waitForGroupCaughtUp(topics.admin, groupId, spanTopic, 120_000);
     worker.kill('SIGTERM');
     await new Promise((resolve) => worker.once('exit', resolve));
 

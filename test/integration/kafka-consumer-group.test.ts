@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { waitFor } from '@budgetwatch/testkit';
 import type { Consumer } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { testKafka, useTopics } from '../support/kafka.js';
+import { testKafka, useTopics, waitForGroupCaughtUp } from '../support/kafka.js';
 
 const RECORDS = 10_000;
 const topics = useTopics();
@@ -68,17 +68,7 @@ describe('a consumer group of two members on a 3-partition topic', () => {
       timeoutMs: 60_000,
     });
     // Wait for the group's commits to reach the end of every partition, then check for duplicates.
-    const admin = topics.admin;
-    const endOffsets = await admin.fetchTopicOffsets(topic);
-    await waitFor(
-      async () => {
-        const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-        return endOffsets.every(
-          (end) => committed?.partitions.find((p) => p.partition === end.partition)?.offset === end.high,
-        );
-      },
-      { description: 'group commits at the end of every partition', timeoutMs: 30_000 },
-    );
+    await waitForGroupCaughtUp(topics.admin, groupId, topic, 30_000);
 
     const duplicates = [...deliveries].filter(([, count]) => count !== 1);
     expect(duplicates).toEqual([]);

@@ -1,4 +1,4 @@
-import { createTestTopic, type TestTopicOptions } from '@budgetwatch/testkit';
+import { createTestTopic, type TestTopicOptions, waitFor } from '@budgetwatch/testkit';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 import { afterAll, inject } from 'vitest';
 
@@ -33,4 +33,23 @@ export function useTopics(): {
       return topic;
     },
   };
+}
+
+/** Waits until `groupId` has committed the current end offset of every partition of `topic`. */
+export async function waitForGroupCaughtUp(
+  admin: Admin,
+  groupId: string,
+  topic: string,
+  timeoutMs: number,
+): Promise<void> {
+  const endOffsets = await admin.fetchTopicOffsets(topic);
+  await waitFor(
+    async () => {
+      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      return endOffsets.every(
+        (end) => committed?.partitions.find((p) => p.partition === end.partition)?.offset === end.high,
+      );
+    },
+    { description: `group ${groupId} to commit the end of every partition of ${topic}`, timeoutMs },
+  );
 }
