@@ -1,12 +1,6 @@
-import { readFileSync } from 'node:fs';
-import protobuf from 'protobufjs';
 import { OtlpDecodeError } from './decode-error.js';
 import type { Attributes, AttributeValue, OtlpSpan } from './otlp-span.js';
-
-const schemaText = readFileSync(new URL('../proto/trace.proto', import.meta.url), 'utf8');
-const tracesData = protobuf
-  .parse(schemaText, { keepCase: false })
-  .root.lookupType('budgetwatch.otlp.TracesData');
+import { tracesDataType } from './traces-schema.js';
 
 interface LongLike {
   low: number;
@@ -47,7 +41,7 @@ interface WireTracesData {
 export function decodeProtobufTraces(bytes: Uint8Array): OtlpSpan[] {
   let message: WireTracesData;
   try {
-    message = tracesData.decode(bytes) as unknown as WireTracesData;
+    message = tracesDataType.decode(bytes) as unknown as WireTracesData;
   } catch (error) {
     throw new OtlpDecodeError('invalid_protobuf', error instanceof Error ? error.message : String(error));
   }

@@ -1,18 +1,12 @@
-import { readFileSync } from 'node:fs';
-import protobuf from 'protobufjs';
-
-const schemaText = readFileSync(new URL('../proto/trace.proto', import.meta.url), 'utf8');
-const tracesData = protobuf
-  .parse(schemaText, { keepCase: false })
-  .root.lookupType('budgetwatch.otlp.TracesData');
+import { tracesDataType } from './traces-schema.js';
 
 /**
  * Encodes an OTLP/JSON-shaped TracesData object (as `decodeJsonTraces` reads it) into protobuf
  * bytes, for the replay command and tests. Only the fields of Budgetwatch's schema are kept.
  */
 export function encodeProtobufTracesFromJson(document: unknown): Uint8Array {
-  const message = tracesData.fromObject(toProtobufObject(document) as Record<string, unknown>);
-  return tracesData.encode(message).finish();
+  const message = tracesDataType.fromObject(toProtobufObject(document) as Record<string, unknown>);
+  return tracesDataType.encode(message).finish();
 }
 
 function toProtobufObject(value: unknown, key?: string): unknown {
