@@ -64,6 +64,11 @@ export function decodeProtobufTraces(bytes: Uint8Array): OtlpSpan[] {
       }
     }
   }
+  if (spans.length === 0) {
+    // An empty export request encodes as zero bytes; non-empty bytes without a single span are
+    // some other message whose fields protobuf skipped as unknown.
+    throw new OtlpDecodeError('not_otlp_traces', 'the protobuf record holds no spans');
+  }
   return spans;
 }
 

@@ -89,6 +89,8 @@ describe('decodeTraces edge cases', () => {
     ['broken JSON', Buffer.from('{"resourceSpans": ['), 'invalid_json'],
     ['JSON that is not trace data', Buffer.from('{"hello": 1}'), 'not_otlp_traces'],
     ['random bytes', Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f]), 'invalid_protobuf'],
+    ['protobuf with only unknown fields', Buffer.from([0x18, 0x2a, 0x20, 0x01]), 'not_otlp_traces'],
+    ['protobuf with a resource but no spans', Buffer.from([0x0a, 0x02, 0x0a, 0x00]), 'not_otlp_traces'],
   ])('%s is rejected with a reason', (_name, bytes, reason) => {
     try {
       decodeTraces(bytes);
