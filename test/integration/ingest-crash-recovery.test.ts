@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { seriesId } from '@budgetwatch/domain';
 import { encodeProtobufTracesFromJson } from '@budgetwatch/otlp';
 import { waitFor } from '@budgetwatch/testkit';
 import { RedisWindowStore } from '@budgetwatch/window-store';
@@ -14,6 +15,9 @@ const SPANS_PER_RECORD = 100;
 const TOOLS = ['search', 'write', 'read', 'pay', 'lookup'];
 const SERVERS = ['docs', 'crm'];
 const KILLS = 5;
+/** Records are produced in chunks; a kill follows a chunk until KILLS kills landed in the window. */
+const CHUNKS = 10;
+const PARTITIONS = 3;
 const HOUR = 3600_000;
 
 const topics = useTopics();
@@ -49,9 +53,15 @@ function startWorker(env: NodeJS.ProcessEnv): ChildProcess {
   });
 }
 
+async function kill(worker: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  const exited = new Promise((resolve) => worker.once('exit', resolve));
+  worker.kill(signal);
+  await exited;
+}
+
 describe('exactly-once counting while the worker is SIGKILLed', () => {
-  it(`200,000 spans with ${KILLS} SIGKILLs and restarts: every counter equals what was produced`, async () => {
-    const spanTopic = await topics.create('crash-spans', { partitions: 3 });
+  it(`200,000 spans with ${KILLS} SIGKILLs between window write and offset commit: exact counters`, async () => {
+    const spanTopic = await topics.create('crash-spans', { partitions: PARTITIONS });
     const dlqTopic = await topics.create('crash-dlq');
     const groupId = `bwtest-crash-${randomUUID()}`;
     const env: NodeJS.ProcessEnv = {
@@ -65,47 +75,62 @@ describe('exactly-once counting while the worker is SIGKILLed', () => {
       BUDGETWATCH_DLQ_TOPIC: dlqTopic,
       BUDGETWATCH_INGEST_GROUP_ID: groupId,
       BUDGETWATCH_INGEST_SESSION_TIMEOUT_MS: '6000',
+      // Long enough that counted-but-uncommitted records are the normal state, so kills land there.
+      BUDGETWATCH_INGEST_COMMIT_INTERVAL_MS: '5000',
       BUDGETWATCH_LOG_LEVEL: 'error',
     };
     const now = Date.now();
-    const kafka = testKafka();
-    const producer = kafka.producer({ idempotent: true });
+    const producer = testKafka().producer({ idempotent: true });
     await producer.connect();
+    const store = new RedisWindowStore(namespace.client, namespace.prefix, { thresholdsMs: [3000] });
+    const seriesIds = SERVERS.flatMap((server) => [
+      seriesId({ server, tool: null, drill: false }),
+      ...TOOLS.map((tool) => seriesId({ server, tool, drill: false })),
+    ]);
+
+    /**
+     * True when Redis holds records the group has not committed: a restart re-delivers them, and
+     * only the fences keep them from being counted twice.
+     */
+    const countedBeyondCommit = async (): Promise<boolean> => {
+      const [committed] = await topics.admin.fetchOffsets({ groupId, topics: [spanTopic] });
+      for (let partition = 0; partition < PARTITIONS; partition++) {
+        const fences = await store.readFences(seriesIds, { topic: spanTopic, partition });
+        const applied = Math.max(...fences.values());
+        const next = Number(committed?.partitions.find((p) => p.partition === partition)?.offset ?? -1);
+        if (applied >= 0 && applied >= Math.max(next, 0)) return true;
+      }
+      return false;
+    };
 
     let worker = startWorker(env);
-    const producing = (async () => {
-      for (let start = 0; start < RECORDS; start += 50) {
-        const messages = Array.from({ length: 50 }, (_, i) => ({ value: spanRecord(start + i, now) }));
-        await producer.send({ topic: spanTopic, messages });
+    let kills = 0;
+    let killsInsideWindow = 0;
+    for (let chunk = 0; chunk < CHUNKS; chunk++) {
+      const messages = Array.from({ length: RECORDS / CHUNKS }, (_, i) => ({
+        value: spanRecord(chunk * (RECORDS / CHUNKS) + i, now),
+      }));
+      for (let i = 0; i < messages.length; i += 50) {
+        await producer.send({ topic: spanTopic, messages: messages.slice(i, i + 50) });
       }
-    })();
-
-    // Kill at moments spread over the stream, whatever the worker is doing then.
-    const store = new RedisWindowStore(namespace.client, namespace.prefix, { thresholdsMs: [3000] });
-    const counted = async () => {
-      let total = 0;
-      for (const server of SERVERS) {
-        total += (await store.readWindow({ server, tool: null, drill: false }, 2 * HOUR, Date.now())).calls;
-      }
-      return total;
-    };
-    for (let kill = 1; kill <= KILLS; kill++) {
-      const before = await counted();
-      await waitFor(async () => (await counted()) > before, {
-        description: `progress before kill ${kill}`,
+      if (killsInsideWindow >= KILLS) continue;
+      await waitFor(countedBeyondCommit, {
+        description: `records counted but not committed (chunk ${chunk})`,
         timeoutMs: 60_000,
-        intervalMs: 50 + Math.floor(Math.random() * 300),
+        intervalMs: 20,
       });
-      worker.kill('SIGKILL');
-      await new Promise((resolve) => worker.once('exit', resolve));
+      await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 150)));
+      await kill(worker, 'SIGKILL');
+      kills += 1;
+      // The worker is dead: what Redis and the group hold now is what the restart starts from.
+      if (await countedBeyondCommit()) killsInsideWindow += 1;
       worker = startWorker(env);
     }
-    await producing;
     await producer.disconnect();
+    expect(killsInsideWindow, `${kills} kills, ${killsInsideWindow} between write and commit`).toBe(KILLS);
 
     await waitForGroupCaughtUp(topics.admin, groupId, spanTopic, 120_000);
-    worker.kill('SIGTERM');
-    await new Promise((resolve) => worker.once('exit', resolve));
+    await kill(worker, 'SIGTERM');
 
     const total = RECORDS * SPANS_PER_RECORD;
     for (const server of SERVERS) {
@@ -122,6 +147,10 @@ describe('exactly-once counting while the worker is SIGKILLed', () => {
         });
       }
     }
-    expect(await counted()).toBe(total);
-  }, 300_000);
+    let rolledUp = 0;
+    for (const server of SERVERS) {
+      rolledUp += (await store.readWindow({ server, tool: null, drill: false }, 2 * HOUR, Date.now())).calls;
+    }
+    expect(rolledUp).toBe(total);
+  }, 400_000);
 });

@@ -38,6 +38,21 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
     path: ['ingest', 'sessionTimeoutMs'],
     parse: 'integer',
   },
+  {
+    variable: 'BUDGETWATCH_INGEST_PARTITIONS_CONCURRENCY',
+    path: ['ingest', 'partitionsConcurrency'],
+    parse: 'integer',
+  },
+  {
+    variable: 'BUDGETWATCH_INGEST_COMMIT_INTERVAL_MS',
+    path: ['ingest', 'commitIntervalMs'],
+    parse: 'integer',
+  },
+  {
+    variable: 'BUDGETWATCH_INGEST_MAX_BATCH_BYTES',
+    path: ['ingest', 'maxBatchBytes'],
+    parse: 'integer',
+  },
   { variable: 'BUDGETWATCH_PERSPECTIVE', path: ['ingest', 'perspective'], parse: 'string' },
   { variable: 'BUDGETWATCH_LOG_LEVEL', path: ['log', 'level'], parse: 'string' },
   { variable: 'BUDGETWATCH_HTTP_PORT', path: ['http', 'port'], parse: 'integer' },

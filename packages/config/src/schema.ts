@@ -58,6 +58,27 @@ export const ingestConfigSchema = z.strictObject({
   latencyThresholdsMs: z.array(z.number().positive()).min(1).default([3000]),
   /** How long the group waits for a silent (crashed) worker before moving its partitions. */
   sessionTimeoutMs: z.number().int().min(6000).default(30_000),
+  /**
+   * Batches of different partitions processed at once, so one partition's Redis round trip
+   * overlaps another's decoding. Order within a partition is always kept.
+   */
+  partitionsConcurrency: z.number().int().min(1).max(64).default(3),
+  /**
+   * How often consumed offsets are committed. Counting is exactly-once either way; a longer
+   * interval means fewer commits and more records re-read (and skipped) after a crash.
+   */
+  commitIntervalMs: z.number().int().min(100).max(600_000).default(1000),
+  /**
+   * Most record bytes fetched per partition in one batch. Window writes cost per series and bucket,
+   * not per span, so bigger batches are cheaper per span; memory grows with this times
+   * partitionsConcurrency.
+   */
+  maxBatchBytes: z
+    .number()
+    .int()
+    .min(64 * 1024)
+    .max(256 * 1024 * 1024)
+    .default(8 * 1024 * 1024),
 });
 
 export const logConfigSchema = z.strictObject({

@@ -13,6 +13,8 @@ export interface BatchWriteResult {
   seriesWritten: number;
   /** Calls newly counted (per tool series; rollups not double-counted here). */
   callsApplied: number;
+  /** Calls skipped because an earlier delivery of their record was already counted. */
+  callsAlreadyApplied: number;
   /** Buckets that had already left their ring when the write reached Redis. */
   droppedBuckets: number;
   /** Fence conflicts resolved by re-reading (another worker wrote the same series). */
@@ -60,7 +62,13 @@ export async function writeBatchExactlyOnce(
   cache: FenceCache = new FenceCache(),
 ): Promise<BatchWriteResult> {
   const groups = groupCallsBySeries(entries);
-  const result: BatchWriteResult = { seriesWritten: 0, callsApplied: 0, droppedBuckets: 0, conflicts: 0 };
+  const result: BatchWriteResult = {
+    seriesWritten: 0,
+    callsApplied: 0,
+    callsAlreadyApplied: 0,
+    droppedBuckets: 0,
+    conflicts: 0,
+  };
 
   const fences = new Map<string, number>();
   const unknown: string[] = [];
@@ -82,10 +90,16 @@ export async function writeBatchExactlyOnce(
     for (const id of pending) {
       const group = groups.get(id);
       const fence = fences.get(id) ?? -1;
+      if (group === undefined) continue;
+      const isToolSeries = group.series.tool !== null;
       // A fence at or past this batch means another delivery already counted all of it.
-      if (group === undefined || fence >= lastOffset) continue;
+      if (fence >= lastOffset) {
+        if (isToolSeries) result.callsAlreadyApplied += group.entries.length;
+        continue;
+      }
       const delta = aggregateSeries(group, fence, thresholdsMs, nowMs);
       if (delta.calls > 0) deltas.push(delta);
+      else if (isToolSeries) result.callsAlreadyApplied += group.entries.length;
     }
     const outcomes = await store.applyDeltas(deltas, source, fences, lastOffset);
     const conflicted: string[] = [];
@@ -94,7 +108,10 @@ export async function writeBatchExactlyOnce(
       if (outcome?.status === 'applied') {
         cache.set(delta.id, source, lastOffset);
         result.seriesWritten += 1;
-        if (delta.series.tool !== null) result.callsApplied += delta.calls;
+        if (delta.series.tool !== null) {
+          result.callsApplied += delta.calls;
+          result.callsAlreadyApplied += (groups.get(delta.id)?.entries.length ?? 0) - delta.calls;
+        }
         result.droppedBuckets += outcome.droppedBuckets;
       } else if (outcome?.status === 'conflict') {
         conflicted.push(delta.id);

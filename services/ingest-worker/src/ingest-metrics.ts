@@ -8,12 +8,18 @@ export interface IngestMetrics {
   spans: number;
   toolCalls: number;
   callsApplied: number;
+  /** Calls of redelivered records (after a crash or a partition move) that were already counted. */
+  callsAlreadyApplied: number;
   notToolCalls: number;
   otherPerspective: number;
   invalidSpans: Partial<Record<InvalidSpanReason, number>>;
   deadLettered: Partial<Record<DecodeFailure | 'processing_error', number>>;
   fenceConflicts: number;
   droppedLateBuckets: number;
+  /** Time spent decoding and classifying records, ms. */
+  processingMs: number;
+  /** Time spent waiting for the fenced window writes, ms. */
+  storeWriteMs: number;
 }
 
 export function emptyIngestMetrics(): IngestMetrics {
@@ -23,12 +29,15 @@ export function emptyIngestMetrics(): IngestMetrics {
     spans: 0,
     toolCalls: 0,
     callsApplied: 0,
+    callsAlreadyApplied: 0,
     notToolCalls: 0,
     otherPerspective: 0,
     invalidSpans: {},
     deadLettered: {},
     fenceConflicts: 0,
     droppedLateBuckets: 0,
+    processingMs: 0,
+    storeWriteMs: 0,
   };
 }
 

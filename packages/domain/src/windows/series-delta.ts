@@ -1,7 +1,7 @@
 import type { ToolCall } from '../tool-calls/tool-call.js';
 import { addCall, type BucketCounters, emptyCounters } from './bucket-counters.js';
 import { bucketIndex, isWithinRing, RESOLUTIONS, type Resolution } from './resolution.js';
-import { rollupOf, type SeriesRef, seriesId } from './series.js';
+import { type SeriesRef, seriesId } from './series.js';
 
 /** What one batch adds to one series: counters per bucket, per resolution. */
 export interface SeriesDelta {
@@ -26,21 +26,37 @@ export interface SeriesCalls {
 /** Each call counts in its tool's series and in its server's rollup. */
 export function groupCallsBySeries(entries: Iterable<PositionedCall>): Map<string, SeriesCalls> {
   const groups = new Map<string, SeriesCalls>();
-  const add = (series: SeriesRef, entry: PositionedCall) => {
-    const id = seriesId(series);
-    let group = groups.get(id);
-    if (group === undefined) {
-      group = { series, id, entries: [] };
-      groups.set(id, group);
-    }
-    group.entries.push(entry);
-  };
+  // Series ids are percent-encoded text: computed once per (drill, server, tool) in the batch.
+  const byServer = [new Map<string, ServerGroups>(), new Map<string, ServerGroups>()];
   for (const entry of entries) {
-    const series: SeriesRef = { server: entry.call.server, tool: entry.call.tool, drill: entry.call.drill };
-    add(series, entry);
-    add(rollupOf(series), entry);
+    const { server, tool, drill } = entry.call;
+    const servers = byServer[drill ? 1 : 0] as Map<string, ServerGroups>;
+    let serverGroups = servers.get(server);
+    if (serverGroups === undefined) {
+      serverGroups = { rollup: newGroup(groups, { server, tool: null, drill }), tools: new Map() };
+      servers.set(server, serverGroups);
+    }
+    let toolGroup = serverGroups.tools.get(tool);
+    if (toolGroup === undefined) {
+      toolGroup = newGroup(groups, { server, tool, drill });
+      serverGroups.tools.set(tool, toolGroup);
+    }
+    toolGroup.entries.push(entry);
+    serverGroups.rollup.entries.push(entry);
   }
   return groups;
+}
+
+interface ServerGroups {
+  rollup: SeriesCalls;
+  tools: Map<string, SeriesCalls>;
+}
+
+function newGroup(groups: Map<string, SeriesCalls>, series: SeriesRef): SeriesCalls {
+  const id = seriesId(series);
+  const group = { series, id, entries: [] };
+  groups.set(id, group);
+  return group;
 }
 
 /**

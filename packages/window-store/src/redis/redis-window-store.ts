@@ -133,7 +133,11 @@ function appendBuckets(
   }
 }
 
-/** Sums the slots of a ring hash whose bucket index falls in the window. */
+/**
+ * Sums the slots of a ring hash whose bucket index falls in the window. A slot field `b<slot>`
+ * holds "index,calls,errors,blocked expected,blocked unexpected,fallbacks,slow...,compacted|sketch"
+ * (see apply-series-delta-2.lua).
+ */
 export function sumWindow(
   hash: Record<string, string>,
   resolution: Resolution,
@@ -143,21 +147,19 @@ export function sumWindow(
 ): BucketCounters {
   const { first, last } = windowBucketRange(windowMs, nowMs, resolution);
   const totals = emptyCounters(thresholdCount);
-  for (let slot = 0; slot < resolution.slots; slot++) {
-    const held = hash[`t${slot}`];
-    if (held === undefined) continue;
-    const index = Number(held);
-    if (index < first || index > last) continue;
-    totals.calls += Number(hash[`n${slot}`] ?? 0);
-    totals.errors += Number(hash[`e${slot}`] ?? 0);
-    totals.blockedExpected += Number(hash[`x${slot}`] ?? 0);
-    totals.blockedUnexpected += Number(hash[`u${slot}`] ?? 0);
-    totals.fallbacks += Number(hash[`f${slot}`] ?? 0);
-    for (let k = 0; k < thresholdCount; k++) {
-      totals.slow[k] = (totals.slow[k] ?? 0) + Number(hash[`s${slot}_${k + 1}`] ?? 0);
-    }
-    const sketch = hash[`h${slot}`];
-    if (sketch !== undefined) decodeSketch(sketch, totals.sketch);
+  for (const [field, value] of Object.entries(hash)) {
+    if (!field.startsWith('b')) continue;
+    const bar = value.indexOf('|');
+    const head = value.slice(0, bar).split(',').map(Number);
+    const index = head[0] ?? Number.NaN;
+    if (!(index >= first && index <= last)) continue;
+    totals.calls += head[1] ?? 0;
+    totals.errors += head[2] ?? 0;
+    totals.blockedExpected += head[3] ?? 0;
+    totals.blockedUnexpected += head[4] ?? 0;
+    totals.fallbacks += head[5] ?? 0;
+    for (let k = 0; k < thresholdCount; k++) totals.slow[k] = (totals.slow[k] ?? 0) + (head[6 + k] ?? 0);
+    if (bar + 1 < value.length) decodeSketch(value.slice(bar + 1), totals.sketch);
   }
   return totals;
 }

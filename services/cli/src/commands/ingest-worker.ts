@@ -51,6 +51,9 @@ export async function runIngestWorker(
     deadLetterTopic: config.topics.deadLetter,
     groupId: config.ingest.groupId,
     sessionTimeoutMs: config.ingest.sessionTimeoutMs,
+    partitionsConcurrency: config.ingest.partitionsConcurrency,
+    commitIntervalMs: config.ingest.commitIntervalMs,
+    maxBatchBytes: config.ingest.maxBatchBytes,
     latencyThresholdsMs: config.ingest.latencyThresholdsMs,
     rules: { ...DEFAULT_CLASSIFICATION_RULES, perspective: config.ingest.perspective },
   });

@@ -11,13 +11,19 @@
   ARGV[4]  TTL of the fine hash, ms
   ARGV[5]  TTL of the coarse hash, ms
   ARGV[6]  number of latency thresholds T
-  ARGV[7]  number of fine buckets F, then F groups of (7 + T) values:
+  ARGV[7]  number of fine buckets F, then F groups of (8 + T) values:
            bucket index, slot, calls, errors, blocked expected, blocked unexpected, fallbacks,
            slow count per threshold (T values), sketch text ("bin:count;...")
   then     number of coarse buckets C, then C groups of the same shape
 
-  A slot stores the bucket index it holds in field t<slot>; counters: n<slot> calls, e errors,
-  x blocked expected, u blocked unexpected, f fallbacks, s<slot>_<k> slow per threshold, h sketch.
+  Each ring slot is one field "b<slot>" holding
+      "<index>,<calls>,<errors>,<blocked expected>,<blocked unexpected>,<fallbacks>,<slow 1..T>,<compacted>|<sketch>"
+  The sketch may repeat a bin (readers add the counts): a delta is appended, and the text is only
+  re-merged once it has grown past twice its last compacted length, so a write costs what the
+  delta costs, not what the bucket already holds.
+
+  Every hash is read with one HMGET and written with one HSET: calls from Lua into Redis cost
+  more than the arithmetic between them.
 
   Returns {1, dropped} when applied (dropped = buckets already overwritten by newer ones),
           {-1, current} when the fence moved since the caller read it (nothing written).
@@ -30,25 +36,20 @@ local newFence = ARGV[3]
 local fineTtl = ARGV[4]
 local coarseTtl = ARGV[5]
 local thresholdCount = tonumber(ARGV[6])
+local counterCount = 5 + thresholdCount
+local groupSize = 3 + counterCount
+local COMPACT_SLACK = 256
 
-local current = tonumber(redis.call('HGET', coarseKey, fenceField) or '-1')
-if current ~= expectedFence then
-  return {-1, current}
-end
-
-local function mergeSketch(existing, delta)
-  if existing == false or existing == '' then return delta end
-  if delta == '' then return existing end
+local function mergeSketchText(text)
   local bins = {}
   local order = {}
-  for text in string.gmatch(existing .. ';' .. delta, '[^;]+') do
-    local bin, count = string.match(text, '^(-?%d+):(%d+)$')
-    if bin then
-      if bins[bin] == nil then
-        bins[bin] = 0
-        order[#order + 1] = bin
-      end
-      bins[bin] = bins[bin] + tonumber(count)
+  for bin, count in string.gmatch(text, '(-?%d+):(%d+)') do
+    local total = bins[bin]
+    if total == nil then
+      order[#order + 1] = bin
+      bins[bin] = tonumber(count)
+    else
+      bins[bin] = total + tonumber(count)
     end
   end
   local parts = {}
@@ -56,49 +57,97 @@ local function mergeSketch(existing, delta)
   return table.concat(parts, ';')
 end
 
-local counterPrefixes = {'n', 'e', 'x', 'u', 'f'}
-
--- Applies the bucket groups starting at ARGV[position]; returns the next position and drops.
-local function applyBuckets(key, position)
+-- The bucket fields of the groups starting at ARGV[position].
+local function bucketFields(position)
+  local fields = {}
   local count = tonumber(ARGV[position])
-  position = position + 1
-  local dropped = 0
-  for _ = 1, count do
-    local index = tonumber(ARGV[position])
-    local slot = ARGV[position + 1]
-    local held = tonumber(redis.call('HGET', key, 't' .. slot) or '-1')
-    if held > index then
-      dropped = dropped + 1
-    else
-      if held < index then
-        local stale = {'h' .. slot}
-        for _, prefix in ipairs(counterPrefixes) do stale[#stale + 1] = prefix .. slot end
-        for k = 1, thresholdCount do stale[#stale + 1] = 's' .. slot .. '_' .. k end
-        redis.call('HDEL', key, unpack(stale))
-        redis.call('HSET', key, 't' .. slot, index)
-      end
-      for i, prefix in ipairs(counterPrefixes) do
-        local value = tonumber(ARGV[position + 1 + i])
-        if value ~= 0 then redis.call('HINCRBY', key, prefix .. slot, value) end
-      end
-      for k = 1, thresholdCount do
-        local value = tonumber(ARGV[position + 6 + k])
-        if value ~= 0 then redis.call('HINCRBY', key, 's' .. slot .. '_' .. k, value) end
-      end
-      local sketch = ARGV[position + 7 + thresholdCount]
-      if sketch ~= '' then
-        redis.call('HSET', key, 'h' .. slot, mergeSketch(redis.call('HGET', key, 'h' .. slot), sketch))
-      end
-    end
-    position = position + 8 + thresholdCount
+  for i = 1, count do
+    fields[i] = 'b' .. ARGV[position + 1 + (i - 1) * groupSize + 1]
   end
-  return position, dropped
+  return fields, count
 end
 
-local next, droppedFine = applyBuckets(fineKey, 7)
-local _, droppedCoarse = applyBuckets(coarseKey, next)
+-- Adds the bucket groups starting at ARGV[position] to the slot values in `held` (field -> text);
+-- appends field/value pairs to `writes`. Returns the next position and the number dropped.
+local function applyBuckets(position, fields, count, held, writes)
+  local dropped = 0
+  local base = position + 1
+  for i = 1, count do
+    local field = fields[i]
+    local index = tonumber(ARGV[base])
+    local current = held[field]
+    local heldIndex = -1
+    local counters = {}
+    local sketch = ''
+    local compacted = 0
+    if current then
+      local head, text = string.match(current, '^([^|]*)|(.*)$')
+      local values = {}
+      for number in string.gmatch(head, '[^,]+') do values[#values + 1] = tonumber(number) end
+      heldIndex = values[1]
+      if heldIndex == index then
+        for k = 1, counterCount do counters[k] = values[k + 1] end
+        compacted = values[counterCount + 2]
+        sketch = text
+      end
+    end
+    if heldIndex > index then
+      dropped = dropped + 1
+    else
+      if heldIndex < index then
+        for k = 1, counterCount do counters[k] = 0 end
+      end
+      for k = 1, counterCount do counters[k] = counters[k] + tonumber(ARGV[base + 1 + k]) end
+      local delta = ARGV[base + 2 + counterCount]
+      if delta ~= '' then
+        if sketch == '' then
+          sketch = delta
+          compacted = #delta
+        else
+          sketch = sketch .. ';' .. delta
+          if #sketch > 2 * compacted + COMPACT_SLACK then
+            sketch = mergeSketchText(sketch)
+            compacted = #sketch
+          end
+        end
+      end
+      local value = index .. ',' .. table.concat(counters, ',') .. ',' .. compacted .. '|' .. sketch
+      held[field] = value
+      writes[#writes + 1] = field
+      writes[#writes + 1] = value
+    end
+    base = base + groupSize
+  end
+  return base, dropped
+end
 
-redis.call('HSET', coarseKey, fenceField, newFence)
+local fineFields, fineCount = bucketFields(7)
+local coarsePosition = 8 + fineCount * groupSize
+local coarseFields, coarseCount = bucketFields(coarsePosition)
+
+local coarseRead = {fenceField}
+for i = 1, coarseCount do coarseRead[i + 1] = coarseFields[i] end
+local coarseValues = redis.call('HMGET', coarseKey, unpack(coarseRead))
+local current = tonumber(coarseValues[1] or '-1')
+if current ~= expectedFence then
+  return {-1, current}
+end
+
+local fineHeld = {}
+if fineCount > 0 then
+  local fineValues = redis.call('HMGET', fineKey, unpack(fineFields))
+  for i = 1, fineCount do fineHeld[fineFields[i]] = fineValues[i] end
+end
+local coarseHeld = {}
+for i = 1, coarseCount do coarseHeld[coarseFields[i]] = coarseValues[i + 1] end
+
+local fineWrites = {}
+local _, droppedFine = applyBuckets(7, fineFields, fineCount, fineHeld, fineWrites)
+local coarseWrites = {fenceField, newFence}
+local _, droppedCoarse = applyBuckets(coarsePosition, coarseFields, coarseCount, coarseHeld, coarseWrites)
+
+if #fineWrites > 0 then redis.call('HSET', fineKey, unpack(fineWrites)) end
+redis.call('HSET', coarseKey, unpack(coarseWrites))
 redis.call('PEXPIRE', fineKey, fineTtl)
 redis.call('PEXPIRE', coarseKey, coarseTtl)
 return {1, droppedFine + droppedCoarse}

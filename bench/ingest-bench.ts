@@ -1,0 +1,246 @@
+import { IngestWorker } from '@budgetwatch/ingest-worker';
+import { createLogger } from '@budgetwatch/logger';
+import { decodeTraces } from '@budgetwatch/otlp';
+import { RedisWindowStore } from '@budgetwatch/window-store';
+import type { Redis } from 'ioredis';
+import type { BenchBed } from './bench-bed.js';
+import { SPANS_PER_RECORD, toolCallRecords } from './ingest-workload.js';
+import type { BenchRow } from './report.js';
+
+const RECORDS = 10_000;
+const DISTINCT_RECORDS = 200;
+const PARTITIONS = 6;
+const DECODE_SPANS = 1_000_000;
+const THRESHOLDS_MS = [3000];
+/** The worker's defaults; the reference consumers fetch the same way. */
+const CONSUMER = { maxBatchBytes: 8 * 1024 * 1024, partitionsConcurrency: 3 };
+
+export interface IngestFigures {
+  worker_spans_per_s: number;
+  decode_spans_per_s: number;
+  decode_in_memory_spans_per_s: number;
+  kafkajs_ceiling_spans_per_s: number;
+  redis_commands_per_batch: number;
+  redis_series_writes_per_batch: number;
+  spans_per_batch: number;
+  worker_peak_rss_mb: number;
+}
+
+/** How fast one consumer gets from its first finished batch to the last record. */
+interface StreamRate {
+  spansPerSecond: number;
+  elapsedMs: number;
+}
+
+export async function runIngestBench(bed: BenchBed): Promise<{ rows: BenchRow[]; figures: IngestFigures }> {
+  const nowMs = Date.now();
+  const pool = toolCallRecords(DISTINCT_RECORDS, nowMs);
+  const totalSpans = RECORDS * SPANS_PER_RECORD;
+
+  const inMemoryDecodeRate = measureDecode(pool);
+  const topic = await bed.createTopic('ingest', PARTITIONS);
+  await produce(bed, topic, pool);
+  const ceiling = await measureConsumer(bed, topic, totalSpans, false);
+  const decoding = await measureConsumer(bed, topic, totalSpans, true);
+  const worker = await measureWorker(bed, topic, totalSpans);
+  const decodeRate = decoding.spansPerSecond;
+
+  const figures: IngestFigures = {
+    worker_spans_per_s: Math.round(worker.rate.spansPerSecond),
+    decode_spans_per_s: Math.round(decodeRate),
+    decode_in_memory_spans_per_s: Math.round(inMemoryDecodeRate),
+    kafkajs_ceiling_spans_per_s: Math.round(ceiling.spansPerSecond),
+    redis_commands_per_batch: round2(worker.redisCommands / worker.batches),
+    redis_series_writes_per_batch: round2(worker.seriesWrites / worker.batches),
+    spans_per_batch: round2(totalSpans / worker.batches),
+    worker_peak_rss_mb: Math.round(worker.peakRssMb),
+  };
+  const ofDecode = worker.rate.spansPerSecond / decodeRate;
+  const ofInMemory = worker.rate.spansPerSecond / inMemoryDecodeRate;
+  const ofCeiling = worker.rate.spansPerSecond / ceiling.spansPerSecond;
+  const rows: BenchRow[] = [
+    {
+      name: 'OTLP decode alone, in memory (one core)',
+      value: inMemoryDecodeRate,
+      unit: 'spans/s',
+    },
+    {
+      name: 'bare kafkajs consumer, same topic',
+      value: ceiling.spansPerSecond,
+      unit: 'spans/s',
+      comparison: 'ceiling',
+    },
+    {
+      name: 'decode only: same consumer + OTLP decode',
+      value: decodeRate,
+      unit: 'spans/s',
+      comparison: `${pct(decodeRate / ceiling.spansPerSecond)} of ceiling`,
+    },
+    {
+      name: 'full ingest worker (Kafka -> Redis)',
+      value: worker.rate.spansPerSecond,
+      unit: 'spans/s',
+      comparison: `${pct(ofDecode)} of decode only (${pct(ofInMemory)} of in-memory), ${pct(ofCeiling)} of ceiling`,
+      target: '>= 100,000 and >= 60% of decode only',
+      met: worker.rate.spansPerSecond >= 100_000 && ofDecode >= 0.6,
+    },
+    {
+      name: 'worker peak RSS during the run',
+      value: worker.peakRssMb,
+      unit: 'MiB',
+      comparison: `${CONSUMER.partitionsConcurrency} partitions of <= ${CONSUMER.maxBatchBytes / 1024 / 1024} MiB in flight`,
+    },
+    {
+      name: 'Redis commands per batch',
+      value: figures.redis_commands_per_batch,
+      unit: 'commands',
+      comparison: `${figures.spans_per_batch} spans, ${figures.redis_series_writes_per_batch} series writes per batch`,
+    },
+  ];
+  return { rows, figures };
+}
+
+function measureDecode(pool: readonly Buffer[]): number {
+  const run = (spans: number) => {
+    let decoded = 0;
+    const started = process.hrtime.bigint();
+    for (let i = 0; decoded < spans; i++) decoded += decodeTraces(pool[i % pool.length]).length;
+    return (decoded * 1e9) / Number(process.hrtime.bigint() - started);
+  };
+  run(DECODE_SPANS / 4);
+  return run(DECODE_SPANS);
+}
+
+async function produce(bed: BenchBed, topic: string, pool: readonly Buffer[]): Promise<void> {
+  const producer = bed.kafka.producer();
+  await producer.connect();
+  const perSend = 30;
+  const sends: Promise<unknown>[] = [];
+  for (let start = 0; start < RECORDS; start += perSend) {
+    const messages = [];
+    for (let i = start; i < Math.min(RECORDS, start + perSend); i++) {
+      messages.push({ value: pool[i % pool.length] ?? null, partition: i % PARTITIONS });
+    }
+    sends.push(producer.send({ topic, acks: 1, messages }));
+    if (sends.length >= 8) await Promise.all(sends.splice(0));
+  }
+  await Promise.all(sends);
+  await producer.disconnect();
+}
+
+/** Polls `progress` (spans seen) and times from the first finished batch to `total`. */
+async function timeStream(progress: () => number, total: number): Promise<StreamRate> {
+  const deadline = Date.now() + 300_000;
+  let firstSpans = 0;
+  let firstAt = 0n;
+  for (;;) {
+    const seen = progress();
+    if (firstAt === 0n && seen > 0) {
+      firstAt = process.hrtime.bigint();
+      firstSpans = seen;
+    }
+    if (seen >= total) {
+      const elapsedNs = Number(process.hrtime.bigint() - firstAt);
+      return { spansPerSecond: ((total - firstSpans) * 1e9) / elapsedNs, elapsedMs: elapsedNs / 1e6 };
+    }
+    if (Date.now() > deadline) throw new Error(`stream stalled at ${seen} of ${total} spans`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+/**
+ * A kafkajs consumer reading the topic the way the worker does; `decode` adds OTLP decoding of
+ * every record and nothing else (no classification, no Redis).
+ */
+async function measureConsumer(
+  bed: BenchBed,
+  topic: string,
+  totalSpans: number,
+  decode: boolean,
+): Promise<StreamRate> {
+  const consumer = bed.kafka.consumer({
+    groupId: `bwbench-${decode ? 'decode' : 'bare'}-${Date.now()}`,
+    maxBytesPerPartition: CONSUMER.maxBatchBytes,
+    maxBytes: CONSUMER.maxBatchBytes * CONSUMER.partitionsConcurrency,
+  });
+  let spans = 0;
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachBatchAutoResolve: false,
+    autoCommitInterval: 1000,
+    partitionsConsumedConcurrently: CONSUMER.partitionsConcurrency,
+    eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary }) => {
+      if (decode) {
+        for (const message of batch.messages) spans += decodeTraces(message.value).length;
+      } else {
+        spans += batch.messages.length * SPANS_PER_RECORD;
+      }
+      resolveOffset(batch.lastOffset());
+      await heartbeat();
+      await commitOffsetsIfNecessary();
+    },
+  });
+  const rate = await timeStream(() => spans, totalSpans);
+  await consumer.disconnect();
+  return rate;
+}
+
+async function measureWorker(
+  bed: BenchBed,
+  topic: string,
+  totalSpans: number,
+): Promise<{
+  rate: StreamRate;
+  batches: number;
+  redisCommands: number;
+  seriesWrites: number;
+  peakRssMb: number;
+}> {
+  const namespace = await bed.redisNamespace('ingest');
+  const commands = countCommands(namespace.client);
+  const dlq = await bed.createTopic('ingest-dlq', 1);
+  const worker = new IngestWorker({
+    kafka: bed.kafka,
+    store: new RedisWindowStore(namespace.client, namespace.prefix, { thresholdsMs: THRESHOLDS_MS }),
+    logger: createLogger({ name: 'bench-ingest', level: 'warn' }),
+    spanTopics: [topic],
+    deadLetterTopic: dlq,
+    groupId: `bwbench-worker-${Date.now()}`,
+    latencyThresholdsMs: THRESHOLDS_MS,
+    partitionsConcurrency: CONSUMER.partitionsConcurrency,
+    maxBatchBytes: CONSUMER.maxBatchBytes,
+  });
+  let peakRss = process.memoryUsage().rss;
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }, 20);
+  await worker.start();
+  const rate = await timeStream(() => worker.metrics.callsApplied, totalSpans);
+  clearInterval(sampler);
+  await worker.stop();
+  return {
+    rate,
+    batches: worker.metrics.batches,
+    redisCommands: commands.count(),
+    seriesWrites: commands.count('evalsha') + commands.count('eval'),
+    peakRssMb: peakRss / 1024 / 1024,
+  };
+}
+
+/** Counts the commands a client sends (pipelined ones included), by name. */
+function countCommands(redis: Redis): { count(name?: string): number } {
+  const counts = new Map<string, number>();
+  const send = redis.sendCommand.bind(redis);
+  redis.sendCommand = ((command, ...rest) => {
+    counts.set(command.name, (counts.get(command.name) ?? 0) + 1);
+    return send(command, ...rest);
+  }) as Redis['sendCommand'];
+  return {
+    count: (name) =>
+      name === undefined ? [...counts.values()].reduce((a, b) => a + b, 0) : (counts.get(name) ?? 0),
+  };
+}
+
+const pct = (ratio: number) => `${Math.round(ratio * 100)}%`;
+const round2 = (value: number) => Math.round(value * 100) / 100;

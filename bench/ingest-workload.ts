@@ -1,0 +1,35 @@
+import { otlpProtobuf, recordToolCallSpans, type ToolCallSpanSpec } from '@budgetwatch/testkit';
+
+export const SPANS_PER_RECORD = 100;
+const SERVERS = 20;
+const TOOLS_PER_SERVER = 10;
+
+/**
+ * Distinct OTLP protobuf records of 100 MCP tool-call spans each, made by the OpenTelemetry JS SDK
+ * and its OTLP serializer: 20 servers x 10 tools, 3% errors, latencies 20 ms to 4 s, end times
+ * mostly within the last minute with 1% up to two hours late. The bench cycles through them.
+ */
+export function toolCallRecords(count: number, nowMs: number): Buffer[] {
+  const records: Buffer[] = [];
+  for (let r = 0; r < count; r++) {
+    const specs: ToolCallSpanSpec[] = [];
+    for (let i = 0; i < SPANS_PER_RECORD; i++) {
+      const n = r * SPANS_PER_RECORD + i;
+      const server = (n * 7) % SERVERS;
+      const tool = Math.floor(n / SERVERS) % TOOLS_PER_SERVER;
+      // Live traffic: most spans end within the last minute; one in a hundred arrives late.
+      const ageMs = n % 100 === 0 ? (n * 7919) % 7_000_000 : (n * 7919) % 60_000;
+      specs.push({
+        tool: `tool-${tool}`,
+        server: `server-${server}`,
+        endTimeMs: nowMs - ageMs,
+        durationMs: 20 + ((n * 104_729) % 4000),
+        error: n % 33 === 0,
+        ...(n % 33 === 0 ? { errorType: 'tool_error' } : {}),
+        serviceName: `agent-${n % 4}`,
+      });
+    }
+    records.push(Buffer.from(otlpProtobuf(recordToolCallSpans(specs))));
+  }
+  return records;
+}

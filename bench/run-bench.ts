@@ -1,0 +1,34 @@
+/**
+ * `npm run bench`: throughput and cost figures measured on the real broker and Redis, each
+ * printed next to the ceiling measured in the same run, and written as flat JSON to
+ * bench-results/<suite>.json.
+ */
+import { fileURLToPath } from 'node:url';
+import { openBenchBed } from './bench-bed.js';
+import { runIngestBench } from './ingest-bench.js';
+import { renderTable, writeFigures } from './report.js';
+
+const resultsDir = fileURLToPath(new URL('../bench-results/', import.meta.url));
+
+async function main(): Promise<number> {
+  const bed = await openBenchBed();
+  let missed = 0;
+  try {
+    const ingest = await runIngestBench(bed);
+    console.log(renderTable('Ingest (records of 100 tool-call spans, one Node process)', ingest.rows));
+    writeFigures(`${resultsDir}ingest.json`, { ...ingest.figures });
+    missed += ingest.rows.filter((row) => row.met === false).length;
+  } finally {
+    await bed.close();
+  }
+  console.log(`\nfigures written to ${resultsDir}`);
+  return missed === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(2);
+  },
+);
