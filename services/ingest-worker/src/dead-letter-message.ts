@@ -23,3 +23,36 @@ export function deadLetterMessage(letter: DeadLetter, sourceTopic: string, sourc
     },
   };
 }
+
+/** Splits messages into groups of at most `maxBytes` (keys, values and headers), one message at least. */
+export function chunkBySize(messages: readonly Message[], maxBytes: number): Message[][] {
+  const chunks: Message[][] = [];
+  let current: Message[] = [];
+  let size = 0;
+  for (const message of messages) {
+    const bytes = messageBytes(message);
+    if (current.length > 0 && size + bytes > maxBytes) {
+      chunks.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(message);
+    size += bytes;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+function messageBytes(message: Message): number {
+  let bytes = 64 + byteLength(message.key) + byteLength(message.value);
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    bytes +=
+      name.length + (Array.isArray(value) ? value.reduce((n, v) => n + byteLength(v), 0) : byteLength(value));
+  }
+  return bytes;
+}
+
+function byteLength(value: Buffer | string | null | undefined): number {
+  if (value === null || value === undefined) return 0;
+  return typeof value === 'string' ? Buffer.byteLength(value) : value.length;
+}

@@ -8,7 +8,7 @@ import {
 import type { Logger } from '@budgetwatch/logger';
 import { FenceCache, type WindowStore, writeBatchExactlyOnce } from '@budgetwatch/window-store';
 import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
-import { deadLetterMessage } from './dead-letter-message.js';
+import { chunkBySize, deadLetterMessage } from './dead-letter-message.js';
 import { emptyIngestMetrics, type IngestMetrics } from './ingest-metrics.js';
 import { processRecords } from './record-processor.js';
 
@@ -34,6 +34,7 @@ export interface IngestWorkerOptions {
 
 const DEFAULT_MAX_BATCH_BYTES = 8 * 1024 * 1024;
 const DEFAULT_PARTITIONS_CONCURRENCY = 3;
+const DEAD_LETTER_SEND_BYTES = 512 * 1024;
 
 /**
  * Consumes span topics in a consumer group and counts tool calls into the window store. Each batch
@@ -113,14 +114,14 @@ export class IngestWorker {
     this.metrics.processingMs += performance.now() - processingStarted;
 
     if (processed.deadLetters.length > 0) {
-      // Dead letters are written before the offsets move, so a bad record is never lost.
-      await this.producer.send({
-        topic: this.options.deadLetterTopic,
-        acks: -1,
-        messages: processed.deadLetters.map((letter) =>
-          deadLetterMessage(letter, batch.topic, batch.partition),
-        ),
-      });
+      // Dead letters are written before the offsets move, so a bad record is never lost. A batch
+      // can hold megabytes of them: sends stay under the broker's default request limits.
+      const messages = processed.deadLetters.map((letter) =>
+        deadLetterMessage(letter, batch.topic, batch.partition),
+      );
+      for (const chunk of chunkBySize(messages, DEAD_LETTER_SEND_BYTES)) {
+        await this.producer.send({ topic: this.options.deadLetterTopic, acks: -1, messages: chunk });
+      }
       for (const letter of processed.deadLetters) {
         this.options.logger.warn(
           {
