@@ -59,4 +59,5 @@ export {
   type SeriesCalls,
   type SeriesDelta,
 } from './windows/series-delta.js';
+export { formatWindowDuration, parseWindowDuration } from './windows/window-duration.js';
 export { summarizeWindow, type WindowSummary } from './windows/window-summary.js';

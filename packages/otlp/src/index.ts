@@ -5,3 +5,9 @@ export { decodeTraces } from './decode-traces.js';
 export { detectEncoding, type OtlpEncoding } from './detect-encoding.js';
 export { encodeProtobufTracesFromJson } from './encode-protobuf.js';
 export { type Attributes, type AttributeValue, type OtlpSpan, SpanKind, StatusCode } from './otlp-span.js';
+export {
+  TraceFileError,
+  type TraceFileOptions,
+  type TraceFileRecords,
+  traceFileRecords,
+} from './trace-file.js';

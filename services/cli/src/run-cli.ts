@@ -1,9 +1,12 @@
 import { createRequire } from 'node:module';
 import { ConfigError } from '@budgetwatch/config';
-import { Command, CommanderError } from 'commander';
+import { parseWindowDuration } from '@budgetwatch/domain';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { configCheck } from './commands/config-check.js';
 import { runIngestWorker } from './commands/ingest-worker.js';
+import { replay } from './commands/replay.js';
 import { runStages, STAGES } from './commands/run-stages.js';
+import { showWindow, type WindowOptions } from './commands/window.js';
 import { ExitCode } from './exit-codes.js';
 
 export interface CliIo {
@@ -54,6 +57,31 @@ function buildProgram(io: CliIo, setExit: (code: ExitCode) => void): Command {
   }
 
   program
+    .command('replay')
+    .description('feed an OTLP trace file (protobuf, JSON or JSON Lines) into the span topic')
+    .argument('<file>', 'OTLP TracesData / ExportTraceServiceRequest file')
+    .option('--topic <topic>', 'span topic (default: the first of topics.spans)')
+    .option(
+      '--max-spans-per-record <n>',
+      'split JSON input into records of at most n spans',
+      positiveInteger,
+      1000,
+    )
+    .action(async (file: string, options: { topic?: string; maxSpansPerRecord: number }) =>
+      setExit(await replay(file, options, configFile(), io.out)),
+    );
+
+  program
+    .command('window')
+    .description('window aggregates of a server (rollup and each tool) or of one tool, from Redis')
+    .requiredOption('--server <id>', 'server id')
+    .option('--tool <name>', 'one tool instead of the whole server')
+    .option('--window <length>', 'trailing window, 1s to 24h (e.g. 30m, 2h, 24h)', windowLength, 2 * 3600_000)
+    .option('--drill', 'the drill series instead of production', false)
+    .option('--json', 'print JSON', false)
+    .action(async (options: WindowOptions) => setExit(await showWindow(options, configFile(), io.out)));
+
+  program
     .command('config')
     .description('configuration commands')
     .command('check')
@@ -61,6 +89,20 @@ function buildProgram(io: CliIo, setExit: (code: ExitCode) => void): Command {
     .action(() => setExit(configCheck(configFile(), io.out)));
 
   return program;
+}
+
+function windowLength(text: string): number {
+  try {
+    return parseWindowDuration(text);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
+function positiveInteger(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new InvalidArgumentError('expected a positive integer');
+  return value;
 }
 
 /** Parses `argv` (without node and script), runs the command and returns its exit code. */

@@ -26,6 +26,8 @@ export interface IngestWorkerOptions {
   commitIntervalMs?: number;
   /** Most record bytes fetched per partition in one batch (default 8 MiB). */
   maxBatchBytes?: number;
+  /** How often the counters (records, calls, invalid spans and dead letters by reason) are logged. */
+  statsIntervalMs?: number;
   latencyThresholdsMs: readonly number[];
   rules?: ClassificationRules;
   resolveInventory?: InventoryResolver;
@@ -51,6 +53,7 @@ export class IngestWorker {
   private readonly resolveInventory: InventoryResolver;
   private readonly batchBytes: number;
   private readonly concurrency: number;
+  private statsTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: IngestWorkerOptions) {
     this.batchBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
@@ -87,10 +90,16 @@ export class IngestWorker {
       { topics: this.options.spanTopics, groupId: this.options.groupId },
       'ingest worker consuming',
     );
+    this.statsTimer = setInterval(
+      () => this.options.logger.info({ metrics: this.metrics }, 'ingest counters'),
+      this.options.statsIntervalMs ?? 60_000,
+    );
+    this.statsTimer.unref();
   }
 
   /** Stops fetching, lets the current batch finish and commit, and flushes the producer. */
   async stop(): Promise<void> {
+    clearInterval(this.statsTimer);
     await this.consumer.disconnect();
     await this.producer.disconnect();
   }

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '@budgetwatch/config';
+import { loadConfig } from '@budgetwatch/config';
 import { DEFAULT_CLASSIFICATION_RULES } from '@budgetwatch/domain';
 import { IngestWorker } from '@budgetwatch/ingest-worker';
 import { createKafka } from '@budgetwatch/kafka';
@@ -6,6 +6,7 @@ import { createLogger } from '@budgetwatch/logger';
 import { connectRedis, createRedis } from '@budgetwatch/redis';
 import { RedisWindowStore } from '@budgetwatch/window-store';
 import { ExitCode } from '../exit-codes.js';
+import { requireConnections } from './require-connections.js';
 
 /** Resolves on the first SIGTERM or SIGINT. */
 export function untilShutdownSignal(): Promise<NodeJS.Signals> {
@@ -28,16 +29,8 @@ export async function runIngestWorker(
   configFile: string | undefined,
   shutdown: Promise<unknown> = untilShutdownSignal(),
 ): Promise<ExitCode> {
-  const { config } = loadConfig(configFile === undefined ? {} : { file: configFile });
-  if (config.kafka === undefined || config.redis === undefined) {
-    throw new ConfigError([
-      {
-        source: { kind: 'default' },
-        path: config.kafka === undefined ? 'kafka.brokers' : 'redis.url',
-        reason: 'the ingest-worker command needs Kafka and Redis (set KAFKA_BROKERS and REDIS_URL)',
-      },
-    ]);
-  }
+  const { config: loaded } = loadConfig(configFile === undefined ? {} : { file: configFile });
+  const config = requireConnections(loaded, 'ingest-worker', ['kafka', 'redis']);
   const logger = createLogger({ name: 'ingest-worker', level: config.log.level });
   const redis = createRedis(config.redis, 'budgetwatch-ingest');
   await connectRedis(redis);

@@ -1,0 +1,26 @@
+import { MAX_WINDOW_MS } from './resolution.js';
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const UNITS: Record<string, number> = { s: SECOND, m: MINUTE, h: HOUR };
+
+/** "2h", "90m", "45s" (or a bare number of ms) as milliseconds; windows are 1 second to 24h. */
+export function parseWindowDuration(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (match === null) throw new RangeError(`not a window length: "${text}" (use e.g. 30m, 2h, 24h)`);
+  const unit = match[2] ?? 'ms';
+  const ms = Math.round(Number(match[1]) * (unit === 'ms' ? 1 : (UNITS[unit] ?? 1)));
+  if (ms < 1000 || ms > MAX_WINDOW_MS) {
+    throw new RangeError(`window "${text}" is outside 1s..24h`);
+  }
+  return ms;
+}
+
+/** The shortest text for a window length: 7200000 -> "2h", 5400000 -> "90m". */
+export function formatWindowDuration(ms: number): string {
+  if (ms % HOUR === 0) return `${ms / HOUR}h`;
+  if (ms % MINUTE === 0) return `${ms / MINUTE}m`;
+  if (ms % SECOND === 0) return `${ms / SECOND}s`;
+  return `${ms}ms`;
+}

@@ -1,0 +1,56 @@
+import { type SeriesRef, summarizeWindow, type WindowSummary } from '@budgetwatch/domain';
+import type { WindowStore } from './window-store.js';
+
+export interface ToolWindow {
+  tool: string;
+  summary: WindowSummary;
+}
+
+export interface ServerWindows {
+  server: string;
+  drill: boolean;
+  /** All the server's calls together. */
+  rollup: WindowSummary;
+  /** Each tool of the server with calls written during the window, by name. */
+  tools: ToolWindow[];
+}
+
+/**
+ * The read API over the window store: the aggregates rules and people look at (success rate,
+ * block and fallback rates, slow fractions, p50/p95/p99) for any trailing window up to 24h.
+ */
+export class WindowReader {
+  constructor(
+    private readonly store: WindowStore,
+    private readonly thresholdsMs: readonly number[],
+  ) {}
+
+  async series(series: SeriesRef, windowMs: number, nowMs = Date.now()): Promise<WindowSummary> {
+    return summarizeWindow(await this.store.readWindow(series, windowMs, nowMs), this.thresholdsMs, windowMs);
+  }
+
+  async server(
+    server: string,
+    windowMs: number,
+    options: { drill?: boolean; nowMs?: number } = {},
+  ): Promise<ServerWindows> {
+    const drill = options.drill ?? false;
+    const nowMs = options.nowMs ?? Date.now();
+    const active = await this.store.activeSeries(nowMs - windowMs);
+    const toolNames = [
+      ...new Set(
+        active
+          .filter((s) => s.server === server && s.drill === drill && s.tool !== null)
+          .map((s) => s.tool as string),
+      ),
+    ].sort();
+    const rollup = await this.series({ server, tool: null, drill }, windowMs, nowMs);
+    const tools = await Promise.all(
+      toolNames.map(async (tool) => ({
+        tool,
+        summary: await this.series({ server, tool, drill }, windowMs, nowMs),
+      })),
+    );
+    return { server, drill, rollup, tools };
+  }
+}
