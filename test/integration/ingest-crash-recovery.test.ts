@@ -148,10 +148,10 @@ async function crashScenario(label: string) {
     }),
     produceChunk,
     killWhileUncommitted,
-    /** Waits until every named member holds partitions (the group is stable). */
-    allAssigned: (clientIds: readonly string[]) =>
-      waitFor(async () => (await Promise.all(clientIds.map(assignedTo))).every((p) => p.length > 0), {
-        description: `partitions assigned to ${clientIds.join(', ')}`,
+    /** Waits until the partitions the group assigned to each of `workers` satisfy `holds`. */
+    assignedTo: (workers: readonly Worker[], holds: (owned: number[]) => boolean) =>
+      waitFor(async () => (await Promise.all(workers.map((w) => assignedTo(w.clientId)))).every(holds), {
+        description: `partitions assigned to ${workers.map((w) => w.clientId).join(', ')}`,
         timeoutMs: 60_000,
       }),
     caughtUp: (timeoutMs: number) => waitForGroupCaughtUp(topics.admin, groupId, spanTopic, timeoutMs),
@@ -182,18 +182,23 @@ describe('exactly-once counting while workers are SIGKILLed', () => {
 
   it("two workers: the survivor takes over a killed member's partitions and its uncommitted records", async () => {
     const scenario = await crashScenario('moves');
-    const names = ['bwtest-a', 'bwtest-b'] as const;
-    const workers = names.map((name) => scenario.startWorker(name));
+    // Every process gets its own client id, so a dead member still in the group is never taken for
+    // its successor.
+    let incarnation = 0;
+    const start = () => scenario.startWorker(`bwtest-worker-${++incarnation}`);
+    const workers = [start(), start()];
     let handovers = 0;
     for (let chunk = 0; chunk < CHUNKS; chunk++) {
-      if (handovers < HANDOVERS) await scenario.allAssigned(names);
+      if (handovers < HANDOVERS) await scenario.assignedTo(workers, (owned) => owned.length > 0);
       await scenario.produceChunk(chunk);
       if (handovers >= HANDOVERS) continue;
       const { killed, landed } = await scenario.killWhileUncommitted(workers, chunk);
-      // Only the other member is alive: it must take over every partition and catch up alone.
+      const survivor = workers.filter((_, index) => index !== killed);
+      // Once the session times out, the survivor owns every partition and catches up alone.
+      await scenario.assignedTo(survivor, (owned) => owned.length === PARTITIONS);
       await scenario.caughtUp(60_000);
       if (landed) handovers += 1;
-      workers[killed] = scenario.startWorker(names[killed] as string);
+      workers[killed] = start();
     }
     await scenario.close();
     expect(handovers).toBe(HANDOVERS);

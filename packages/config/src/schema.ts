@@ -64,8 +64,9 @@ export const ingestConfigSchema = z.strictObject({
    */
   partitionsConcurrency: z.number().int().min(1).max(64).default(3),
   /**
-   * How often consumed offsets are committed. Counting is exactly-once either way; a longer
-   * interval means fewer commits and more records re-read (and skipped) after a crash.
+   * How often the offsets of counted batches are committed (also on shutdown). Counting is
+   * exactly-once either way; a longer interval means fewer commits and more records re-read (and
+   * skipped by the fences) after a crash or a partition move.
    */
   commitIntervalMs: z.number().int().min(100).max(600_000).default(1000),
   /**
