@@ -1,4 +1,33 @@
 export {
+  evaluateRule,
+  INITIAL_RULE_STATE,
+  type RuleEvaluation,
+  type RuleState,
+  type RuleStatus,
+  type Transition,
+} from './rules/evaluate-rule.js';
+export {
+  compareRatio,
+  complement,
+  decimalFraction,
+  type Fraction,
+} from './rules/exact-ratio.js';
+export { DEFAULT_POLICY, PLAYBOOK_RULES } from './rules/playbook-rules.js';
+export {
+  type BurnRateWarning,
+  type Comparator,
+  limitsFor,
+  type Policy,
+  type Rule,
+  type RuleAction,
+  type RuleLimits,
+  type RuleMetric,
+  type RuleScope,
+  type Tier,
+} from './rules/rule.js';
+export { ACTION_EVENTS } from './rules/rule-actions.js';
+export { type Measurement, MissingLatencyThresholdError, measure } from './rules/rule-measurement.js';
+export {
   type AttributeBag,
   type AttributeMatcher,
   type MatchableValue,

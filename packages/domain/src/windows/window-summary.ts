@@ -18,6 +18,8 @@ export interface WindowSummary {
   expectedBlockRate: number | null;
   /** Fallback activations / all calls. */
   fallbackRate: number | null;
+  /** Threshold in ms -> served calls slower than it. */
+  slowCalls: Record<string, number>;
   /** Threshold in ms -> share of served calls slower than it. */
   slowFraction: Record<string, number | null>;
   /** Latency percentiles in ms from the sketch (display only, relative error <= 1%). */
@@ -36,8 +38,10 @@ export function summarizeWindow(
   windowMs: number,
 ): WindowSummary {
   const served = totals.calls - totals.blockedExpected - totals.blockedUnexpected;
+  const slowCalls: Record<string, number> = {};
   const slowFraction: Record<string, number | null> = {};
   thresholdsMs.forEach((threshold, i) => {
+    slowCalls[String(threshold)] = totals.slow[i] ?? 0;
     slowFraction[String(threshold)] = ratio(totals.slow[i] ?? 0, served);
   });
   return {
@@ -52,6 +56,7 @@ export function summarizeWindow(
     unexpectedBlockRate: ratio(totals.blockedUnexpected, totals.calls),
     expectedBlockRate: ratio(totals.blockedExpected, totals.calls),
     fallbackRate: ratio(totals.fallbacks, totals.calls),
+    slowCalls,
     slowFraction,
     p50: sketchQuantile(totals.sketch, 0.5) ?? null,
     p95: sketchQuantile(totals.sketch, 0.95) ?? null,

@@ -1,0 +1,75 @@
+import type { WindowSummary } from '../windows/window-summary.js';
+import type { Rule, RuleLimits } from './rule.js';
+import { type Measurement, measure } from './rule-measurement.js';
+
+/** ok: healthy or not enough calls; firing: breached; no_data: no calls in the window. */
+export type RuleStatus = 'ok' | 'firing' | 'no_data';
+
+/** The state of one (rule, series), as the evaluator stores it between evaluations. */
+export interface RuleState {
+  status: RuleStatus;
+  /** When the status last changed, ms. */
+  since: number;
+  /** Breaching but waiting for `for` to elapse since this time; null otherwise. */
+  pendingSince: number | null;
+  /** A breach was announced and its recovery not yet (survives a spell of no data). */
+  breachOpen: boolean;
+}
+
+export type Transition = 'breached' | 'recovered';
+
+export interface RuleEvaluation {
+  state: RuleState;
+  /** The event this evaluation must emit, if any. */
+  transition: Transition | null;
+  measurement: Measurement;
+}
+
+export const INITIAL_RULE_STATE: RuleState = {
+  status: 'no_data',
+  since: 0,
+  pendingSince: null,
+  breachOpen: false,
+};
+
+/**
+ * One step of the (rule, series) state machine. Pure: the same inputs always give the same state
+ * and transition, which is what lets several evaluator replicas agree on a single transition.
+ */
+export function evaluateRule(
+  rule: Rule,
+  limits: RuleLimits,
+  summary: WindowSummary,
+  previous: RuleState,
+  nowMs: number,
+): RuleEvaluation {
+  const measurement = measure(rule, limits, summary);
+  const next = (status: RuleStatus, changes: Partial<RuleState> = {}): RuleState => ({
+    status,
+    since: status === previous.status ? previous.since : nowMs,
+    pendingSince: null,
+    breachOpen: previous.breachOpen,
+    ...changes,
+  });
+  const result = (state: RuleState, transition: Transition | null = null): RuleEvaluation => ({
+    state,
+    transition,
+    measurement,
+  });
+
+  if (measurement.whole === 0) return result(next('no_data'));
+  // A breach stays announced until the numbers recover; without enough calls nothing new fires.
+  if (measurement.whole < limits.minCalls) return result(next(previous.breachOpen ? 'firing' : 'no_data'));
+
+  if (previous.breachOpen) {
+    if (measurement.recovered && !measurement.breaching) {
+      return result(next('ok', { breachOpen: false }), 'recovered');
+    }
+    return result(next('firing'));
+  }
+  if (!measurement.breaching) return result(next('ok'));
+
+  const pendingSince = previous.pendingSince ?? nowMs;
+  if (nowMs - pendingSince < limits.forMs) return result(next('ok', { pendingSince }));
+  return result(next('firing', { breachOpen: true }), 'breached');
+}
