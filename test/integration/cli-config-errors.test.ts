@@ -59,6 +59,27 @@ describe('budgetwatch with an invalid configuration', () => {
     expect(result.output).toContain('environment variable BUDGETWATCH_HTTP_PORT http.port:');
   });
 
+  it('checks the policy file too: a bad rule is one line with file, line and field, exit code 2', async () => {
+    const policy = join(dir, 'policy.yaml');
+    writeFileSync(
+      policy,
+      'rules:\n  - id: r\n    metric: success_rate\n    window: 2h\n    comparator: "<"\n    threshold: 97\n',
+    );
+    const result = await runBudgetwatch(['config', 'check'], { BUDGETWATCH_POLICY: policy });
+    expect(result.code).toBe(2);
+    expect(result.output.trim()).toBe(
+      `budgetwatch: invalid configuration: ${policy}:6:16 rules.0.threshold: a rate is between 0 and 1 (0.97 for 97%)`,
+    );
+    const example = await runBudgetwatch(['config', 'check'], {
+      BUDGETWATCH_POLICY: join(import.meta.dirname, '../../config/policy.example.yaml'),
+    });
+    expect(example.code).toBe(0);
+    expect(example.output).toContain('policy OK');
+    expect(example.output).toContain(
+      'success-rate, latency-p95, unexpected-policy-blocks, fallback-activation',
+    );
+  });
+
   it('accepts a valid file and prints the effective settings with secrets masked', async () => {
     const file = join(dir, 'good.yaml');
     writeFileSync(

@@ -53,6 +53,12 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
     path: ['ingest', 'maxBatchBytes'],
     parse: 'integer',
   },
+  { variable: 'BUDGETWATCH_POLICY', path: ['evaluator', 'policyFile'], parse: 'string' },
+  {
+    variable: 'BUDGETWATCH_EVALUATOR_SWEEP_INTERVAL_MS',
+    path: ['evaluator', 'sweepIntervalMs'],
+    parse: 'integer',
+  },
   { variable: 'BUDGETWATCH_PERSPECTIVE', path: ['ingest', 'perspective'], parse: 'string' },
   { variable: 'BUDGETWATCH_LOG_LEVEL', path: ['log', 'level'], parse: 'string' },
   { variable: 'BUDGETWATCH_HTTP_PORT', path: ['http', 'port'], parse: 'integer' },

@@ -7,10 +7,13 @@ export {
 } from './config-error.js';
 export { ENV_BINDINGS } from './environment.js';
 export { type LoadConfigOptions, type LoadedConfig, loadConfig } from './load-config.js';
+export { type LoadPolicyOptions, loadPolicy } from './policy/load-policy.js';
+export { latencyThresholdsOf, policySchema } from './policy/policy-schema.js';
 export { redactSecrets, redactUrlCredentials } from './redact-secrets.js';
 export {
   type BudgetwatchConfig,
   budgetwatchConfigSchema,
+  type EvaluatorConfig,
   type HttpConfig,
   type IngestConfig,
   type KafkaConfig,

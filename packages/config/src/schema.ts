@@ -82,6 +82,13 @@ export const ingestConfigSchema = z.strictObject({
     .default(8 * 1024 * 1024),
 });
 
+export const evaluatorConfigSchema = z.strictObject({
+  /** The rules file (see config/policy.example.yaml); without one, the four playbook rules apply. */
+  policyFile: z.string().min(1).optional(),
+  /** Every active series is evaluated this often; series that just received spans, at once. */
+  sweepIntervalMs: z.number().int().min(1000).max(3_600_000).default(15_000),
+});
+
 export const logConfigSchema = z.strictObject({
   level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -97,6 +104,7 @@ export const budgetwatchConfigSchema = z.strictObject({
   redis: redisConfigSchema.optional(),
   topics: topicsConfigSchema.prefault({}),
   ingest: ingestConfigSchema.prefault({}),
+  evaluator: evaluatorConfigSchema.prefault({}),
   log: logConfigSchema.prefault({}),
   http: httpConfigSchema.prefault({}),
 });
@@ -109,3 +117,4 @@ export type IngestConfig = z.infer<typeof ingestConfigSchema>;
 export type LogConfig = z.infer<typeof logConfigSchema>;
 export type HttpConfig = z.infer<typeof httpConfigSchema>;
 export type BudgetwatchConfig = z.infer<typeof budgetwatchConfigSchema>;
+export type EvaluatorConfig = z.infer<typeof evaluatorConfigSchema>;

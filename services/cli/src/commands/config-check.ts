@@ -1,13 +1,23 @@
-import { loadConfig, redactSecrets } from '@budgetwatch/config';
+import { loadConfig, loadPolicy, redactSecrets } from '@budgetwatch/config';
 import { stringify } from 'yaml';
 import { ExitCode } from '../exit-codes.js';
 
-/** Validates the configuration and prints the effective settings, secrets masked. */
+/** Validates the configuration and the policy, and prints the effective settings, secrets masked. */
 export function configCheck(configFile: string | undefined, out: NodeJS.WritableStream): ExitCode {
   const loaded = loadConfig(configFile === undefined ? {} : { file: configFile });
+  const { config } = loaded;
+  const policy = loadPolicy({
+    ...(config.evaluator.policyFile === undefined ? {} : { file: config.evaluator.policyFile }),
+    latencyThresholdsMs: config.ingest.latencyThresholdsMs,
+  });
   out.write(
     `configuration OK${loaded.file === undefined ? ' (environment and defaults)' : ` (${loaded.file})`}\n`,
   );
-  out.write(stringify(redactSecrets(loaded.config)));
+  out.write(
+    `policy OK${policy.file === undefined ? ' (the four playbook rules)' : ` (${policy.file})`}: ${policy.policy.rules
+      .map((rule) => rule.id)
+      .join(', ')}\n`,
+  );
+  out.write(stringify(redactSecrets(config)));
   return ExitCode.ok;
 }
