@@ -1,3 +1,4 @@
+export { createEventValidator, type EventValidator, eventSchemaFiles } from './events/event-schemas.js';
 export { freeLoopbackPort } from './free-port.js';
 export { createTestTopic, type TestTopicOptions } from './kafka-topics.js';
 export { kraftClusterId, renderBrokerProperties } from './local-kafka/broker-properties.js';

@@ -91,6 +91,7 @@ describe('success-rate: fires under 97% of served calls over 24h', () => {
     const result = run(rule('success-rate'), steps);
     expect(result.statuses).toEqual(['firing', 'firing', 'firing', 'firing', 'ok', 'ok', 'firing']);
     expect(result.transitions).toEqual(['breached', null, null, null, 'recovered', null, 'breached']);
+    expect(result.state.transitions).toBe(3);
   });
 
   it('waits out a `for` duration, and forgets a breach that ends before it', () => {

@@ -14,6 +14,8 @@ export interface RuleState {
   pendingSince: number | null;
   /** A breach was announced and its recovery not yet (survives a spell of no data). */
   breachOpen: boolean;
+  /** Transitions so far: with the rule and series, it names each transition (event ids). */
+  transitions: number;
 }
 
 export type Transition = 'breached' | 'recovered';
@@ -30,6 +32,7 @@ export const INITIAL_RULE_STATE: RuleState = {
   since: 0,
   pendingSince: null,
   breachOpen: false,
+  transitions: 0,
 };
 
 /**
@@ -49,10 +52,11 @@ export function evaluateRule(
     since: status === previous.status ? previous.since : nowMs,
     pendingSince: null,
     breachOpen: previous.breachOpen,
+    transitions: previous.transitions,
     ...changes,
   });
   const result = (state: RuleState, transition: Transition | null = null): RuleEvaluation => ({
-    state,
+    state: transition === null ? state : { ...state, transitions: previous.transitions + 1 },
     transition,
     measurement,
   });

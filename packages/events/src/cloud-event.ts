@@ -1,0 +1,13 @@
+/** A CloudEvents 1.0 event in structured JSON mode, as written to budgetwatch.events. */
+export interface CloudEvent<Data> {
+  specversion: '1.0';
+  /** Deterministic: the same transition always has the same id, so consumers can deduplicate. */
+  id: string;
+  source: string;
+  type: string;
+  /** The series: `<server>` for a server rollup, `<server>/<tool>` for a tool. */
+  subject: string;
+  time: string;
+  datacontenttype: 'application/json';
+  data: Data;
+}

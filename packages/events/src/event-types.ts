@@ -1,0 +1,25 @@
+/** Every CloudEvent type Budgetwatch publishes so far, by the suffix after `budgetwatch.`. */
+export const BUDGET_EVENT_TYPES = ['budget.breached', 'budget.recovered'] as const;
+
+export const ACTION_EVENT_TYPES = [
+  'traffic.frozen',
+  'traffic.unfrozen',
+  'concurrency.lowered',
+  'concurrency.restored',
+  'audit.requested',
+  'incident.opened',
+  'incident.resolved',
+  'expansion.halted',
+  'expansion.resumed',
+] as const;
+
+export type BudgetEventType = (typeof BUDGET_EVENT_TYPES)[number];
+export type ActionEventType = (typeof ACTION_EVENT_TYPES)[number];
+export type EventType = BudgetEventType | ActionEventType;
+
+export const EVENT_TYPES: readonly EventType[] = [...BUDGET_EVENT_TYPES, ...ACTION_EVENT_TYPES];
+
+/** The CloudEvents `type` attribute: `budgetwatch.<suffix>`. */
+export function cloudEventType(type: EventType): string {
+  return `budgetwatch.${type}`;
+}

@@ -1,0 +1,21 @@
+export {
+  type ActionData,
+  type BudgetTransitionData,
+  type BudgetwatchEvent,
+  EVALUATOR_SOURCE,
+  eventKey,
+  type ResponderContext,
+  type TransitionInput,
+  transitionEvents,
+  UNREGISTERED,
+} from './budget-events.js';
+export type { CloudEvent } from './cloud-event.js';
+export {
+  ACTION_EVENT_TYPES,
+  type ActionEventType,
+  BUDGET_EVENT_TYPES,
+  type BudgetEventType,
+  cloudEventType,
+  EVENT_TYPES,
+  type EventType,
+} from './event-types.js';
