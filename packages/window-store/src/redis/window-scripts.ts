@@ -1,8 +1,16 @@
 import { readFileSync } from 'node:fs';
 import type { ChainableCommander, Redis } from 'ioredis';
 
+/**
+ * Where a script lives, from this module's URL. Both `src/redis/` and the built `dist/redis/` are
+ * two levels below the package root, and the scripts ship only in `src/redis/lua`.
+ */
+export function luaScriptUrl(name: string, moduleUrl: string = import.meta.url): URL {
+  return new URL(`../../src/redis/lua/${name}.lua`, moduleUrl);
+}
+
 function readScript(name: string): string {
-  return readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
+  return readFileSync(luaScriptUrl(name), 'utf8');
 }
 
 /** Script name -> source; registered per connection with ioredis (EVALSHA, loaded on demand). */
