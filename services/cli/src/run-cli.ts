@@ -3,6 +3,7 @@ import { ConfigError } from '@budgetwatch/config';
 import { parseWindowDuration } from '@budgetwatch/domain';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { configCheck } from './commands/config-check.js';
+import { runEvaluator } from './commands/evaluator.js';
 import { runIngestWorker } from './commands/ingest-worker.js';
 import { replay } from './commands/replay.js';
 import { runStages, STAGES } from './commands/run-stages.js';
@@ -51,7 +52,9 @@ function buildProgram(io: CliIo, setExit: (code: ExitCode) => void): Command {
         setExit(
           stage.name === 'ingest-worker'
             ? await runIngestWorker(configFile())
-            : await runStages([stage.name], configFile(), io.out),
+            : stage.name === 'evaluator'
+              ? await runEvaluator(configFile())
+              : await runStages([stage.name], configFile(), io.out),
         ),
       );
   }

@@ -1,0 +1,232 @@
+import {
+  evaluateRule,
+  INITIAL_RULE_STATE,
+  limitsFor,
+  type Policy,
+  type SeriesRef,
+  seriesId,
+  type WindowSummary,
+} from '@budgetwatch/domain';
+import { type ResponderContext, transitionEvents, UNREGISTERED } from '@budgetwatch/events';
+import type { Logger } from '@budgetwatch/logger';
+import type { WindowReader, WindowStore } from '@budgetwatch/window-store';
+import type { EventPublisher } from './event-publisher.js';
+import type { Outbox, RuleStateStore, StoredRuleState } from './rule-state-store.js';
+
+export interface EvaluatorOptions {
+  policy: Policy;
+  windows: WindowReader;
+  /** For the active-series index the ingest worker keeps. */
+  store: WindowStore;
+  states: RuleStateStore;
+  publisher: EventPublisher;
+  logger: Logger;
+  /** The inventory's view of a server (tier, owner...); unregistered until issue 6's inventory. */
+  responderFor?: (server: string) => ResponderContext;
+  /** Every active series is evaluated this often. */
+  sweepIntervalMs?: number;
+  /** Series written since the last look are evaluated at once; this is how often to look. */
+  dirtyPollMs?: number;
+  /** Outboxes left unpublished (a crash, Kafka down) are retried this often... */
+  outboxRetryMs?: number;
+  /** ...once they are this old, so the evaluator that queued them publishes them first. */
+  outboxGraceMs?: number;
+  now?: () => number;
+}
+
+export interface EvaluatorMetrics {
+  evaluations: number;
+  transitions: number;
+  conflicts: number;
+  eventsPublished: number;
+  publishFailures: number;
+  sweeps: number;
+  lastSweepMs: number;
+  lastSweepSeries: number;
+}
+
+const DAY = 24 * 3_600_000;
+const MAX_ATTEMPTS = 4;
+/** Writes reach the active index with the worker's clock; look back this far to cover skew. */
+const DIRTY_OVERLAP_MS = 2000;
+
+/**
+ * Evaluates the policy's rules for every active series on a timer, and promptly for series that
+ * just received spans. Rule states move by conditional writes, so any number of evaluators can run:
+ * each transition is written by one of them, with its events, which are then published.
+ */
+export class Evaluator {
+  readonly metrics: EvaluatorMetrics = {
+    evaluations: 0,
+    transitions: 0,
+    conflicts: 0,
+    eventsPublished: 0,
+    publishFailures: 0,
+    sweeps: 0,
+    lastSweepMs: 0,
+    lastSweepSeries: 0,
+  };
+  private readonly now: () => number;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly inFlight = new Set<string>();
+  private lastDirtyPoll = 0;
+  private stopped = false;
+
+  constructor(private readonly options: EvaluatorOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  start(): void {
+    this.lastDirtyPoll = this.now();
+    this.every(this.options.sweepIntervalMs ?? 15_000, () => this.sweep());
+    this.every(this.options.dirtyPollMs ?? 250, () => this.evaluateDirty());
+    this.every(this.options.outboxRetryMs ?? 5000, () => this.drainOutboxes());
+    this.sweep().catch((error: unknown) => this.options.logger.error({ err: error }, 'first sweep failed'));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const timer of this.timers) clearInterval(timer);
+    while (this.inFlight.size > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    await this.options.publisher.close();
+  }
+
+  /** Evaluates every series written in the last 24h; returns how many. */
+  async sweep(): Promise<number> {
+    const started = this.now();
+    const series = await this.options.store.activeSeries(started - DAY);
+    await this.evaluateAll(series);
+    this.metrics.lastSweepMs = this.now() - started;
+    this.metrics.lastSweepSeries = series.length;
+    this.metrics.sweeps += 1;
+    return series.length;
+  }
+
+  /** Evaluates every rule of one series; returns the transitions made. */
+  async evaluateSeries(series: SeriesRef): Promise<number> {
+    const id = seriesId(series);
+    if (this.inFlight.has(id)) return 0;
+    this.inFlight.add(id);
+    try {
+      return await this.evaluateRules(series, id);
+    } finally {
+      this.inFlight.delete(id);
+    }
+  }
+
+  private async evaluateRules(series: SeriesRef, id: string): Promise<number> {
+    const scope = series.tool === null ? 'server' : 'tool';
+    const rules = this.options.policy.rules.filter((rule) => rule.scopes.includes(scope));
+    if (rules.length === 0) return 0;
+    const now = this.now();
+    const stored = await this.options.states.read(
+      id,
+      rules.map((rule) => rule.id),
+    );
+    const summaries = new Map<number, Promise<WindowSummary>>();
+    const responder = this.options.responderFor?.(series.server) ?? UNREGISTERED;
+    let transitions = 0;
+    for (const rule of rules) {
+      let summary = summaries.get(rule.windowMs);
+      if (summary === undefined) {
+        summary = this.options.windows.series(series, rule.windowMs, now);
+        summaries.set(rule.windowMs, summary);
+      }
+      const limits = limitsFor(rule, responder.tier ?? undefined);
+      let previous: StoredRuleState = stored.get(rule.id) ?? { state: INITIAL_RULE_STATE, version: 0 };
+      for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+        this.metrics.evaluations += 1;
+        const evaluation = evaluateRule(rule, limits, await summary, previous.state, now);
+        if (JSON.stringify(evaluation.state) === JSON.stringify(previous.state)) break;
+        const events =
+          evaluation.transition === null
+            ? []
+            : transitionEvents({
+                rule,
+                limits,
+                series,
+                transition: evaluation.transition,
+                transitionNumber: evaluation.state.transitions,
+                measurement: evaluation.measurement,
+                responder,
+                evaluatedAtMs: now,
+              });
+        const written = await this.options.states.write(
+          id,
+          rule.id,
+          previous.version,
+          evaluation.state,
+          events,
+          now,
+        );
+        if (written.written) {
+          if (events.length > 0) {
+            transitions += 1;
+            this.metrics.transitions += 1;
+            await this.publishOutbox(await this.options.states.outbox(id, rule.id));
+          }
+          break;
+        }
+        // Another evaluator moved this state: decide again from what it wrote.
+        this.metrics.conflicts += 1;
+        previous = (await this.options.states.read(id, [rule.id])).get(rule.id) ?? previous;
+      }
+    }
+    return transitions;
+  }
+
+  private async publishOutbox(outbox: Outbox | undefined): Promise<void> {
+    if (outbox === undefined) return;
+    try {
+      await this.options.publisher.publish(outbox.events);
+      this.metrics.eventsPublished += outbox.events.length;
+      await this.options.states.clearOutbox(outbox);
+    } catch (error) {
+      // Kept in Redis: the outbox retry publishes it once Kafka is back.
+      this.metrics.publishFailures += 1;
+      this.options.logger.warn(
+        { err: error, series: outbox.seriesId, rule: outbox.ruleId, events: outbox.events.length },
+        'events not published yet; will retry',
+      );
+    }
+  }
+
+  private async evaluateDirty(): Promise<void> {
+    const pollStarted = this.now();
+    const dirty = await this.options.store.activeSeries(this.lastDirtyPoll - DIRTY_OVERLAP_MS);
+    this.lastDirtyPoll = pollStarted;
+    await this.evaluateAll(dirty);
+  }
+
+  private async drainOutboxes(): Promise<void> {
+    const stale = await this.options.states.outboxes(this.now() - (this.options.outboxGraceMs ?? 10_000));
+    for (const outbox of stale) await this.publishOutbox(outbox);
+  }
+
+  private async evaluateAll(series: readonly SeriesRef[]): Promise<void> {
+    const concurrency = 16;
+    let next = 0;
+    const worker = async () => {
+      while (next < series.length && !this.stopped) {
+        const item = series[next++];
+        if (item !== undefined) await this.evaluateSeries(item);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, series.length) }, worker));
+  }
+
+  private every(intervalMs: number, task: () => Promise<unknown>): void {
+    let running = false;
+    const timer = setInterval(() => {
+      if (running || this.stopped) return;
+      running = true;
+      task()
+        .catch((error: unknown) => this.options.logger.error({ err: error }, 'evaluation failed'))
+        .finally(() => {
+          running = false;
+        });
+    }, intervalMs);
+    timer.unref();
+    this.timers.push(timer);
+  }
+}
