@@ -1,0 +1,144 @@
+import { randomUUID } from 'node:crypto';
+import { DEFAULT_POLICY } from '@budgetwatch/domain';
+import { Evaluator, KafkaEventPublisher, RedisRuleStateStore } from '@budgetwatch/evaluator';
+import { createLogger } from '@budgetwatch/logger';
+import { otlpProtobuf, recordToolCallSpans, waitFor } from '@budgetwatch/testkit';
+import { WindowReader } from '@budgetwatch/window-store';
+import { describe, expect, it } from 'vitest';
+import { TEST_THRESHOLDS_MS, useIngestWorkers } from '../support/ingest.js';
+import { testKafka, useTopics } from '../support/kafka.js';
+import { useRedisNamespace } from '../support/redis.js';
+
+const topics = useTopics();
+const namespace = await useRedisNamespace('evaluator-replicas');
+const SERVERS = ['alpha', 'beta', 'gamma'];
+const TRAFFIC_MS = 60_000;
+const PHASE_MS = 5000;
+
+interface Received {
+  id: string;
+  type: string;
+  subject: string;
+  data: { rule: string; transition: number };
+}
+
+describe('two evaluators over the same data', () => {
+  const workers = useIngestWorkers(namespace);
+
+  it('60 s of traffic flipping between healthy and failing: every transition published exactly once', async () => {
+    const spanTopic = await topics.create('replicas-spans', { partitions: 3 });
+    const deadLetterTopic = await topics.create('replicas-dlq');
+    const eventsTopic = await topics.create('replicas-events', { partitions: 3 });
+    await workers.start({ spanTopic, deadLetterTopic }, { commitIntervalMs: 200 });
+    const evaluators = ['one', 'two'].map(
+      (name) =>
+        new Evaluator({
+          policy: DEFAULT_POLICY,
+          windows: new WindowReader(workers.store, TEST_THRESHOLDS_MS),
+          store: workers.store,
+          states: new RedisRuleStateStore(namespace.client, namespace.prefix),
+          publisher: new KafkaEventPublisher(testKafka(`evaluator-${name}`), eventsTopic),
+          logger: createLogger({ name: `evaluator-${name}`, level: 'silent' }),
+          sweepIntervalMs: 700,
+          dirtyPollMs: 100,
+        }),
+    );
+    for (const evaluator of evaluators) evaluator.start();
+
+    const producer = testKafka().producer({ idempotent: true });
+    await producer.connect();
+    // Per server: successes and failures so far. Failing phases push the 24h success rate under
+    // 96%, healthy phases back over 98%, so every phase is a transition of tool and server.
+    const counts = new Map(SERVERS.map((server) => [server, { ok: 100, failed: 0 }]));
+    const send = async (server: string, ok: number, failed: number) => {
+      const specs = [
+        ...Array.from({ length: ok }, () => ({ error: false })),
+        ...Array.from({ length: failed }, () => ({ error: true })),
+      ].map((shape, i) => ({
+        tool: 'call',
+        server,
+        endTimeMs: Date.now() - 500 - (i % 1000),
+        durationMs: 20,
+        ...shape,
+      }));
+      for (let i = 0; i < specs.length; i += 2000) {
+        await producer.send({
+          topic: spanTopic,
+          messages: [{ value: Buffer.from(otlpProtobuf(recordToolCallSpans(specs.slice(i, i + 2000)))) }],
+        });
+      }
+    };
+    for (const server of SERVERS) await send(server, 100, 0);
+    const started = Date.now();
+    for (let phase = 1; Date.now() - started < TRAFFIC_MS; phase++) {
+      for (const [index, server] of SERVERS.entries()) {
+        const count = counts.get(server) ?? { ok: 0, failed: 0 };
+        // Servers are out of step, so the evaluators see transitions at different moments.
+        if ((phase + index) % 2 === 1) {
+          const failed = Math.floor(count.ok / 24) - count.failed + 1; // under 96%
+          count.failed += failed;
+          await send(server, 0, failed);
+        } else if (count.failed > 0) {
+          const ok = 49 * count.failed - count.ok + 1; // over 98%
+          count.ok += ok;
+          await send(server, ok, 0);
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, PHASE_MS));
+    }
+    await producer.disconnect();
+    for (const evaluator of evaluators) {
+      const sweeps = evaluator.metrics.sweeps;
+      await waitFor(() => evaluator.metrics.sweeps >= sweeps + 2, {
+        description: 'two more sweeps',
+        timeoutMs: 30_000,
+      });
+    }
+    for (const evaluator of evaluators) await evaluator.stop();
+
+    const received: Received[] = [];
+    const reader = testKafka().consumer({ groupId: `bwtest-replicas-${randomUUID()}` });
+    await reader.connect();
+    await reader.subscribe({ topic: eventsTopic, fromBeginning: true });
+    const end = await topics.admin.fetchTopicOffsets(eventsTopic);
+    const total = end.reduce((sum, p) => sum + Number(p.high), 0);
+    await reader.run({
+      eachMessage: async ({ message }) => void received.push(JSON.parse(message.value?.toString() ?? '{}')),
+    });
+    await waitFor(() => received.length === total, {
+      description: `${total} events read`,
+      timeoutMs: 30_000,
+    });
+    await reader.disconnect();
+
+    // No event twice, and per rule and series the transitions run 1, 2, 3... alternating.
+    const ids = received.map((event) => event.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    const budget = received.filter((e) => e.type.startsWith('budgetwatch.budget.'));
+    const bySeries = new Map<string, Received[]>();
+    for (const event of budget) {
+      const key = `${event.data.rule} ${event.subject}`;
+      bySeries.set(key, [...(bySeries.get(key) ?? []), event]);
+    }
+    expect([...bySeries.keys()].sort()).toEqual(
+      SERVERS.flatMap((s) => [`success-rate ${s}`, `success-rate ${s}/call`]).sort(),
+    );
+    for (const [series, events] of bySeries) {
+      const transitions = events.map((e) => e.data.transition).sort((a, b) => a - b);
+      expect(transitions, series).toEqual(transitions.map((_, i) => i + 1));
+      expect(transitions.length, series).toBeGreaterThanOrEqual(8);
+      const ordered = [...events].sort((a, b) => a.data.transition - b.data.transition);
+      expect(
+        ordered.map((e) => e.type),
+        series,
+      ).toEqual(
+        ordered.map((_, i) => (i % 2 === 0 ? 'budgetwatch.budget.breached' : 'budgetwatch.budget.recovered')),
+      );
+    }
+    // Both replicas did the work, and they did collide.
+    expect(evaluators.every((e) => e.metrics.evaluations > 0)).toBe(true);
+    console.info(
+      `[evaluator replicas] ${budget.length} transitions; published ${evaluators.map((e) => e.metrics.transitions).join(' + ')}, conflicts ${evaluators.map((e) => e.metrics.conflicts).join(' + ')}`,
+    );
+  }, 180_000);
+});
