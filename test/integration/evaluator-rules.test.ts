@@ -45,7 +45,8 @@ describe('evaluator on the real broker and Redis: each playbook rule breaches an
     producer = testKafka().producer({ idempotent: true });
     await producer.connect();
     evaluator = new Evaluator({
-      policy: DEFAULT_POLICY,
+      // The early warning is on: no playbook scenario below burns fast enough to trip it.
+      policy: { ...DEFAULT_POLICY, burnRate: { ...DEFAULT_POLICY.burnRate, enabled: true } },
       windows: new WindowReader(workers.store, TEST_THRESHOLDS_MS),
       store: workers.store,
       states: new RedisRuleStateStore(namespace.client, namespace.prefix),
@@ -72,11 +73,14 @@ describe('evaluator on the real broker and Redis: each playbook rule breaches an
     await producer?.disconnect();
   });
 
+  /** In records of at most 2,000 spans, under the broker's 1 MB limit. */
   const send = async (specs: ToolCallSpanSpec[]) => {
-    await producer.send({
-      topic: spanTopic,
-      messages: [{ value: Buffer.from(otlpProtobuf(recordToolCallSpans(specs))) }],
-    });
+    for (let i = 0; i < specs.length; i += 2000) {
+      await producer.send({
+        topic: spanTopic,
+        messages: [{ value: Buffer.from(otlpProtobuf(recordToolCallSpans(specs.slice(i, i + 2000)))) }],
+      });
+    }
   };
   const calls = (server: string, tool: string, count: number, shape: Partial<ToolCallSpanSpec> = {}) =>
     Array.from({ length: count }, (_, i) => ({
@@ -186,6 +190,33 @@ describe('evaluator on the real broker and Redis: each playbook rule breaches an
       whole: 1140,
       threshold: 0.97,
     });
+    expect(schemaErrors).toEqual([]);
+  });
+
+  it('burn-rate warning: a fast burn in the last hour pages while the 24h success rate still holds', async () => {
+    const server = 'srv-burn';
+    // Three hours ago: 10,000 good calls keep the 24h rate at 99.5% through what follows.
+    await send(calls(server, 'charge', 10_000, { endTimeMs: Date.now() - 3 * 3_600_000 }));
+    await send(calls(server, 'charge', 50));
+    await send(calls(server, 'charge', 50, { error: true })); // last hour: 50% errors, 16.7x the 3% budget
+    expect(await settle(server, 2)).toEqual([
+      `${server}/charge budget.breached`,
+      `${server} budget.breached`,
+    ]);
+    const warning = eventsOf(server)[0];
+    expect(warning?.data).toMatchObject({
+      rule: 'success-rate-burn-rate',
+      part: 50,
+      whole: 100,
+      threshold: 0.97,
+    });
+    await send(calls(server, 'charge', 1000)); // the short window stops burning
+    expect(await settle(server, 4)).toEqual([
+      `${server}/charge budget.breached`,
+      `${server} budget.breached`,
+      `${server}/charge budget.recovered`,
+      `${server} budget.recovered`,
+    ]);
     expect(schemaErrors).toEqual([]);
   });
 });

@@ -1,4 +1,6 @@
+export { burnRateRule, measureBurnRate } from './rules/burn-rate.js';
 export {
+  advanceRuleState,
   evaluateRule,
   INITIAL_RULE_STATE,
   type RuleEvaluation,

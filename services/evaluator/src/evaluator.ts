@@ -1,8 +1,14 @@
 import {
-  evaluateRule,
+  advanceRuleState,
+  burnRateRule,
   INITIAL_RULE_STATE,
   limitsFor,
+  type Measurement,
+  measure,
+  measureBurnRate,
   type Policy,
+  type Rule,
+  type RuleLimits,
   type SeriesRef,
   seriesId,
   type WindowSummary,
@@ -46,6 +52,13 @@ export interface EvaluatorMetrics {
 }
 
 const DAY = 24 * 3_600_000;
+
+/** One rule to decide for a series: its limits there, and how to read its measurement. */
+interface Check {
+  rule: Rule;
+  limits: RuleLimits;
+  measure(windowOf: (windowMs: number) => Promise<WindowSummary>): Promise<Measurement>;
+}
 const MAX_ATTEMPTS = 4;
 /** Writes reach the active index with the worker's clock; look back this far to cover skew. */
 const DIRTY_OVERLAP_MS = 2000;
@@ -115,28 +128,29 @@ export class Evaluator {
   }
 
   private async evaluateRules(series: SeriesRef, id: string): Promise<number> {
-    const scope = series.tool === null ? 'server' : 'tool';
-    const rules = this.options.policy.rules.filter((rule) => rule.scopes.includes(scope));
-    if (rules.length === 0) return 0;
+    const checks = this.checksFor(series);
+    if (checks.length === 0) return 0;
     const now = this.now();
     const stored = await this.options.states.read(
       id,
-      rules.map((rule) => rule.id),
+      checks.map((check) => check.rule.id),
     );
     const summaries = new Map<number, Promise<WindowSummary>>();
-    const responder = this.options.responderFor?.(series.server) ?? UNREGISTERED;
-    let transitions = 0;
-    for (const rule of rules) {
-      let summary = summaries.get(rule.windowMs);
+    const windowOf = (windowMs: number) => {
+      let summary = summaries.get(windowMs);
       if (summary === undefined) {
-        summary = this.options.windows.series(series, rule.windowMs, now);
-        summaries.set(rule.windowMs, summary);
+        summary = this.options.windows.series(series, windowMs, now);
+        summaries.set(windowMs, summary);
       }
-      const limits = limitsFor(rule, responder.tier ?? undefined);
+      return summary;
+    };
+    let transitions = 0;
+    for (const { rule, limits, measure: measureWith } of checks) {
+      const measurement = await measureWith(windowOf);
       let previous: StoredRuleState = stored.get(rule.id) ?? { state: INITIAL_RULE_STATE, version: 0 };
       for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
         this.metrics.evaluations += 1;
-        const evaluation = evaluateRule(rule, limits, await summary, previous.state, now);
+        const evaluation = advanceRuleState(measurement, limits, previous.state, now);
         if (JSON.stringify(evaluation.state) === JSON.stringify(previous.state)) break;
         const events =
           evaluation.transition === null
@@ -147,8 +161,8 @@ export class Evaluator {
                 series,
                 transition: evaluation.transition,
                 transitionNumber: evaluation.state.transitions,
-                measurement: evaluation.measurement,
-                responder,
+                measurement,
+                responder: this.responder(series),
                 evaluatedAtMs: now,
               });
         const written = await this.options.states.write(
@@ -173,6 +187,44 @@ export class Evaluator {
       }
     }
     return transitions;
+  }
+
+  /** The rules that apply to a series, and the burn-rate warning when it is switched on. */
+  private checksFor(series: SeriesRef): Check[] {
+    const scope = series.tool === null ? 'server' : 'tool';
+    const tier = this.responder(series).tier ?? undefined;
+    const { rules, burnRate } = this.options.policy;
+    const checks: Check[] = rules
+      .filter((rule) => rule.scopes.includes(scope))
+      .map((rule) => {
+        const limits = limitsFor(rule, tier);
+        return {
+          rule,
+          limits,
+          measure: async (windowOf) => measure(rule, limits, await windowOf(rule.windowMs)),
+        };
+      });
+    const target = rules.find((rule) => rule.id === burnRate.ruleId);
+    if (burnRate.enabled && target?.scopes.includes(scope)) {
+      const rule = burnRateRule(burnRate, target);
+      const limits = limitsFor(rule, tier);
+      checks.push({
+        rule,
+        limits,
+        measure: async (windowOf) =>
+          measureBurnRate(
+            burnRate,
+            limits,
+            await windowOf(burnRate.longWindowMs),
+            await windowOf(burnRate.shortWindowMs),
+          ),
+      });
+    }
+    return checks;
+  }
+
+  private responder(series: SeriesRef): ResponderContext {
+    return this.options.responderFor?.(series.server) ?? UNREGISTERED;
   }
 
   private async publishOutbox(outbox: Outbox | undefined): Promise<void> {

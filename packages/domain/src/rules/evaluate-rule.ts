@@ -46,7 +46,16 @@ export function evaluateRule(
   previous: RuleState,
   nowMs: number,
 ): RuleEvaluation {
-  const measurement = measure(rule, limits, summary);
+  return advanceRuleState(measure(rule, limits, summary), limits, previous, nowMs);
+}
+
+/** The state machine itself, for any measurement (rules, and the burn-rate warning). */
+export function advanceRuleState(
+  measurement: Measurement,
+  limits: Pick<RuleLimits, 'minCalls' | 'forMs'>,
+  previous: RuleState,
+  nowMs: number,
+): RuleEvaluation {
   const next = (status: RuleStatus, changes: Partial<RuleState> = {}): RuleState => ({
     status,
     since: status === previous.status ? previous.since : nowMs,
