@@ -25,8 +25,17 @@ export class WindowReader {
     private readonly thresholdsMs: readonly number[],
   ) {}
 
-  async series(series: SeriesRef, windowMs: number, nowMs = Date.now()): Promise<WindowSummary> {
-    return summarizeWindow(await this.store.readWindow(series, windowMs, nowMs), this.thresholdsMs, windowMs);
+  /** `quantiles: false` skips the latency sketch (p50/p95/p99 come back null): much less to read. */
+  async series(
+    series: SeriesRef,
+    windowMs: number,
+    nowMs = Date.now(),
+    options: { quantiles?: boolean } = {},
+  ): Promise<WindowSummary> {
+    const totals = await this.store.readWindow(series, windowMs, nowMs, {
+      sketch: options.quantiles ?? true,
+    });
+    return summarizeWindow(totals, this.thresholdsMs, windowMs);
   }
 
   async server(

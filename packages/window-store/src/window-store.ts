@@ -29,8 +29,16 @@ export interface WindowStore {
     expectedFences: ReadonlyMap<string, number>,
     newFence: number,
   ): Promise<Map<string, ApplyOutcome>>;
-  /** Sum of the counters of the trailing window ending at `nowMs`. */
-  readWindow(series: SeriesRef, windowMs: number, nowMs: number): Promise<BucketCounters>;
+  /**
+   * Sum of the counters of the trailing window ending at `nowMs`; the latency sketch only when
+   * `options.sketch` is not false (rules decide on counters; the sketch is for display).
+   */
+  readWindow(
+    series: SeriesRef,
+    windowMs: number,
+    nowMs: number,
+    options?: { sketch?: boolean },
+  ): Promise<BucketCounters>;
   /** Series seen since `sinceMs` (by write time). */
   activeSeries(sinceMs: number): Promise<SeriesRef[]>;
 }

@@ -136,10 +136,16 @@ export class Evaluator {
       checks.map((check) => check.rule.id),
     );
     const summaries = new Map<number, Promise<WindowSummary>>();
+    // Only latency rules show a quantile; every other window is read without its sketch.
+    const withQuantiles = new Set(
+      checks.filter((check) => check.rule.metric === 'latency_quantile').map((check) => check.rule.windowMs),
+    );
     const windowOf = (windowMs: number) => {
       let summary = summaries.get(windowMs);
       if (summary === undefined) {
-        summary = this.options.windows.series(series, windowMs, now);
+        summary = this.options.windows.series(series, windowMs, now, {
+          quantiles: withQuantiles.has(windowMs),
+        });
         summaries.set(windowMs, summary);
       }
       return summary;

@@ -99,10 +99,22 @@ export class RedisWindowStore implements WindowStore {
     return outcomes;
   }
 
-  async readWindow(series: SeriesRef, windowMs: number, nowMs: number): Promise<BucketCounters> {
+  async readWindow(
+    series: SeriesRef,
+    windowMs: number,
+    nowMs: number,
+    options: { sketch?: boolean } = {},
+  ): Promise<BucketCounters> {
     const resolution = resolutionFor(windowMs);
     const hash = await this.redis.hgetall(this.keys.ring(seriesId(series), resolution));
-    return sumWindow(hash, resolution, windowMs, nowMs, this.options.thresholdsMs.length);
+    return sumWindow(
+      hash,
+      resolution,
+      windowMs,
+      nowMs,
+      this.options.thresholdsMs.length,
+      options.sketch ?? true,
+    );
   }
 
   async activeSeries(sinceMs: number): Promise<SeriesRef[]> {
@@ -144,22 +156,32 @@ export function sumWindow(
   windowMs: number,
   nowMs: number,
   thresholdCount: number,
+  withSketch = true,
 ): BucketCounters {
   const { first, last } = windowBucketRange(windowMs, nowMs, resolution);
   const totals = emptyCounters(thresholdCount);
-  for (const [field, value] of Object.entries(hash)) {
-    if (!field.startsWith('b')) continue;
-    const bar = value.indexOf('|');
-    const head = value.slice(0, bar).split(',').map(Number);
-    const index = head[0] ?? Number.NaN;
+  for (const field in hash) {
+    if (field.charCodeAt(0) !== 98 /* b */) continue;
+    const value = hash[field] as string;
+    // The bucket index first: most slots outside the window are skipped after one number.
+    let position = value.indexOf(',');
+    const index = Number(value.slice(0, position));
     if (!(index >= first && index <= last)) continue;
-    totals.calls += head[1] ?? 0;
-    totals.errors += head[2] ?? 0;
-    totals.blockedExpected += head[3] ?? 0;
-    totals.blockedUnexpected += head[4] ?? 0;
-    totals.fallbacks += head[5] ?? 0;
-    for (let k = 0; k < thresholdCount; k++) totals.slow[k] = (totals.slow[k] ?? 0) + (head[6 + k] ?? 0);
-    if (bar + 1 < value.length) decodeSketch(value.slice(bar + 1), totals.sketch);
+    const next = () => {
+      const start = position + 1;
+      position = value.indexOf(',', start);
+      return Number(value.slice(start, position));
+    };
+    totals.calls += next();
+    totals.errors += next();
+    totals.blockedExpected += next();
+    totals.blockedUnexpected += next();
+    totals.fallbacks += next();
+    for (let k = 0; k < thresholdCount; k++) totals.slow[k] = (totals.slow[k] ?? 0) + next();
+    if (withSketch) {
+      const bar = value.indexOf('|', position);
+      if (bar + 1 < value.length) decodeSketch(value.slice(bar + 1), totals.sketch);
+    }
   }
   return totals;
 }
