@@ -25,7 +25,8 @@ export interface EvaluatorFigures {
 export async function runEvaluatorBench(
   bed: BenchBed,
 ): Promise<{ rows: BenchRow[]; figures: EvaluatorFigures }> {
-  const detection = process.env.BENCH_SKIP_DETECTION === '1' ? { p50: 0, p99: 0 } : await measureDetection(bed);
+  const detection =
+    process.env.BENCH_SKIP_DETECTION === '1' ? { p50: 0, p99: 0 } : await measureDetection(bed);
   const sweep = await measureSweep(bed);
   const figures: EvaluatorFigures = {
     detect_p50_ms: Math.round(detection.p50),
