@@ -1,21 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { defineLuaScripts, readLuaScript } from '@budgetwatch/redis';
 import type { ChainableCommander, Redis } from 'ioredis';
-
-/**
- * Where a script lives, from this module's URL. Both `src/redis/` and the built `dist/redis/` are
- * two levels below the package root, and the scripts ship only in `src/redis/lua`.
- */
-export function luaScriptUrl(name: string, moduleUrl: string = import.meta.url): URL {
-  return new URL(`../../src/redis/lua/${name}.lua`, moduleUrl);
-}
-
-function readScript(name: string): string {
-  return readFileSync(luaScriptUrl(name), 'utf8');
-}
 
 /** Script name -> source; registered per connection with ioredis (EVALSHA, loaded on demand). */
 const SCRIPTS = {
-  applySeriesDelta: { keys: 2, source: readScript('apply-series-delta-2') },
+  applySeriesDelta: { keys: 2, source: readLuaScript('apply-series-delta-2', import.meta.url) },
 } as const;
 
 export type ApplySeriesDeltaReply = [number, number];
@@ -40,8 +28,6 @@ export type ScriptedRedis = Omit<Redis, 'pipeline'> &
   };
 
 export function registerWindowScripts(client: Redis): ScriptedRedis {
-  for (const [name, script] of Object.entries(SCRIPTS)) {
-    if (!(name in client)) client.defineCommand(name, { numberOfKeys: script.keys, lua: script.source });
-  }
+  defineLuaScripts(client, SCRIPTS);
   return client as unknown as ScriptedRedis;
 }

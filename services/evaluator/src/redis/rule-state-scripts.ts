@@ -1,14 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { defineLuaScripts, readLuaScript } from '@budgetwatch/redis';
 import type { Redis } from 'ioredis';
 
-/** Both `src/redis/` and the built `dist/redis/` sit two levels below the package root. */
-function readScript(name: string): string {
-  return readFileSync(new URL(`../../src/redis/lua/${name}.lua`, import.meta.url), 'utf8');
-}
-
 const SCRIPTS = {
-  transitionRuleState: { keys: 1, source: readScript('transition-rule-state-1') },
-  clearOutbox: { keys: 1, source: readScript('clear-outbox-1') },
+  transitionRuleState: { keys: 1, source: readLuaScript('transition-rule-state-1', import.meta.url) },
+  clearOutbox: { keys: 1, source: readLuaScript('clear-outbox-1', import.meta.url) },
 } as const;
 
 export type RuleStateRedis = Redis & {
@@ -24,8 +19,6 @@ export type RuleStateRedis = Redis & {
 };
 
 export function registerRuleStateScripts(client: Redis): RuleStateRedis {
-  for (const [name, script] of Object.entries(SCRIPTS)) {
-    if (!(name in client)) client.defineCommand(name, { numberOfKeys: script.keys, lua: script.source });
-  }
+  defineLuaScripts(client, SCRIPTS);
   return client as RuleStateRedis;
 }
