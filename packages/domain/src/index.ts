@@ -90,5 +90,5 @@ export {
   type SeriesCalls,
   type SeriesDelta,
 } from './windows/series-delta.js';
-export { formatWindowDuration, parseWindowDuration } from './windows/window-duration.js';
+export { formatWindowDuration, parseDuration, parseWindowDuration } from './windows/window-duration.js';
 export { summarizeWindow, type WindowSummary } from './windows/window-summary.js';

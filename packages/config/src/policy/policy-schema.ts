@@ -1,25 +1,17 @@
-import { DEFAULT_POLICY, type Policy, type Rule, type Tier } from '@budgetwatch/domain';
+import { DEFAULT_POLICY, type Policy, parseDuration, type Rule, type Tier } from '@budgetwatch/domain';
 import { z } from 'zod';
 
 const SECOND = 1000;
 const DAY = 24 * 3_600_000;
-const UNITS: Record<string, number> = { ms: 1, s: SECOND, m: 60 * SECOND, h: 3_600_000 };
 
 /** "24h", "5m", "30s", "0s" or a number of ms, within [min, max]. */
 function duration(min: number, max: number) {
   return z.union([z.number(), z.string()]).transform((value, context) => {
-    const match = typeof value === 'number' ? null : /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value.trim());
-    const ms =
-      typeof value === 'number'
-        ? value
-        : match === null
-          ? Number.NaN
-          : Number(match[1]) * (UNITS[match[2] ?? 'ms'] ?? 1);
-    if (!Number.isFinite(ms)) {
-      context.addIssue({
-        code: 'custom',
-        message: `expected a duration like 30s, 5m, 2h or 24h, got ${JSON.stringify(value)}`,
-      });
+    let ms: number;
+    try {
+      ms = typeof value === 'number' ? value : parseDuration(value);
+    } catch (error) {
+      context.addIssue({ code: 'custom', message: (error as Error).message });
       return z.NEVER;
     }
     if (ms < min || ms > max) {
@@ -29,7 +21,7 @@ function duration(min: number, max: number) {
       });
       return z.NEVER;
     }
-    return Math.round(ms);
+    return ms;
   });
 }
 

@@ -1,3 +1,4 @@
+import { formatWindowDuration } from '../windows/window-duration.js';
 import type { WindowSummary } from '../windows/window-summary.js';
 import { compareRatio, complement, decimalFraction, type Fraction } from './exact-ratio.js';
 import type { BurnRateWarning, Rule, RuleLimits } from './rule.js';
@@ -13,9 +14,9 @@ export function burnRateRule(burn: BurnRateWarning, target: Rule): Rule {
   return {
     ...target,
     id: `${target.id}-burn-rate`,
-    description: `Early warning: the ${target.id} budget burns over ${burn.factor}x as fast as sustainable over ${
-      burn.longWindowMs / 60_000
-    } and ${burn.shortWindowMs / 60_000} minutes`,
+    description: `Early warning: the ${target.id} budget burns over ${burn.factor}x as fast as sustainable over ${formatWindowDuration(
+      burn.longWindowMs,
+    )} and ${formatWindowDuration(burn.shortWindowMs)}`,
     windowMs: burn.longWindowMs,
     minCalls: burn.minCalls,
     forMs: 0,
