@@ -72,6 +72,11 @@ describe('loadPolicy', () => {
       'rules.0.resolveThreshold: must be on the healthy side',
     ],
     [
+      'a quantile windows do not report',
+      rule('    metric: latency_quantile\n    quantile: 0.9\n    comparator: ">"\n    threshold: 3000\n'),
+      'rules.0.quantile:',
+    ],
+    [
       'a bad duration',
       'rules:\n  - id: r\n    window: 2 hours\n    metric: fallback_rate\n    comparator: ">"\n    threshold: 0.1\n',
       ':3:13 rules.0.window: expected a duration like 30s',

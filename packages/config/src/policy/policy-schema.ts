@@ -36,7 +36,8 @@ const ruleSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes'),
   description: z.string().default(''),
   metric: z.enum(['success_rate', 'latency_quantile', 'unexpected_block_rate', 'fallback_rate']),
-  quantile: z.number().gt(0).lt(1).optional(),
+  /** The quantiles windows report (p50, p95, p99); the decision itself works for any. */
+  quantile: z.union([z.literal(0.5), z.literal(0.95), z.literal(0.99)]).optional(),
   window: duration(SECOND, DAY),
   comparator: z.enum(['<', '<=', '>', '>=']),
   threshold: z.number().nonnegative(),

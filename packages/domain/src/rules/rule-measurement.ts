@@ -16,6 +16,13 @@ export interface Measurement {
   recovered: boolean;
 }
 
+/** The quantiles a window summary reports, for the value people see (decisions use exact counts). */
+const REPORTED_QUANTILES = new Map<number, (summary: WindowSummary) => number | null>([
+  [0.5, (summary) => summary.p50],
+  [0.95, (summary) => summary.p95],
+  [0.99, (summary) => summary.p99],
+]);
+
 /** Thrown when a latency rule needs a slow counter the ingest worker does not keep. */
 export class MissingLatencyThresholdError extends Error {
   constructor(ruleId: string, thresholdMs: number) {
@@ -67,7 +74,7 @@ function measureLatency(rule: Rule, limits: RuleLimits, summary: WindowSummary):
   const whole = summary.served;
   const part = slowerThan(limits.threshold);
   const exceeds = (slow: number) => whole > 0 && compareRatio(slow, whole, allowed) > 0;
-  const quantile = rule.quantile === 0.5 ? summary.p50 : rule.quantile === 0.99 ? summary.p99 : summary.p95;
+  const quantile = REPORTED_QUANTILES.get(rule.quantile ?? 0.95)?.(summary) ?? null;
   return {
     part,
     whole,
