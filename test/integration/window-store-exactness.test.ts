@@ -177,8 +177,8 @@ describe('Redis window store against a brute-force recomputation', () => {
     expect(new Map([...actual.sketch].sort())).toEqual(new Map([...expected.sketch].sort()));
 
     // Appended deltas are merged once the text doubles, so a bucket never grows with its writes.
-    const fine = await namespace.client.hgetall(`${prefix}w:{prod|s|t}:fine`);
-    const [slotValue] = Object.entries(fine).filter(([field]) => field.startsWith('b'));
+    const fine = await namespace.client.hgetall(`${prefix}w:{prod|s|t}:fine:sketches`);
+    const [slotValue] = Object.entries(fine).filter(([field]) => field.startsWith('s'));
     const compactLength = [...expected.sketch].map(([bin, count]) => `${bin}:${count}`).join(';').length;
     expect(slotValue?.[1].split('|')[1]?.length).toBeLessThanOrEqual(2 * compactLength + 256);
   });

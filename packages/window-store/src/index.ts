@@ -1,5 +1,5 @@
 export { type BatchWriteResult, FenceCache, writeBatchExactlyOnce } from './apply-batch.js';
-export { RedisWindowStore, sumWindow } from './redis/redis-window-store.js';
+export { RedisWindowStore } from './redis/redis-window-store.js';
 export { WindowKeys } from './redis/window-keys.js';
 export { type ServerWindows, type ToolWindow, WindowReader } from './window-reader.js';
 export type { ApplyOutcome, SourcePartition, WindowStore, WindowStoreOptions } from './window-store.js';

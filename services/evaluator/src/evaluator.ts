@@ -135,21 +135,19 @@ export class Evaluator {
       id,
       checks.map((check) => check.rule.id),
     );
-    const summaries = new Map<number, Promise<WindowSummary>>();
-    // Only latency rules show a quantile; every other window is read without its sketch.
-    const withQuantiles = new Set(
-      checks.filter((check) => check.rule.metric === 'latency_quantile').map((check) => check.rule.windowMs),
-    );
-    const windowOf = (windowMs: number) => {
-      let summary = summaries.get(windowMs);
+    // Decisions use exact counters only; the latency sketch (a quantile people read) is fetched
+    // for the few evaluations that emit events, which keeps a sweep to the counter rings.
+    const summaries = new Map<string, Promise<WindowSummary>>();
+    const windowOf = (windowMs: number, quantiles = false) => {
+      const key = `${windowMs}:${quantiles}`;
+      let summary = summaries.get(key);
       if (summary === undefined) {
-        summary = this.options.windows.series(series, windowMs, now, {
-          quantiles: withQuantiles.has(windowMs),
-        });
-        summaries.set(windowMs, summary);
+        summary = this.options.windows.series(series, windowMs, now, { quantiles });
+        summaries.set(key, summary);
       }
       return summary;
     };
+    const withQuantiles = (windowMs: number) => windowOf(windowMs, true);
     let transitions = 0;
     for (const { rule, limits, measure: measureWith } of checks) {
       const measurement = await measureWith(windowOf);
@@ -167,7 +165,10 @@ export class Evaluator {
                 series,
                 transition: evaluation.transition,
                 transitionNumber: evaluation.state.transitions,
-                measurement,
+                measurement:
+                  rule.metric === 'latency_quantile'
+                    ? { ...measurement, value: (await measureWith(withQuantiles)).value }
+                    : measurement,
                 responder: this.responder(series),
                 evaluatedAtMs: now,
               });

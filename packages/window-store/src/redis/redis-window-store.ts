@@ -1,7 +1,6 @@
 import {
   type BucketCounters,
   COARSE,
-  decodeSketch,
   emptyCounters,
   encodeSketch,
   FINE,
@@ -13,10 +12,10 @@ import {
   type SeriesRef,
   seriesId,
   slotOf,
-  windowBucketRange,
 } from '@budgetwatch/domain';
 import type { Redis } from 'ioredis';
 import type { ApplyOutcome, SourcePartition, WindowStore, WindowStoreOptions } from '../window-store.js';
+import { addRingCounters, addRingSketches } from './ring-layout.js';
 import { WindowKeys } from './window-keys.js';
 import { registerWindowScripts, type ScriptedRedis } from './window-scripts.js';
 
@@ -41,7 +40,7 @@ export class RedisWindowStore implements WindowStore {
     if (seriesIds.length === 0) return fences;
     const pipeline = this.redis.pipeline();
     const field = this.keys.fenceField(source);
-    for (const id of seriesIds) pipeline.hget(this.keys.ring(id, COARSE), field);
+    for (const id of seriesIds) pipeline.hget(this.keys.sketches(id, COARSE), field);
     const replies = (await pipeline.exec()) ?? [];
     seriesIds.forEach((id, i) => {
       const [error, value] = replies[i] ?? [new Error('no reply'), null];
@@ -70,10 +69,18 @@ export class RedisWindowStore implements WindowStore {
         FINE.slots * FINE.bucketMs + TTL_MARGIN_MS,
         COARSE.slots * COARSE.bucketMs + TTL_MARGIN_MS,
         thresholds,
+        FINE.slots,
+        COARSE.slots,
       ];
       for (const resolution of RESOLUTIONS)
         appendBuckets(args, delta.buckets.get(resolution.name), resolution);
-      pipeline.applySeriesDelta(this.keys.ring(delta.id, FINE), this.keys.ring(delta.id, COARSE), ...args);
+      pipeline.applySeriesDelta(
+        this.keys.counts(delta.id, FINE),
+        this.keys.sketches(delta.id, FINE),
+        this.keys.counts(delta.id, COARSE),
+        this.keys.sketches(delta.id, COARSE),
+        ...args,
+      );
     }
     // Index of active series: a separate key (another cluster slot), so outside the atomic step;
     // ZADD is idempotent, so a crash between the two only delays when a series shows as active.
@@ -106,15 +113,20 @@ export class RedisWindowStore implements WindowStore {
     options: { sketch?: boolean } = {},
   ): Promise<BucketCounters> {
     const resolution = resolutionFor(windowMs);
-    const hash = await this.redis.hgetall(this.keys.ring(seriesId(series), resolution));
-    return sumWindow(
-      hash,
-      resolution,
-      windowMs,
-      nowMs,
-      this.options.thresholdsMs.length,
-      options.sketch ?? true,
-    );
+    const id = seriesId(series);
+    const withSketch = options.sketch ?? true;
+    const pipeline = this.redis.pipeline().getBuffer(this.keys.counts(id, resolution));
+    if (withSketch) pipeline.hgetall(this.keys.sketches(id, resolution));
+    const [[countsError, ring] = [null, null], [sketchError, sketches] = [null, null]] =
+      (await pipeline.exec()) ?? [];
+    if (countsError) throw countsError;
+    if (sketchError) throw sketchError;
+    const totals = emptyCounters(this.options.thresholdsMs.length);
+    if (ring instanceof Buffer) addRingCounters(totals, ring, resolution, windowMs, nowMs);
+    if (withSketch && sketches !== null) {
+      addRingSketches(totals, sketches as Record<string, string>, resolution, windowMs, nowMs);
+    }
+    return totals;
   }
 
   async activeSeries(sinceMs: number): Promise<SeriesRef[]> {
@@ -143,45 +155,4 @@ function appendBuckets(
       encodeSketch(counters.sketch),
     );
   }
-}
-
-/**
- * Sums the slots of a ring hash whose bucket index falls in the window. A slot field `b<slot>`
- * holds "index,calls,errors,blocked expected,blocked unexpected,fallbacks,slow...,compacted|sketch"
- * (see apply-series-delta-2.lua).
- */
-export function sumWindow(
-  hash: Record<string, string>,
-  resolution: Resolution,
-  windowMs: number,
-  nowMs: number,
-  thresholdCount: number,
-  withSketch = true,
-): BucketCounters {
-  const { first, last } = windowBucketRange(windowMs, nowMs, resolution);
-  const totals = emptyCounters(thresholdCount);
-  for (const field in hash) {
-    if (field.charCodeAt(0) !== 98 /* b */) continue;
-    const value = hash[field] as string;
-    // The bucket index first: most slots outside the window are skipped after one number.
-    let position = value.indexOf(',');
-    const index = Number(value.slice(0, position));
-    if (!(index >= first && index <= last)) continue;
-    const next = () => {
-      const start = position + 1;
-      position = value.indexOf(',', start);
-      return Number(value.slice(start, position));
-    };
-    totals.calls += next();
-    totals.errors += next();
-    totals.blockedExpected += next();
-    totals.blockedUnexpected += next();
-    totals.fallbacks += next();
-    for (let k = 0; k < thresholdCount; k++) totals.slow[k] = (totals.slow[k] ?? 0) + next();
-    if (withSketch) {
-      const bar = value.indexOf('|', position);
-      if (bar + 1 < value.length) decodeSketch(value.slice(bar + 1), totals.sketch);
-    }
-  }
-  return totals;
 }

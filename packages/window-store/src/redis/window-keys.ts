@@ -9,8 +9,14 @@ import type { SourcePartition } from '../window-store.js';
 export class WindowKeys {
   constructor(private readonly prefix: string) {}
 
-  ring(seriesId: string, resolution: Resolution): string {
-    return `${this.prefix}w:{${seriesId}}:${resolution.name}`;
+  /** The counter ring of one resolution: fixed-width binary slots (see apply-series-delta-3.lua). */
+  counts(seriesId: string, resolution: Resolution): string {
+    return `${this.prefix}w:{${seriesId}}:${resolution.name}:counts`;
+  }
+
+  /** The latency sketches of one resolution, a field per slot; the coarse one also holds fences. */
+  sketches(seriesId: string, resolution: Resolution): string {
+    return `${this.prefix}w:{${seriesId}}:${resolution.name}:sketches`;
   }
 
   /** Sorted set of series ids scored by last write time; written separately (idempotent). */
