@@ -40,8 +40,16 @@ export function renderBrokerProperties(input: BrokerPropertiesInput): string {
     .join('\n')}\n`;
 }
 
-/** A KRaft cluster id: 16 random bytes, base64url without padding (what `kafka-storage random-uuid` prints). */
-export function kraftClusterId(randomBytes: Uint8Array): string {
-  if (randomBytes.length !== 16) throw new Error('a cluster id needs exactly 16 bytes');
-  return Buffer.from(randomBytes).toString('base64url');
+/**
+ * A KRaft cluster id: 16 random bytes, base64url without padding, as `kafka-storage random-uuid`
+ * prints it. Like Kafka's own generator it never starts with "-", which the storage tool's argument
+ * parser would take for an option (one id in 64 otherwise).
+ */
+export function kraftClusterId(randomBytes: (size: number) => Uint8Array): string {
+  for (;;) {
+    const bytes = randomBytes(16);
+    if (bytes.length !== 16) throw new Error('a cluster id needs exactly 16 bytes');
+    const id = Buffer.from(bytes).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }

@@ -28,13 +28,19 @@ export interface StartLocalKafkaOptions {
 
 export interface LocalKafka {
   brokers: string[];
-  pid: number;
+  /** The running broker process (the last one, once halted). */
+  readonly pid: number;
   dataDir: string;
   logFile: string;
   /** Milliseconds from spawning the JVM to the first successful metadata request. */
   startupMs: number;
   /** True when this start had to fetch the jars (cold cache). */
   fetchedJars: boolean;
+  /** Stops the broker process but keeps its data and ports: an outage that `restart` ends. */
+  halt(): Promise<void>;
+  /** Starts a halted broker again on the same ports and data; resolves with its startup ms. */
+  restart(): Promise<number>;
+  /** Stops the broker and deletes its data. */
   stop(): Promise<void>;
 }
 
@@ -73,7 +79,7 @@ export async function startLocalKafka(options: StartLocalKafkaOptions): Promise<
     'kafka.tools.StorageTool',
     'format',
     '--cluster-id',
-    kraftClusterId(randomBytes(16)),
+    kraftClusterId(randomBytes),
     '--config',
     propertiesFile,
   ]);
@@ -82,59 +88,90 @@ export async function startLocalKafka(options: StartLocalKafkaOptions): Promise<
     throw new Error(`kafka-storage format failed (exit ${format.code}):\n${format.output.slice(-4000)}`);
   }
 
-  const started = Date.now();
-  const logFd = openSync(logFile, 'a');
-  const broker = spawn('java', [...jvmArgs, '-XX:+UseG1GC', 'kafka.Kafka', propertiesFile], {
-    stdio: ['ignore', logFd, logFd],
-    detached: options.exitWithParent === false,
-  });
-  closeSync(logFd);
-  const pid = broker.pid;
-  if (pid === undefined)
-    throw new Error('could not spawn java for the Kafka broker (is Java 17+ installed?)');
-  const watchdog = options.exitWithParent === false ? undefined : spawnWatchdog(process.pid, pid);
-  if (options.exitWithParent === false) broker.unref();
+  const launch = async (): Promise<Launched> => {
+    const started = Date.now();
+    const logFd = openSync(logFile, 'a');
+    const broker = spawn('java', [...jvmArgs, '-XX:+UseG1GC', 'kafka.Kafka', propertiesFile], {
+      stdio: ['ignore', logFd, logFd],
+      detached: options.exitWithParent === false,
+    });
+    closeSync(logFd);
+    const pid = broker.pid;
+    if (pid === undefined)
+      throw new Error('could not spawn java for the Kafka broker (is Java 17+ installed?)');
+    const watchdog = options.exitWithParent === false ? undefined : spawnWatchdog(process.pid, pid);
+    if (options.exitWithParent === false) broker.unref();
+    const exited = trackExit(broker);
+    const launched = { broker, pid, exited, watchdog, startupMs: 0 };
+    try {
+      await waitFor(
+        async () => {
+          if (exited.code !== undefined) {
+            throw new WaitAbortedError(`the broker exited with code ${exited.code}:\n${tail(logFile)}`);
+          }
+          return (await answersMetadata(brokers)) ? true : undefined;
+        },
+        {
+          description: `Kafka broker on ${brokers[0]} to answer a metadata request`,
+          timeoutMs: options.startTimeoutMs ?? 90_000,
+          intervalMs: 150,
+        },
+      );
+    } catch (error) {
+      await halt(launched);
+      throw error;
+    }
+    launched.startupMs = Date.now() - started;
+    return launched;
+  };
+  const halt = async (launched: Launched) => {
+    await stopProcess(launched.broker, launched.exited);
+    launched.watchdog?.kill('SIGKILL');
+  };
 
   const brokers = [`127.0.0.1:${brokerPort}`];
-  const exited = trackExit(broker);
-  try {
-    await waitFor(
-      async () => {
-        if (exited.code !== undefined) {
-          throw new WaitAbortedError(`the broker exited with code ${exited.code}:\n${tail(logFile)}`);
-        }
-        return (await answersMetadata(brokers)) ? true : undefined;
-      },
-      {
-        description: `Kafka broker on ${brokers[0]} to answer a metadata request`,
-        timeoutMs: options.startTimeoutMs ?? 90_000,
-        intervalMs: 150,
-      },
-    );
-  } catch (error) {
-    await stopProcess(broker, exited);
-    watchdog?.kill('SIGKILL');
-    throw error;
-  }
-  const startupMs = Date.now() - started;
-
+  let running: Launched | undefined = await launch();
+  const firstStart = running;
   let stopped: Promise<void> | undefined;
   return {
     brokers,
-    pid,
+    get pid() {
+      return (running ?? firstStart).pid;
+    },
     dataDir,
     logFile,
-    startupMs,
+    startupMs: firstStart.startupMs,
     fetchedJars: jars.fetched,
+    async halt() {
+      if (running === undefined) return;
+      const current = running;
+      running = undefined;
+      await halt(current);
+    },
+    async restart() {
+      if (stopped !== undefined) throw new Error('the broker was stopped for good');
+      if (running !== undefined) return running.startupMs;
+      running = await launch();
+      return running.startupMs;
+    },
     stop() {
       stopped ??= (async () => {
-        await stopProcess(broker, exited);
-        watchdog?.kill('SIGKILL');
+        if (running !== undefined) await halt(running);
+        running = undefined;
         rmSync(dataDir, { recursive: true, force: true });
       })();
       return stopped;
     },
   };
+}
+
+/** One run of the broker process. */
+interface Launched {
+  broker: ChildProcess;
+  pid: number;
+  exited: ExitState;
+  watchdog: ChildProcess | undefined;
+  startupMs: number;
 }
 
 async function distinctFreePorts(): Promise<[number, number]> {
