@@ -1,0 +1,55 @@
+import { DEFAULT_POLICY, limitsFor, type Rule } from '@budgetwatch/domain';
+import {
+  type BudgetwatchEvent,
+  type ResponderContext,
+  transitionEvents,
+  UNREGISTERED,
+} from '@budgetwatch/events';
+
+/** Test helpers: the events the evaluator would publish for a rule transition. */
+export const OWNED: ResponderContext = {
+  tier: 2,
+  owner: { team: 'payments', email: 'payments@example.com', slackChannel: '#payments-oncall' },
+  killSwitchOwner: 'alice',
+  fallbackMode: 'read-only cache',
+  maxBlastRadius: 'refunds for one region',
+  recoveryChecklist: ['Route to the fallback', 'Check the payment provider status'],
+};
+
+export function ruleOf(id: string): Rule {
+  const rule = DEFAULT_POLICY.rules.find((candidate) => candidate.id === id);
+  if (rule === undefined) throw new Error(`no rule ${id}`);
+  return rule;
+}
+
+export function transition(options: {
+  rule?: string;
+  server?: string;
+  tool?: string | null;
+  drill?: boolean;
+  transition: 'breached' | 'recovered';
+  number: number;
+  atMs?: number;
+  responder?: ResponderContext;
+}): BudgetwatchEvent[] {
+  const rule = ruleOf(options.rule ?? 'success-rate');
+  return transitionEvents({
+    rule,
+    limits: limitsFor(rule, undefined),
+    series: {
+      server: options.server ?? 'payments-mcp',
+      tool: options.tool === undefined ? 'refund' : options.tool,
+      drill: options.drill ?? false,
+    },
+    transition: options.transition,
+    transitionNumber: options.number,
+    measurement:
+      options.transition === 'breached'
+        ? { part: 100, whole: 110, value: 100 / 110, breaching: true, recovered: false }
+        : { part: 500, whole: 510, value: 500 / 510, breaching: false, recovered: true },
+    responder: options.responder ?? OWNED,
+    evaluatedAtMs: options.atMs ?? Date.UTC(2026, 10, 25, 12),
+  });
+}
+
+export { UNREGISTERED };

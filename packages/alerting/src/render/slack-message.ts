@@ -1,0 +1,111 @@
+import type { Alert, Incident, PlannedNotification } from '../incident.js';
+import { actionsSummary, alertSummary, alertsToShow, KIND_TITLES } from './describe-alert.js';
+
+/** A Block Kit block; only the shapes this renderer emits. */
+export type SlackBlock =
+  | { type: 'header'; text: { type: 'plain_text'; text: string } }
+  | { type: 'section'; text: { type: 'mrkdwn'; text: string }; fields?: { type: 'mrkdwn'; text: string }[] }
+  | { type: 'context'; elements: { type: 'mrkdwn'; text: string }[] }
+  | { type: 'divider' };
+
+export interface SlackMessage {
+  /** Plain-text fallback (notifications, screen readers); escaped like the blocks. */
+  text: string;
+  blocks: SlackBlock[];
+}
+
+/**
+ * Untrusted text (server and tool names, inventory strings) as inert mrkdwn: `&`, `<` and `>` are
+ * escaped, so `<!channel>`, `<@U123>` and `<https://x|label>` cannot form; backticks and line
+ * breaks are replaced and the text sits in a code span, so it cannot style or auto-link either.
+ */
+export function slackLiteral(text: string): string {
+  const flat = text
+    .replace(/[\p{Cc}\u2028\u2029]/gu, ' ')
+    .replace(/`/g, "'")
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;');
+  return `\`${flat.length > 0 ? flat : ' '}\``;
+}
+
+/** Operator-written text (inventory fields, URLs, rule ids): escaped, shown as written. */
+function slackText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function subjectOf(alert: Pick<Alert, 'server' | 'tool'>): string {
+  return alert.tool === null
+    ? `server ${slackLiteral(alert.server)} (all tools)`
+    : `tool ${slackLiteral(alert.tool)}`;
+}
+
+const STATUS_MARK = { firing: ':red_circle:', resolved: ':large_green_circle:' } as const;
+
+/** The message of one notification; `edit` renders the thread's first message as it stands now. */
+export function renderSlackMessage(
+  incident: Incident,
+  notification: PlannedNotification,
+  options: { dashboardUrl: string | null; edit?: boolean },
+): SlackMessage {
+  const drill = incident.drill ? '[DRILL] ' : '';
+  const kind =
+    options.edit === true ? (incident.resolvedAt === null ? 'opened' : 'resolved') : notification.kind;
+  const alerts =
+    options.edit === true
+      ? notification.alerts
+      : alertsToShow(notification.alerts, [...notification.breached, ...notification.recovered], kind);
+  const blocks: SlackBlock[] = [
+    { type: 'header', text: { type: 'plain_text', text: `${drill}${KIND_TITLES[kind]}` } },
+    {
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: `${drill === '' ? '' : '*DRILL* — not production traffic. '}Server ${slackLiteral(incident.server)}${incident.route.ownerless ? ' — *no owner is registered for this server in the inventory*' : ''}`,
+      },
+    },
+  ];
+  for (const alert of alerts) {
+    const lines = [
+      `${STATUS_MARK[alert.status]} *${slackText(alert.rule)}* on ${subjectOf(alert)}`,
+      alertSummary(alert),
+      actionsSummary(alert),
+      alert.silencedBy === null || alert.status === 'resolved'
+        ? null
+        : `silenced by ${slackText(alert.silencedBy)}`,
+    ].filter((line): line is string => line !== null);
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: lines.join('\n') } });
+  }
+  const responder = incident.responder;
+  const value = (text: string | null) => (text === null ? '_not in inventory_' : slackText(text));
+  blocks.push({
+    type: 'section',
+    text: { type: 'mrkdwn', text: '*Responders*' },
+    fields: [
+      {
+        type: 'mrkdwn',
+        text: `*Tier*\n${responder.tier === null ? '_unregistered_' : String(responder.tier)}`,
+      },
+      { type: 'mrkdwn', text: `*Owner*\n${value(responder.owner?.team ?? null)}` },
+      { type: 'mrkdwn', text: `*Kill-switch owner*\n${value(responder.killSwitchOwner)}` },
+      { type: 'mrkdwn', text: `*Fallback mode*\n${value(responder.fallbackMode)}` },
+      { type: 'mrkdwn', text: `*Max blast radius*\n${value(responder.maxBlastRadius)}` },
+    ],
+  });
+  if (kind !== 'resolved') {
+    const checklist =
+      responder.recoveryChecklist.length === 0
+        ? '_No recovery checklist in the inventory for this server._'
+        : responder.recoveryChecklist.map((step, i) => `${i + 1}. ${slackText(step)}`).join('\n');
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Recovery checklist*\n${checklist}` } });
+  }
+  const context = [`incident ${incident.id}`, `notification ${notification.id}`];
+  if (options.dashboardUrl !== null) context.push(`<${slackText(options.dashboardUrl)}|dashboard>`);
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: context.join(' · ') }] });
+
+  const fallback = [
+    `${drill}${KIND_TITLES[kind]}: ${slackLiteral(incident.server)}`,
+    ...alerts.map((alert) => `${slackText(alert.rule)} on ${subjectOf(alert)}: ${alertSummary(alert)}`),
+  ].join('\n');
+  return { text: fallback, blocks };
+}
