@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DeadLetterHeader } from '@budgetwatch/ingest-worker';
+import { DeadLetterHeader } from '@budgetwatch/kafka';
 import { waitFor } from '@budgetwatch/testkit';
 import { describe, expect, it } from 'vitest';
 import { useIngestWorkers } from '../support/ingest.js';

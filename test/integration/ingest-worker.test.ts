@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { DeadLetterHeader, IngestWorker } from '@budgetwatch/ingest-worker';
+import { IngestWorker } from '@budgetwatch/ingest-worker';
+import { DeadLetterHeader } from '@budgetwatch/kafka';
 import { createLogger } from '@budgetwatch/logger';
 import {
   otlpJson,

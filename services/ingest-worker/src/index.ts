@@ -1,4 +1,3 @@
-export { DeadLetterHeader, deadLetterMessage } from './dead-letter-message.js';
 export { emptyIngestMetrics, type IngestMetrics } from './ingest-metrics.js';
 export { IngestWorker, type IngestWorkerOptions } from './ingest-worker.js';
 export {

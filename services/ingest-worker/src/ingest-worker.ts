@@ -5,10 +5,10 @@ import {
   MAX_WINDOW_MS,
   NO_INVENTORY,
 } from '@budgetwatch/domain';
+import { chunkBySize, deadLetterMessage, TimedOffsetCommitter } from '@budgetwatch/kafka';
 import type { Logger } from '@budgetwatch/logger';
 import { FenceCache, type WindowStore, writeBatchExactlyOnce } from '@budgetwatch/window-store';
 import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
-import { chunkBySize, deadLetterMessage } from './dead-letter-message.js';
 import { emptyIngestMetrics, type IngestMetrics } from './ingest-metrics.js';
 import { processRecords } from './record-processor.js';
 
@@ -54,11 +54,8 @@ export class IngestWorker {
   private readonly batchBytes: number;
   private readonly concurrency: number;
   private statsTimer: NodeJS.Timeout | undefined;
-  private commitTimer: NodeJS.Timeout | undefined;
-  /** Per partition, the offset after the last batch whose counts are in the store. */
-  private readonly applied = new Map<string, { topic: string; partition: number; offset: string }>();
-  private readonly committed = new Map<string, string>();
-  private assigned = new Set<string>();
+  /** Commits the offsets of batches whose counts are in the store. */
+  private readonly offsets: TimedOffsetCommitter;
 
   constructor(private readonly options: IngestWorkerOptions) {
     this.batchBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
@@ -77,16 +74,7 @@ export class IngestWorker {
     this.rules = options.rules ?? DEFAULT_CLASSIFICATION_RULES;
     this.resolveInventory = options.resolveInventory ?? NO_INVENTORY;
     // Partitions may have moved: cached fences are only hints, but stale ones cost conflicts.
-    this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
-      this.fences.clear();
-      this.applied.clear();
-      this.committed.clear();
-      this.assigned = new Set(
-        Object.entries(event.payload.memberAssignment).flatMap(([topic, partitions]) =>
-          partitions.map((partition) => partitionKey(topic, partition)),
-        ),
-      );
-    });
+    this.offsets = new TimedOffsetCommitter(this.consumer, options.logger, () => this.fences.clear());
   }
 
   async start(): Promise<void> {
@@ -106,8 +94,7 @@ export class IngestWorker {
       { topics: this.options.spanTopics, groupId: this.options.groupId },
       'ingest worker consuming',
     );
-    this.commitTimer = setInterval(() => void this.commitApplied(), this.options.commitIntervalMs ?? 1000);
-    this.commitTimer.unref();
+    this.offsets.start(this.options.commitIntervalMs ?? 1000);
     this.statsTimer = setInterval(
       () => this.options.logger.info({ metrics: this.metrics }, 'ingest counters'),
       this.options.statsIntervalMs ?? 60_000,
@@ -118,8 +105,7 @@ export class IngestWorker {
   /** Stops fetching, lets the current batch finish and commit, and flushes the producer. */
   async stop(): Promise<void> {
     clearInterval(this.statsTimer);
-    clearInterval(this.commitTimer);
-    await this.commitApplied();
+    await this.offsets.stop();
     await this.consumer.disconnect();
     await this.producer.disconnect();
   }
@@ -184,29 +170,9 @@ export class IngestWorker {
     this.metrics.droppedLateBuckets += written.droppedBuckets;
 
     resolveOffset(lastOffset);
-    const next = { topic: batch.topic, partition: batch.partition, offset: String(Number(lastOffset) + 1) };
-    this.applied.set(partitionKey(batch.topic, batch.partition), next);
+    const next = this.offsets.processedUpTo(batch.topic, batch.partition, lastOffset);
     await heartbeat();
     // Stopping: commit now, so a restart re-reads nothing of this batch.
     if (!isRunning()) await commitOffsetsIfNecessary({ topics: [{ topic: next.topic, partitions: [next] }] });
   }
-
-  /** Commits the offsets of the applied batches of the partitions this member holds. */
-  private async commitApplied(): Promise<void> {
-    const offsets = [...this.applied].filter(
-      ([key, next]) => this.assigned.has(key) && this.committed.get(key) !== next.offset,
-    );
-    if (offsets.length === 0) return;
-    try {
-      await this.consumer.commitOffsets(offsets.map(([, next]) => next));
-      for (const [key, next] of offsets) this.committed.set(key, next.offset);
-    } catch (error) {
-      // A rebalance is under way: the partitions' next owner re-reads and the fences skip.
-      this.options.logger.warn({ err: error }, 'offsets not committed; their records will be re-read');
-    }
-  }
-}
-
-function partitionKey(topic: string, partition: number): string {
-  return `${topic}\u0000${partition}`;
 }

@@ -1,4 +1,5 @@
 import { type ExtractionContext, extractToolCall, type PositionedCall } from '@budgetwatch/domain';
+import type { DeadLetter } from '@budgetwatch/kafka';
 import { decodeTraces, OtlpDecodeError } from '@budgetwatch/otlp';
 import { type IngestMetrics, increment } from './ingest-metrics.js';
 
@@ -10,11 +11,7 @@ export interface SpanRecord {
   headers?: Record<string, Buffer | string | (Buffer | string)[] | undefined>;
 }
 
-export interface DeadLetter {
-  record: SpanRecord;
-  reason: string;
-  detail: string;
-}
+export type { DeadLetter };
 
 export interface ProcessedRecords {
   calls: PositionedCall[];

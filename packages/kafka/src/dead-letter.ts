@@ -1,5 +1,12 @@
 import type { Message } from 'kafkajs';
-import type { DeadLetter } from './record-processor.js';
+
+/** A record that cannot be processed, with why: it goes to the dead-letter topic as it came. */
+export interface DeadLetter {
+  record: { key: Buffer | null; value: Buffer | null; offset: string };
+  /** A short machine-readable reason (invalid_json, not_otlp_traces...). */
+  reason: string;
+  detail: string;
+}
 
 /** Header names on budgetwatch.dlq records; the value and key are the original record's. */
 export const DeadLetterHeader = {

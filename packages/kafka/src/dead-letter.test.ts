@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chunkBySize } from './dead-letter-message.js';
+import { chunkBySize } from './dead-letter.js';
 
 describe('chunkBySize', () => {
   const message = (bytes: number) => ({ value: Buffer.alloc(bytes), headers: { reason: 'x' } });
