@@ -5,33 +5,20 @@ import {
   otlpJson,
   otlpProtobuf,
   recordToolCallSpans,
-  runProcess,
   type ToolCallSpanSpec,
   waitFor,
 } from '@budgetwatch/testkit';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { budgetwatch } from '../support/cli.js';
 import { useIngestWorkers } from '../support/ingest.js';
 import { useTopics } from '../support/kafka.js';
 import { useRedisNamespace } from '../support/redis.js';
 
-const CLI = join(import.meta.dirname, '../../services/cli/src/main.ts');
 const dir = mkdtempSync(join(tmpdir(), 'bw-replay-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const topics = useTopics();
 const namespace = await useRedisNamespace('cli-replay-window');
-
-function budgetwatch(args: string[], env: Record<string, string> = {}) {
-  return runProcess('node', ['--conditions=@budgetwatch/source', '--import', 'tsx', CLI, ...args], {
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      KAFKAJS_NO_PARTITIONER_WARNING: '1',
-      BUDGETWATCH_LOG_LEVEL: 'error',
-      ...env,
-    },
-  });
-}
 
 describe('budgetwatch replay and budgetwatch window', () => {
   const workers = useIngestWorkers(namespace);

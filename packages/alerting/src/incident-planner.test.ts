@@ -1,5 +1,6 @@
+import { UNREGISTERED } from '@budgetwatch/events';
+import { OWNED_RESPONDER as OWNED, budgetTransitionEvents as transition } from '@budgetwatch/testkit';
 import { describe, expect, it } from 'vitest';
-import { OWNED, transition, UNREGISTERED } from './events.fixtures.js';
 import type { Incident } from './incident.js';
 import { type DispatchPlan, type PlannerOptions, planDispatch } from './incident-planner.js';
 import type { Silence } from './silence.js';

@@ -18,6 +18,7 @@ export {
   type IngestConfig,
   type KafkaConfig,
   type LogConfig,
+  type NotifierConfig,
   type RedisConfig,
   type TlsConfig,
   type TopicsConfig,

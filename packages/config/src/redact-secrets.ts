@@ -10,11 +10,15 @@ export function redactSecrets(config: BudgetwatchConfig): BudgetwatchConfig {
     if (copy.redis.password !== undefined) copy.redis.password = REDACTED;
     copy.redis.url = redactUrlCredentials(copy.redis.url);
   }
+  if (copy.notifier.slack !== undefined) copy.notifier.slack.token = REDACTED;
+  if (copy.notifier.email !== undefined) {
+    copy.notifier.email.smtpUrl = redactUrlCredentials(copy.notifier.email.smtpUrl);
+  }
   return copy;
 }
 
 export function redactUrlCredentials(url: string): string {
-  return url.replace(/^(rediss?:\/\/)([^/@]*)@/, (_match, scheme: string, credentials: string) => {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/@]*)@/, (_match, scheme: string, credentials: string) => {
     const user = credentials.includes(':') ? credentials.slice(0, credentials.indexOf(':')) : '';
     return `${scheme}${user === '' ? '' : `${user}:`}${REDACTED}@`;
   });

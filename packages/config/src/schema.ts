@@ -89,6 +89,58 @@ export const evaluatorConfigSchema = z.strictObject({
   sweepIntervalMs: z.number().int().min(1000).max(3_600_000).default(15_000),
 });
 
+const routeTargetSchema = z.strictObject({
+  slackChannel: z.string().min(1).optional(),
+  emails: z.array(z.email()).optional(),
+});
+
+export const notifierConfigSchema = z.strictObject({
+  groupId: z.string().min(1).default('budgetwatch-notifier'),
+  /** Events of one server arriving within this wait go out as one message. */
+  groupWaitMs: z.number().int().min(0).max(600_000).default(10_000),
+  /** A still-firing incident is notified again this long after its last notification. */
+  repeatIntervalMs: z
+    .number()
+    .int()
+    .min(1000)
+    .max(7 * 24 * 3_600_000)
+    .default(4 * 3_600_000),
+  /** How often consumed offsets are committed; events are stored in Redis before that. */
+  commitIntervalMs: z.number().int().min(100).max(600_000).default(5000),
+  /** Linked from every notification. */
+  dashboardUrl: z.url().optional(),
+  slack: z
+    .strictObject({
+      /** Only ever set from SLACK_BOT_TOKEN. */
+      token: z.string().min(1, 'required: set SLACK_BOT_TOKEN'),
+      /** The Web API base URL (default Slack's); for a proxy or a test stand-in. */
+      apiUrl: z.url().optional(),
+    })
+    .optional(),
+  email: z
+    .strictObject({
+      /** Only ever set from SMTP_URL: smtp://user:password@host:port or smtps://... */
+      smtpUrl: z.string().regex(/^smtps?:\/\/[^\s]+$/, 'expected an smtp:// or smtps:// URL'),
+      from: z.string().min(1),
+      /** The right-hand side of Message-IDs, which thread each incident's emails. */
+      messageIdDomain: z
+        .string()
+        .regex(/^[A-Za-z0-9.-]+$/)
+        .default('budgetwatch.local'),
+    })
+    .optional(),
+  /**
+   * Where notifications go when the inventory names no owner contact: per tier ("0", "1", "2"),
+   * then the default route.
+   */
+  routes: z
+    .strictObject({
+      default: routeTargetSchema.prefault({}),
+      tiers: z.partialRecord(z.enum(['0', '1', '2']), routeTargetSchema).default({}),
+    })
+    .prefault({}),
+});
+
 export const logConfigSchema = z.strictObject({
   level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -105,6 +157,7 @@ export const budgetwatchConfigSchema = z.strictObject({
   topics: topicsConfigSchema.prefault({}),
   ingest: ingestConfigSchema.prefault({}),
   evaluator: evaluatorConfigSchema.prefault({}),
+  notifier: notifierConfigSchema.prefault({}),
   log: logConfigSchema.prefault({}),
   http: httpConfigSchema.prefault({}),
 });
@@ -118,3 +171,4 @@ export type LogConfig = z.infer<typeof logConfigSchema>;
 export type HttpConfig = z.infer<typeof httpConfigSchema>;
 export type BudgetwatchConfig = z.infer<typeof budgetwatchConfigSchema>;
 export type EvaluatorConfig = z.infer<typeof evaluatorConfigSchema>;
+export type NotifierConfig = z.infer<typeof notifierConfigSchema>;

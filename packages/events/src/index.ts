@@ -19,3 +19,4 @@ export {
   EVENT_TYPES,
   type EventType,
 } from './event-types.js';
+export { type ParsedEvent, parseBudgetwatchEvent } from './parse-event.js';

@@ -1,3 +1,4 @@
+export { budgetTransitionEvents, OWNED_RESPONDER } from './events/budget-transition-events.js';
 export { createEventValidator, type EventValidator, eventSchemaFiles } from './events/event-schemas.js';
 export { freeLoopbackPort } from './free-port.js';
 export { createTestTopic, type TestTopicOptions } from './kafka-topics.js';

@@ -5,8 +5,10 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { configCheck } from './commands/config-check.js';
 import { runEvaluator } from './commands/evaluator.js';
 import { runIngestWorker } from './commands/ingest-worker.js';
+import { runNotifier } from './commands/notifier.js';
 import { replay } from './commands/replay.js';
 import { runStages, STAGES } from './commands/run-stages.js';
+import { type CreateSilenceOptions, createSilence, expireSilence, listSilences } from './commands/silence.js';
 import { showWindow, type WindowOptions } from './commands/window.js';
 import { ExitCode } from './exit-codes.js';
 
@@ -54,7 +56,9 @@ function buildProgram(io: CliIo, setExit: (code: ExitCode) => void): Command {
             ? await runIngestWorker(configFile())
             : stage.name === 'evaluator'
               ? await runEvaluator(configFile())
-              : await runStages([stage.name], configFile(), io.out),
+              : stage.name === 'notifier'
+                ? await runNotifier(configFile())
+                : await runStages([stage.name], configFile(), io.out),
         ),
       );
   }
@@ -84,6 +88,34 @@ function buildProgram(io: CliIo, setExit: (code: ExitCode) => void): Command {
     .option('--json', 'print JSON', false)
     .action(async (options: WindowOptions) => setExit(await showWindow(options, configFile(), io.out)));
 
+  const silence = program
+    .command('silence')
+    .description('mute notifications of matching alerts for a while (resolutions still go out)');
+  silence
+    .command('create')
+    .description('create a silence; at least one matcher')
+    .option('--server <id>', 'match this server')
+    .option('--tool <name>', 'match this tool')
+    .option('--rule <id>', 'match this rule')
+    .option('--tier <tier>', 'match servers of this tier (0, 1 or 2)', tier)
+    .requiredOption('--duration <length>', 'how long, e.g. 30m, 2h', windowLength)
+    .requiredOption('--author <name>', 'who silences')
+    .requiredOption('--comment <text>', 'why')
+    .option('--json', 'print the silence as JSON', false)
+    .action(async (options: Omit<CreateSilenceOptions, 'durationMs'> & { duration: number }) =>
+      setExit(await createSilence({ ...options, durationMs: options.duration }, configFile(), io)),
+    );
+  silence
+    .command('list')
+    .description('list active, pending and recently expired silences')
+    .option('--json', 'print JSON', false)
+    .action(async (options: { json: boolean }) => setExit(await listSilences(options, configFile(), io.out)));
+  silence
+    .command('expire')
+    .description('end a silence now')
+    .argument('<id>', 'silence id (from silence list)')
+    .action(async (id: string) => setExit(await expireSilence(id, configFile(), io)));
+
   program
     .command('config')
     .description('configuration commands')
@@ -100,6 +132,11 @@ function windowLength(text: string): number {
   } catch (error) {
     throw new InvalidArgumentError((error as Error).message);
   }
+}
+
+function tier(text: string): 0 | 1 | 2 {
+  if (text !== '0' && text !== '1' && text !== '2') throw new InvalidArgumentError('expected 0, 1 or 2');
+  return Number(text) as 0 | 1 | 2;
 }
 
 function positiveInteger(text: string): number {

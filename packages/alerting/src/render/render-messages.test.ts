@@ -1,5 +1,5 @@
+import { budgetTransitionEvents as transition } from '@budgetwatch/testkit';
 import { describe, expect, it } from 'vitest';
-import { transition } from '../events.fixtures.js';
 import { planDispatch } from '../incident-planner.js';
 import { renderEmailMessage } from './email-message.js';
 import { renderSlackMessage, slackLiteral } from './slack-message.js';
@@ -43,7 +43,7 @@ describe('Slack message', () => {
     const all = JSON.stringify(message);
     expect(all).toContain('success-rate');
     expect(all).toContain(
-      'success rate 90.91%, threshold < 97% over 24h (100 of 110 served calls succeeded)',
+      'success rate 90.91%, threshold &lt; 97% over 24h (100 of 110 served calls succeeded)',
     );
     expect(all).toContain('Check the payment provider status');
     expect(all).toContain('alice');

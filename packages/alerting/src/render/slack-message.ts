@@ -68,8 +68,8 @@ export function renderSlackMessage(
   for (const alert of alerts) {
     const lines = [
       `${STATUS_MARK[alert.status]} *${slackText(alert.rule)}* on ${subjectOf(alert)}`,
-      alertSummary(alert),
-      actionsSummary(alert),
+      slackText(alertSummary(alert)),
+      actionsSummary(alert) === null ? null : slackText(actionsSummary(alert) ?? ''),
       alert.silencedBy === null || alert.status === 'resolved'
         ? null
         : `silenced by ${slackText(alert.silencedBy)}`,
@@ -105,7 +105,12 @@ export function renderSlackMessage(
 
   const fallback = [
     `${drill}${KIND_TITLES[kind]}: ${slackLiteral(incident.server)}`,
-    ...alerts.map((alert) => `${slackText(alert.rule)} on ${subjectOf(alert)}: ${alertSummary(alert)}`),
+    ...alerts.map(
+      (alert) =>
+        `${slackText(alert.rule)} on ${subjectOf(alert)}: ${slackText(alertSummary(alert))}${
+          actionsSummary(alert) === null ? '' : ` (${slackText(actionsSummary(alert) ?? '')})`
+        }`,
+    ),
   ].join('\n');
   return { text: fallback, blocks };
 }

@@ -1,13 +1,8 @@
 import { DEFAULT_POLICY, limitsFor, type Rule } from '@budgetwatch/domain';
-import {
-  type BudgetwatchEvent,
-  type ResponderContext,
-  transitionEvents,
-  UNREGISTERED,
-} from '@budgetwatch/events';
+import { type BudgetwatchEvent, type ResponderContext, transitionEvents } from '@budgetwatch/events';
 
-/** Test helpers: the events the evaluator would publish for a rule transition. */
-export const OWNED: ResponderContext = {
+/** An inventory entry with every responder field, for notifications to show. */
+export const OWNED_RESPONDER: ResponderContext = {
   tier: 2,
   owner: { team: 'payments', email: 'payments@example.com', slackChannel: '#payments-oncall' },
   killSwitchOwner: 'alice',
@@ -16,13 +11,17 @@ export const OWNED: ResponderContext = {
   recoveryChecklist: ['Route to the fallback', 'Check the payment provider status'],
 };
 
-export function ruleOf(id: string): Rule {
+function ruleOf(id: string): Rule {
   const rule = DEFAULT_POLICY.rules.find((candidate) => candidate.id === id);
   if (rule === undefined) throw new Error(`no rule ${id}`);
   return rule;
 }
 
-export function transition(options: {
+/**
+ * The events the evaluator publishes for one rule transition (budget event and actions), with
+ * fixed counts: a breach of 100 of 110, a recovery of 500 of 510.
+ */
+export function budgetTransitionEvents(options: {
   rule?: string;
   server?: string;
   tool?: string | null;
@@ -47,9 +46,7 @@ export function transition(options: {
       options.transition === 'breached'
         ? { part: 100, whole: 110, value: 100 / 110, breaching: true, recovered: false }
         : { part: 500, whole: 510, value: 500 / 510, breaching: false, recovered: true },
-    responder: options.responder ?? OWNED,
+    responder: options.responder ?? OWNED_RESPONDER,
     evaluatedAtMs: options.atMs ?? Date.UTC(2026, 10, 25, 12),
   });
 }
-
-export { UNREGISTERED };

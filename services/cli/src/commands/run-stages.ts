@@ -7,7 +7,7 @@ import { ExitCode } from '../exit-codes.js';
 export const STAGES = [
   { name: 'ingest-worker', summary: 'consume OTLP spans from Kafka into sliding windows', status: 'ready' },
   { name: 'evaluator', summary: 'evaluate the budget rules and emit CloudEvents', status: 'ready' },
-  { name: 'notifier', summary: 'send Slack and email alerts', status: 'coming' },
+  { name: 'notifier', summary: 'send Slack and email alerts', status: 'ready' },
   { name: 'api', summary: 'serve the HTTP API, OTLP/HTTP intake and dashboard', status: 'coming' },
 ] as const;
 

@@ -1,0 +1,63 @@
+import { seriesId } from '@budgetwatch/domain';
+import { parseBudgetwatchEvent } from '@budgetwatch/events';
+import { deadLetterMessage } from '@budgetwatch/kafka';
+import type { Logger } from '@budgetwatch/logger';
+import type { KafkaMessage, Producer } from 'kafkajs';
+import type { NotifierMetrics } from './dispatcher.js';
+import type { RedisNotifierStore } from './redis/redis-notifier-store.js';
+
+export interface EventIntakeOptions {
+  store: RedisNotifierStore;
+  deadLetters: { producer: Producer; topic: string };
+  groupWaitMs: number;
+  metrics: NotifierMetrics;
+  logger: Logger;
+  now?: () => number;
+}
+
+/**
+ * One record of budgetwatch.events into its server's pending queue in Redis: the record's offset
+ * is committed only after that write, and sending happens later, so a sink that is down never holds
+ * up consumption and a crash loses nothing.
+ */
+export class EventIntake {
+  private readonly now: () => number;
+
+  constructor(private readonly options: EventIntakeOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  async take(topic: string, partition: number, message: KafkaMessage): Promise<void> {
+    const parsed = parseBudgetwatchEvent(message.value);
+    if ('reason' in parsed) {
+      this.options.metrics.deadLetters += 1;
+      this.options.logger.warn(
+        { topic, partition, offset: message.offset, reason: parsed.reason, detail: parsed.detail },
+        'event record dead-lettered',
+      );
+      await this.options.deadLetters.producer.send({
+        topic: this.options.deadLetters.topic,
+        messages: [
+          deadLetterMessage(
+            { record: { key: message.key, value: message.value, offset: message.offset }, ...parsed },
+            topic,
+            partition,
+          ),
+        ],
+      });
+      return;
+    }
+    const { event } = parsed;
+    if (await this.options.store.isDone(event.id)) {
+      this.options.metrics.eventsAlreadyNotified += 1;
+      return;
+    }
+    const serverKey = seriesId({ server: event.data.server, tool: null, drill: event.data.drill });
+    await this.options.store.enqueue(
+      serverKey,
+      { event, partition, offset: message.offset },
+      this.now() + this.options.groupWaitMs,
+    );
+    this.options.metrics.eventsQueued += 1;
+  }
+}

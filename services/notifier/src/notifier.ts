@@ -1,0 +1,84 @@
+import { TimedOffsetCommitter } from '@budgetwatch/kafka';
+import type { Logger } from '@budgetwatch/logger';
+import type { Consumer, Kafka, Producer } from 'kafkajs';
+import { Dispatcher, type DispatcherOptions, type NotifierMetrics } from './dispatcher.js';
+import { EventIntake } from './event-intake.js';
+
+export interface NotifierOptions extends DispatcherOptions {
+  kafka: Kafka;
+  eventsTopic: string;
+  deadLetterTopic: string;
+  groupId: string;
+  /** How often consumed offsets are committed; events are safe in Redis before that. */
+  commitIntervalMs?: number;
+  /** How often due servers are looked for. */
+  dispatchPollMs?: number;
+  logger: Logger;
+}
+
+/** The notifier service: its own consumer group on budgetwatch.events, and the dispatch loop. */
+export class Notifier {
+  private readonly dispatcher: Dispatcher;
+  private readonly consumer: Consumer;
+  private readonly producer: Producer;
+  private readonly offsets: TimedOffsetCommitter;
+  private timer: NodeJS.Timeout | undefined;
+  private dispatching: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(private readonly options: NotifierOptions) {
+    this.dispatcher = new Dispatcher(options);
+    this.consumer = options.kafka.consumer({ groupId: options.groupId });
+    this.producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    this.offsets = new TimedOffsetCommitter(this.consumer, options.logger);
+  }
+
+  get metrics(): NotifierMetrics {
+    return this.dispatcher.metrics;
+  }
+
+  async start(): Promise<void> {
+    await this.producer.connect();
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: this.options.eventsTopic, fromBeginning: true });
+    const intake = new EventIntake({
+      store: this.options.store,
+      deadLetters: { producer: this.producer, topic: this.options.deadLetterTopic },
+      groupWaitMs: this.options.groupWaitMs,
+      metrics: this.dispatcher.metrics,
+      logger: this.options.logger,
+      ...(this.options.now === undefined ? {} : { now: this.options.now }),
+    });
+    await this.consumer.run({
+      // Committed on a timer (and on shutdown) once each event is safe in Redis.
+      autoCommit: false,
+      eachMessage: async ({ topic, partition, message }) => {
+        await intake.take(topic, partition, message);
+        this.offsets.processedUpTo(topic, partition, message.offset);
+      },
+    });
+    this.offsets.start(this.options.commitIntervalMs ?? 5000);
+    this.timer = setInterval(() => {
+      if (this.dispatching !== undefined || this.stopped) return;
+      this.dispatching = this.dispatcher
+        .dispatchDue()
+        .then(() => undefined)
+        .catch((error: unknown) => this.options.logger.error({ err: error }, 'dispatch failed'))
+        .finally(() => {
+          this.dispatching = undefined;
+        });
+    }, this.options.dispatchPollMs ?? 250);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer !== undefined) clearInterval(this.timer);
+    await this.consumer.stop();
+    await this.offsets.stop();
+    await this.consumer.disconnect();
+    await this.dispatching;
+    await this.producer.disconnect();
+    this.options.email?.close();
+  }
+}

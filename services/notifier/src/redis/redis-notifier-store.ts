@@ -1,0 +1,160 @@
+import { randomUUID } from 'node:crypto';
+import type { Incident } from '@budgetwatch/alerting';
+import type { BudgetwatchEvent } from '@budgetwatch/events';
+import type { Redis } from 'ioredis';
+import { NotifierKeys } from './notifier-keys.js';
+import { type NotifierRedis, registerNotifierScripts } from './notifier-scripts.js';
+
+/** An event waiting for its server's dispatch, with where it was read (for ordering). */
+export interface PendingEvent {
+  event: BudgetwatchEvent;
+  partition: number;
+  offset: string;
+}
+
+/** One line of the notification log: what happened to an event (or repeat) on one channel. */
+export interface LogEntry {
+  outcome: 'sent' | 'silenced' | 'not_notified';
+  /** The notification that carried it, or the silence that muted it. */
+  by: string;
+  at: string;
+}
+
+/** The log is kept this long: longer than any redelivery or restart could come back with an event. */
+const LOG_TTL_MS = 30 * 24 * 3_600_000;
+
+/**
+ * Where the notifier keeps what must survive a restart: events not yet dispatched, each server's
+ * incident with its outbox, when each server is next due, and the notification log.
+ */
+export class RedisNotifierStore {
+  private readonly redis: NotifierRedis;
+  readonly keys: NotifierKeys;
+
+  constructor(redis: Redis, prefix: string) {
+    this.redis = registerNotifierScripts(redis);
+    this.keys = new NotifierKeys(prefix);
+  }
+
+  /** Whether every channel is finished with this event (it must not be queued again). */
+  async isDone(eventId: string): Promise<boolean> {
+    return (await this.redis.hexists(this.keys.log(eventId), 'done')) === 1;
+  }
+
+  /**
+   * Queues an event for its server, then makes the server due by `dueMs` at the latest. In that
+   * order: a crash in between leaves the record uncommitted, so it comes again.
+   */
+  async enqueue(serverKey: string, pending: PendingEvent, dueMs: number): Promise<void> {
+    await this.redis.hset(this.keys.pending(serverKey), pending.event.id, JSON.stringify(pending));
+    await this.schedule(serverKey, dueMs);
+  }
+
+  /** Due by `atMs` at the latest: an earlier due time is kept. */
+  async schedule(serverKey: string, atMs: number): Promise<void> {
+    await this.redis.zadd(this.keys.due(), 'LT', atMs, serverKey);
+  }
+
+  async unschedule(serverKey: string): Promise<void> {
+    await this.redis.zrem(this.keys.due(), serverKey);
+  }
+
+  async dueServers(nowMs: number, limit: number): Promise<string[]> {
+    return this.redis.zrangebyscore(this.keys.due(), '-inf', nowMs, 'LIMIT', 0, limit);
+  }
+
+  /** A token when this caller now holds the server's dispatch lock; null when another does. */
+  async lock(serverKey: string, ttlMs: number): Promise<string | null> {
+    const token = randomUUID();
+    const set = await this.redis.set(this.keys.lock(serverKey), token, 'PX', ttlMs, 'NX');
+    return set === 'OK' ? token : null;
+  }
+
+  async renewLock(serverKey: string, token: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.renewLock(this.keys.lock(serverKey), token, ttlMs)) === 1;
+  }
+
+  async unlock(serverKey: string, token: string): Promise<void> {
+    await this.redis.releaseLock(this.keys.lock(serverKey), token);
+  }
+
+  /** The server's incident and its pending events in publication order. */
+  async load(serverKey: string): Promise<{ incident: Incident | null; pending: PendingEvent[] }> {
+    const [[incidentError, incident] = [null, null], [pendingError, pending] = [null, {}]] =
+      (await this.redis
+        .multi()
+        .get(this.keys.incident(serverKey))
+        .hgetall(this.keys.pending(serverKey))
+        .exec()) ?? [];
+    if (incidentError) throw incidentError;
+    if (pendingError) throw pendingError;
+    const events = Object.values(pending as Record<string, string>).map(
+      (text) => JSON.parse(text) as PendingEvent,
+    );
+    events.sort((a, b) => a.partition - b.partition || compareOffsets(a.offset, b.offset));
+    return {
+      incident: incident === null ? null : (JSON.parse(incident as string) as Incident),
+      pending: events,
+    };
+  }
+
+  /** Stores the incident (null: none open) and drops the events it took in, in one step. */
+  async save(
+    serverKey: string,
+    incident: Incident | null,
+    appliedEventIds: readonly string[] = [],
+  ): Promise<void> {
+    const transaction = this.redis.multi();
+    if (incident === null) transaction.del(this.keys.incident(serverKey));
+    else transaction.set(this.keys.incident(serverKey), JSON.stringify(incident));
+    if (appliedEventIds.length > 0) transaction.hdel(this.keys.pending(serverKey), ...appliedEventIds);
+    const replies = (await transaction.exec()) ?? [];
+    for (const [error] of replies) if (error) throw error;
+  }
+
+  async pendingCount(serverKey: string): Promise<number> {
+    return this.redis.hlen(this.keys.pending(serverKey));
+  }
+
+  /**
+   * Writes log entries; `done` marks the ids finished on every channel, so a redelivered event is
+   * not queued again.
+   */
+  async record(
+    ids: readonly string[],
+    entries: Readonly<Record<string, LogEntry>>,
+    done: boolean,
+  ): Promise<void> {
+    if (ids.length === 0) return;
+    const fields: string[] = [];
+    for (const [channel, entry] of Object.entries(entries)) {
+      fields.push(channel, `${entry.outcome}|${entry.by}|${entry.at}`);
+    }
+    if (done) fields.push('done', '1');
+    if (fields.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) {
+      pipeline.hset(this.keys.log(id), ...fields);
+      pipeline.pexpire(this.keys.log(id), LOG_TTL_MS);
+    }
+    const replies = (await pipeline.exec()) ?? [];
+    for (const [error] of replies) if (error) throw error;
+  }
+
+  /** The log of one event (or repeat notification): channel -> entry. */
+  async log(id: string): Promise<Record<string, LogEntry>> {
+    const hash = await this.redis.hgetall(this.keys.log(id));
+    const entries: Record<string, LogEntry> = {};
+    for (const [channel, text] of Object.entries(hash)) {
+      if (channel === 'done') continue;
+      const [outcome, by, at] = text.split('|');
+      entries[channel] = { outcome: outcome as LogEntry['outcome'], by: by ?? '', at: at ?? '' };
+    }
+    return entries;
+  }
+}
+
+function compareOffsets(a: string, b: string): number {
+  const difference = BigInt(a) - BigInt(b);
+  return difference === 0n ? 0 : difference < 0n ? -1 : 1;
+}
