@@ -101,6 +101,24 @@ describe('budgetwatch with an invalid configuration', () => {
     expect(result.output).toContain('needs Kafka and Redis (set KAFKA_BROKERS and REDIS_URL)');
   });
 
+  it.each([
+    [['notifier'], 'needs Kafka and Redis (set KAFKA_BROKERS and REDIS_URL)'],
+    [['api'], 'needs Redis (set REDIS_URL)'],
+  ])('%j without its connections says what to set, exit code 2', async (args, message) => {
+    const result = await runBudgetwatch(args);
+    expect(result.code).toBe(2);
+    expect(result.output).toContain(message);
+  });
+
+  it('notifier without Slack or email says what to set, exit code 2', async () => {
+    const result = await runBudgetwatch(['notifier'], {
+      KAFKA_BROKERS: '127.0.0.1:9',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+    });
+    expect(result.code).toBe(2);
+    expect(result.output).toContain('set SLACK_BOT_TOKEN, or SMTP_URL and BUDGETWATCH_EMAIL_FROM');
+  });
+
   it('rejects an unknown command with exit code 2', async () => {
     const result = await runBudgetwatch(['frobnicate']);
     expect(result.code).toBe(2);

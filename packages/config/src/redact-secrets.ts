@@ -11,6 +11,7 @@ export function redactSecrets(config: BudgetwatchConfig): BudgetwatchConfig {
     copy.redis.url = redactUrlCredentials(copy.redis.url);
   }
   if (copy.notifier.slack !== undefined) copy.notifier.slack.token = REDACTED;
+  if (copy.http.apiToken !== undefined) copy.http.apiToken = REDACTED;
   if (copy.notifier.email !== undefined) {
     copy.notifier.email.smtpUrl = redactUrlCredentials(copy.notifier.email.smtpUrl);
   }

@@ -147,6 +147,8 @@ export const logConfigSchema = z.strictObject({
 
 export const httpConfigSchema = z.strictObject({
   port: z.number().int().min(0).max(65535).default(8080),
+  /** Bearer token for the API's mutating endpoints; only ever set from BUDGETWATCH_API_TOKEN. */
+  apiToken: z.string().min(16, 'use at least 16 characters').optional(),
 });
 
 export const budgetwatchConfigSchema = z.strictObject({

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { ConfigError } from '@budgetwatch/config';
 import { parseWindowDuration } from '@budgetwatch/domain';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { runApi } from './commands/api.js';
 import { configCheck } from './commands/config-check.js';
 import { runEvaluator } from './commands/evaluator.js';
 import { runIngestWorker } from './commands/ingest-worker.js';
@@ -58,7 +59,7 @@ function buildProgram(io: CliIo, setExit: (code: ExitCode) => void): Command {
               ? await runEvaluator(configFile())
               : stage.name === 'notifier'
                 ? await runNotifier(configFile())
-                : await runStages([stage.name], configFile(), io.out),
+                : await runApi(configFile()),
         ),
       );
   }

@@ -8,7 +8,11 @@ export const STAGES = [
   { name: 'ingest-worker', summary: 'consume OTLP spans from Kafka into sliding windows', status: 'ready' },
   { name: 'evaluator', summary: 'evaluate the budget rules and emit CloudEvents', status: 'ready' },
   { name: 'notifier', summary: 'send Slack and email alerts', status: 'ready' },
-  { name: 'api', summary: 'serve the HTTP API, OTLP/HTTP intake and dashboard', status: 'coming' },
+  {
+    name: 'api',
+    summary: 'serve the HTTP API (silences; status, intake and dashboard to come)',
+    status: 'partial',
+  },
 ] as const;
 
 export type StageName = (typeof STAGES)[number]['name'];

@@ -1,0 +1,155 @@
+import { timingSafeEqual } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '@budgetwatch/logger';
+
+/** What a route answers: a status and a JSON body. */
+export interface ApiResponse {
+  status: number;
+  body: unknown;
+}
+
+export interface ApiRequest {
+  method: string;
+  path: string;
+  /** Path parameters, by the route pattern's `:name`. */
+  params: Record<string, string>;
+  /** The parsed JSON body (POST, PUT, PATCH), or undefined. */
+  body: unknown;
+}
+
+export interface Route {
+  method: 'GET' | 'POST' | 'DELETE';
+  /** `/api/v1/silences/:id` style. */
+  pattern: string;
+  /** Mutations need the bearer token. */
+  mutates: boolean;
+  handle(request: ApiRequest): Promise<ApiResponse>;
+}
+
+export interface HttpApiOptions {
+  routes: readonly Route[];
+  /** Bearer token for mutating routes; without one, mutations are refused (403). */
+  token: string | null;
+  logger: Logger;
+  maxBodyBytes?: number;
+}
+
+/** An error a route throws to answer 4xx with a message. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** A small JSON-over-HTTP server: routing, bearer auth for mutations, JSON errors. */
+export class HttpApi {
+  private server: Server | undefined;
+
+  constructor(private readonly options: HttpApiOptions) {}
+
+  async listen(port: number, host = '0.0.0.0'): Promise<number> {
+    this.server = createServer((request, response) => {
+      this.serve(request, response).catch((error: unknown) => {
+        this.options.logger.error({ err: error, path: request.url }, 'request failed');
+        if (!response.headersSent) send(response, { status: 500, body: { error: 'internal error' } });
+      });
+    });
+    this.server.listen(port, host);
+    await once(this.server, 'listening');
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    if (server === undefined) return;
+    server.closeAllConnections();
+    server.close();
+    await once(server, 'close');
+  }
+
+  private async serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    const matches = this.options.routes
+      .map((route) => ({ route, params: matchPattern(route.pattern, path) }))
+      .filter((match): match is { route: Route; params: Record<string, string> } => match.params !== null);
+    if (matches.length === 0) return send(response, { status: 404, body: { error: `no route ${path}` } });
+    const match = matches.find(({ route }) => route.method === request.method);
+    if (match === undefined) {
+      return send(response, { status: 405, body: { error: `${request.method} not allowed on ${path}` } });
+    }
+    if (match.route.mutates) {
+      const denied = this.authorize(request.headers.authorization);
+      if (denied !== null) return send(response, denied);
+    }
+    try {
+      const body =
+        request.method === 'POST'
+          ? await readJson(request, this.options.maxBodyBytes ?? 64 * 1024)
+          : undefined;
+      send(
+        response,
+        await match.route.handle({ method: match.route.method, path, params: match.params, body }),
+      );
+    } catch (error) {
+      if (error instanceof ApiError)
+        return send(response, { status: error.status, body: { error: error.message } });
+      throw error;
+    }
+  }
+
+  private authorize(header: string | undefined): ApiResponse | null {
+    const { token } = this.options;
+    if (token === null)
+      return { status: 403, body: { error: 'mutations are disabled: set BUDGETWATCH_API_TOKEN' } };
+    const given = Buffer.from(header?.startsWith('Bearer ') ? header.slice(7) : '');
+    const expected = Buffer.from(token);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      return { status: 401, body: { error: 'a valid bearer token is required' } };
+    }
+    return null;
+  }
+}
+
+function matchPattern(pattern: string, path: string): Record<string, string> | null {
+  const expected = pattern.split('/');
+  const actual = path.replace(/\/$/, '').split('/');
+  if (expected.length !== actual.length) return null;
+  const params: Record<string, string> = {};
+  for (const [i, part] of expected.entries()) {
+    const value = actual[i] as string;
+    if (part.startsWith(':')) params[part.slice(1)] = decodeURIComponent(value);
+    else if (part !== value) return null;
+  }
+  return params;
+}
+
+async function readJson(request: IncomingMessage, maxBytes: number): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) throw new ApiError(413, `body larger than ${maxBytes} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new ApiError(400, 'body is not JSON');
+  }
+}
+
+function send(response: ServerResponse, { status, body }: ApiResponse): void {
+  response.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+  });
+  response.end(JSON.stringify(body));
+}

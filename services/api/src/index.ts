@@ -1,0 +1,9 @@
+export {
+  ApiError,
+  type ApiRequest,
+  type ApiResponse,
+  HttpApi,
+  type HttpApiOptions,
+  type Route,
+} from './http-api.js';
+export { silenceRoutes } from './silence-routes.js';

@@ -1,0 +1,67 @@
+import { type RedisSilenceStore, SilenceError } from '@budgetwatch/notifier';
+import { z } from 'zod';
+import { ApiError, type Route } from './http-api.js';
+
+const newSilenceSchema = z.strictObject({
+  matchers: z.strictObject({
+    server: z.string().min(1).optional(),
+    tool: z.string().min(1).optional(),
+    rule: z.string().min(1).optional(),
+    tier: z.union([z.literal(0), z.literal(1), z.literal(2)]).optional(),
+  }),
+  startsAt: z.iso.datetime().optional(),
+  endsAt: z.iso.datetime(),
+  createdBy: z.string().min(1),
+  comment: z.string().min(1),
+});
+
+/** GET, POST /api/v1/silences and DELETE /api/v1/silences/:id (expire). */
+export function silenceRoutes(silences: RedisSilenceStore): Route[] {
+  return [
+    {
+      method: 'GET',
+      pattern: '/api/v1/silences',
+      mutates: false,
+      handle: async () => ({ status: 200, body: { silences: await silences.list() } }),
+    },
+    {
+      method: 'POST',
+      pattern: '/api/v1/silences',
+      mutates: true,
+      handle: async ({ body }) => {
+        const parsed = newSilenceSchema.safeParse(body);
+        if (!parsed.success) {
+          throw new ApiError(
+            400,
+            parsed.error.issues
+              .map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`)
+              .join('; '),
+          );
+        }
+        try {
+          const { startsAt, ...rest } = parsed.data;
+          return {
+            status: 201,
+            body: await silences.create(startsAt === undefined ? rest : { ...rest, startsAt }),
+          };
+        } catch (error) {
+          if (error instanceof SilenceError) throw new ApiError(400, error.message);
+          throw error;
+        }
+      },
+    },
+    {
+      method: 'DELETE',
+      pattern: '/api/v1/silences/:id',
+      mutates: true,
+      handle: async ({ params }) => {
+        try {
+          return { status: 200, body: await silences.expire(params.id ?? '') };
+        } catch (error) {
+          if (error instanceof SilenceError) throw new ApiError(404, error.message);
+          throw error;
+        }
+      },
+    },
+  ];
+}
