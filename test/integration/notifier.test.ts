@@ -42,16 +42,20 @@ function team(label: string): ResponderContext {
 }
 
 /** A notifier on its own events topic and Redis prefix, and a publisher like the evaluator's. */
-async function scenario(label: string, options: { repeatIntervalMs?: number } = {}) {
+async function scenario(
+  label: string,
+  options: { repeatIntervalMs?: number; commitIntervalMs?: number } = {},
+) {
   const eventsTopic = await topics.create(`${label}-events`, { partitions: 2 });
   const prefix = `${namespace.prefix}${label}:`;
   const store = new RedisNotifierStore(namespace.client, prefix);
+  const groupId = `bwtest-notifier-${randomUUID()}`;
   const notifier = new Notifier({
     kafka: testKafka('notifier'),
     eventsTopic,
     deadLetterTopic: await topics.create(`${label}-dlq`),
-    groupId: `bwtest-notifier-${randomUUID()}`,
-    commitIntervalMs: 500,
+    groupId,
+    commitIntervalMs: options.commitIntervalMs ?? 500,
     dispatchPollMs: 100,
     store,
     silences: new RedisSilenceStore(namespace.client, prefix),
@@ -75,6 +79,7 @@ async function scenario(label: string, options: { repeatIntervalMs?: number } = 
   const responder = team(label);
   return {
     notifier,
+    groupId,
     store,
     prefix,
     eventsTopic,
@@ -219,5 +224,28 @@ describe('notifier on the real broker, Redis, an SMTP server and a Slack Web API
     await settled(s);
     expect(s.posts()).toHaveLength(1);
     expect(s.mails()).toHaveLength(1);
+  });
+
+  it('commits what it has read when it stops (SIGTERM), so a restart re-reads nothing', async () => {
+    const s = await scenario('shutdown', { commitIntervalMs: 600_000 });
+    await s.publish({ transition: 'breached', number: 1 });
+    await waitFor(() => s.notifier.metrics.eventsQueued >= 2, {
+      description: 'the events read',
+      timeoutMs: 30_000,
+    });
+    await s.notifier.stop();
+    const admin = testKafka('admin').admin();
+    await admin.connect();
+    try {
+      const ends = await admin.fetchTopicOffsets(s.eventsTopic);
+      const [committed] = await admin.fetchOffsets({ groupId: s.groupId, topics: [s.eventsTopic] });
+      for (const end of ends.filter((partition) => partition.high !== '0')) {
+        expect(committed?.partitions.find((partition) => partition.partition === end.partition)?.offset).toBe(
+          end.high,
+        );
+      }
+    } finally {
+      await admin.disconnect();
+    }
   });
 });

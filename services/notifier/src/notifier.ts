@@ -25,6 +25,7 @@ export class Notifier {
   private timer: NodeJS.Timeout | undefined;
   private dispatching: Promise<void> | undefined;
   private stopped = false;
+  private inFlight = 0;
 
   constructor(private readonly options: NotifierOptions) {
     this.dispatcher = new Dispatcher(options);
@@ -53,8 +54,13 @@ export class Notifier {
       // Committed on a timer (and on shutdown) once each event is safe in Redis.
       autoCommit: false,
       eachMessage: async ({ topic, partition, message }) => {
-        await intake.take(topic, partition, message);
-        this.offsets.processedUpTo(topic, partition, message.offset);
+        this.inFlight += 1;
+        try {
+          await intake.take(topic, partition, message);
+          this.offsets.processedUpTo(topic, partition, message.offset);
+        } finally {
+          this.inFlight -= 1;
+        }
       },
     });
     this.offsets.start(this.options.commitIntervalMs ?? 5000);
@@ -72,10 +78,15 @@ export class Notifier {
   }
 
   async stop(): Promise<void> {
+    if (this.stopped) return;
     this.stopped = true;
-    if (this.timer !== undefined) clearInterval(this.timer);
-    await this.consumer.stop();
-    await this.offsets.stop();
+    clearInterval(this.timer);
+    if (this.timer !== undefined) {
+      // Stop fetching and let the record in hand finish, then commit while still in the group.
+      this.consumer.pause([{ topic: this.options.eventsTopic }]);
+      while (this.inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      await this.offsets.stop();
+    }
     await this.consumer.disconnect();
     await this.dispatching;
     await this.producer.disconnect();
