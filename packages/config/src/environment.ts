@@ -54,6 +54,12 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
     parse: 'integer',
   },
   { variable: 'BUDGETWATCH_POLICY', path: ['evaluator', 'policyFile'], parse: 'string' },
+  { variable: 'BUDGETWATCH_INVENTORY', path: ['inventory', 'file'], parse: 'string' },
+  {
+    variable: 'BUDGETWATCH_KILL_SWITCH_MAX_AGE_DAYS',
+    path: ['inventory', 'killSwitchMaxAgeDays'],
+    parse: 'integer',
+  },
   {
     variable: 'BUDGETWATCH_EVALUATOR_SWEEP_INTERVAL_MS',
     path: ['evaluator', 'sweepIntervalMs'],

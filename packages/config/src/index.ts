@@ -6,6 +6,8 @@ export {
   formatIssue,
 } from './config-error.js';
 export { ENV_BINDINGS } from './environment.js';
+export { inventorySchema } from './inventory/inventory-schema.js';
+export { loadInventory } from './inventory/load-inventory.js';
 export { type LoadConfigOptions, type LoadedConfig, loadConfig } from './load-config.js';
 export { type LoadPolicyOptions, loadPolicy } from './policy/load-policy.js';
 export { latencyThresholdsOf, policySchema } from './policy/policy-schema.js';
@@ -16,6 +18,7 @@ export {
   type EvaluatorConfig,
   type HttpConfig,
   type IngestConfig,
+  type InventoryConfig,
   type KafkaConfig,
   type LogConfig,
   type NotifierConfig,

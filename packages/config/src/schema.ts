@@ -89,6 +89,13 @@ export const evaluatorConfigSchema = z.strictObject({
   sweepIntervalMs: z.number().int().min(1000).max(3_600_000).default(15_000),
 });
 
+export const inventoryConfigSchema = z.strictObject({
+  /** The inventory of MCP servers (see config/inventory.example.yaml); without one, none is registered. */
+  file: z.string().min(1).optional(),
+  /** A Tier 2 kill switch must have been tested within this many days. */
+  killSwitchMaxAgeDays: z.number().int().min(1).max(365).default(30),
+});
+
 const routeTargetSchema = z.strictObject({
   slackChannel: z.string().min(1).optional(),
   emails: z.array(z.email()).optional(),
@@ -160,6 +167,7 @@ export const budgetwatchConfigSchema = z.strictObject({
   ingest: ingestConfigSchema.prefault({}),
   evaluator: evaluatorConfigSchema.prefault({}),
   notifier: notifierConfigSchema.prefault({}),
+  inventory: inventoryConfigSchema.prefault({}),
   log: logConfigSchema.prefault({}),
   http: httpConfigSchema.prefault({}),
 });
@@ -174,3 +182,4 @@ export type HttpConfig = z.infer<typeof httpConfigSchema>;
 export type BudgetwatchConfig = z.infer<typeof budgetwatchConfigSchema>;
 export type EvaluatorConfig = z.infer<typeof evaluatorConfigSchema>;
 export type NotifierConfig = z.infer<typeof notifierConfigSchema>;
+export type InventoryConfig = z.infer<typeof inventoryConfigSchema>;

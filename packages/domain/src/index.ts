@@ -1,3 +1,32 @@
+export { budgetConsumed } from './crs/budget-consumption.js';
+export {
+  type CrsBreakdown,
+  type CrsFactor,
+  type CrsInput,
+  type CrsReason,
+  controlPlaneRisk,
+  type LiveBudgets,
+} from './crs/control-plane-risk.js';
+export { type CrsScoring, DEFAULT_CRS_SCORING } from './crs/crs-scoring.js';
+export {
+  type AuthMode,
+  type DataSensitivity,
+  EMPTY_INVENTORY,
+  type Inventory,
+  type InventoryServer,
+  isNonTrivial,
+  type WriteCapability,
+} from './inventory/inventory.js';
+export {
+  type Finding,
+  type FindingOptions,
+  type FindingRule,
+  type FindingSeverity,
+  inventoryFindings,
+  killSwitchAgeDays,
+  serverFindings,
+} from './inventory/inventory-findings.js';
+export { inventoryResolver } from './inventory/inventory-resolver.js';
 export { burnRateRule, measureBurnRate } from './rules/burn-rate.js';
 export {
   advanceRuleState,

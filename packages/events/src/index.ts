@@ -19,4 +19,5 @@ export {
   EVENT_TYPES,
   type EventType,
 } from './event-types.js';
+export { inventoryResponders, responderContextOf } from './inventory-responder.js';
 export { type ParsedEvent, parseBudgetwatchEvent } from './parse-event.js';

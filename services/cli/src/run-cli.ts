@@ -6,6 +6,7 @@ import { runApi } from './commands/api.js';
 import { configCheck } from './commands/config-check.js';
 import { runEvaluator } from './commands/evaluator.js';
 import { runIngestWorker } from './commands/ingest-worker.js';
+import { inventoryCheck } from './commands/inventory-check.js';
 import { runNotifier } from './commands/notifier.js';
 import { replay } from './commands/replay.js';
 import { runStages, STAGES } from './commands/run-stages.js';
@@ -88,6 +89,14 @@ function buildProgram(io: CliIo, setExit: (code: ExitCode) => void): Command {
     .option('--drill', 'the drill series instead of production', false)
     .option('--json', 'print JSON', false)
     .action(async (options: WindowOptions) => setExit(await showWindow(options, configFile(), io.out)));
+
+  program
+    .command('inventory')
+    .description('inventory commands')
+    .command('check')
+    .description('check the inventory against the rollout rules; exit code 1 on a blocking finding')
+    .option('--json', 'print JSON', false)
+    .action((options: { json: boolean }) => setExit(inventoryCheck(options, configFile(), io.out)));
 
   const silence = program
     .command('silence')

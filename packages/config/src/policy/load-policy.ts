@@ -1,8 +1,7 @@
 import { resolve } from 'node:path';
 import { DEFAULT_POLICY, type Policy } from '@budgetwatch/domain';
 import { ConfigError, type ConfigIssue } from '../config-error.js';
-import { closestFileSource, readYamlFile } from '../yaml-file.js';
-import { configIssuesFromZod } from '../zod-issues.js';
+import { readValidatedYamlFile } from '../validated-yaml-file.js';
 import { latencyThresholdsOf, policySchema, toPolicy } from './policy-schema.js';
 
 export interface LoadPolicyOptions {
@@ -20,19 +19,7 @@ export function loadPolicy(options: LoadPolicyOptions): { policy: Policy; file?:
     return { policy: DEFAULT_POLICY };
   }
   const path = resolve(options.cwd ?? '.', options.file);
-  const file = readYamlFile(path, 'a mapping with a rules list');
-  const result = policySchema.safeParse(file.data, { reportInput: true });
-  if (!result.success) {
-    throw new ConfigError(
-      result.error.issues.flatMap((issue) =>
-        configIssuesFromZod(
-          issue,
-          (at) => closestFileSource(file, at.map(String)) ?? { kind: 'file', file: path },
-        ),
-      ),
-    );
-  }
-  const policy = toPolicy(result.data);
+  const policy = toPolicy(readValidatedYamlFile(path, 'a mapping with a rules list', policySchema));
   checkLatencyThresholds(policy, options.latencyThresholdsMs, path);
   return { policy, file: path };
 }

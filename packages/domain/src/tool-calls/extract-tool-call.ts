@@ -61,12 +61,13 @@ export function extractToolCall(span: SpanInput, context: ExtractionContext): Ex
   const tool = toolNameOf(span);
   if (tool === undefined) return { kind: 'invalid', reason: 'missing_tool_name' };
 
-  const registered = context.resolveInventory(span.attributes, span.resource);
+  const derived = deriveServerId(span.attributes, span.resource, span.kind);
+  const registered = context.resolveInventory(span.attributes, span.resource, derived);
   const rules = context.rules;
   return {
     kind: 'call',
     call: {
-      server: registered ?? deriveServerId(span.attributes, span.resource, span.kind),
+      server: registered ?? derived,
       tool,
       drill: matchesAny(rules.drill, span.attributes, span.resource),
       outcome: classifyOutcome(span, rules),

@@ -2,8 +2,15 @@ import type { AttributeBag } from './attribute-matcher.js';
 
 const SERVER_KIND = 2;
 
-/** Resolves a span to an inventory server id, or undefined when no inventory rule matches. */
-export type InventoryResolver = (span: AttributeBag, resource: AttributeBag) => string | undefined;
+/**
+ * Resolves a span to an inventory server id, or undefined when it belongs to no registered server;
+ * `derivedId` is the id its attributes give (deriveServerId).
+ */
+export type InventoryResolver = (
+  span: AttributeBag,
+  resource: AttributeBag,
+  derivedId: string,
+) => string | undefined;
 
 export const NO_INVENTORY: InventoryResolver = () => undefined;
 

@@ -1,8 +1,8 @@
-import { loadConfig, loadPolicy, redactSecrets } from '@budgetwatch/config';
+import { loadConfig, loadInventory, loadPolicy, redactSecrets } from '@budgetwatch/config';
 import { stringify } from 'yaml';
 import { ExitCode } from '../exit-codes.js';
 
-/** Validates the configuration and the policy, and prints the effective settings, secrets masked. */
+/** Validates the configuration, the policy and the inventory, and prints the effective settings, secrets masked. */
 export function configCheck(configFile: string | undefined, out: NodeJS.WritableStream): ExitCode {
   const loaded = loadConfig(configFile === undefined ? {} : { file: configFile });
   const { config } = loaded;
@@ -10,6 +10,7 @@ export function configCheck(configFile: string | undefined, out: NodeJS.Writable
     ...(config.evaluator.policyFile === undefined ? {} : { file: config.evaluator.policyFile }),
     latencyThresholdsMs: config.ingest.latencyThresholdsMs,
   });
+  const inventory = loadInventory(config.inventory.file === undefined ? {} : { file: config.inventory.file });
   out.write(
     `configuration OK${loaded.file === undefined ? ' (environment and defaults)' : ` (${loaded.file})`}\n`,
   );
@@ -17,6 +18,11 @@ export function configCheck(configFile: string | undefined, out: NodeJS.Writable
     `policy OK${policy.file === undefined ? ' (the four playbook rules)' : ` (${policy.file})`}: ${policy.policy.rules
       .map((rule) => rule.id)
       .join(', ')}\n`,
+  );
+  out.write(
+    inventory.file === undefined
+      ? 'inventory: none configured (every server is unregistered)\n'
+      : `inventory OK (${inventory.file}): ${inventory.inventory.servers.length} servers\n`,
   );
   out.write(stringify(redactSecrets(config)));
   return ExitCode.ok;

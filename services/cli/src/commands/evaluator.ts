@@ -1,5 +1,6 @@
-import { loadConfig, loadPolicy } from '@budgetwatch/config';
+import { loadConfig, loadInventory, loadPolicy } from '@budgetwatch/config';
 import { Evaluator, KafkaEventPublisher, RedisRuleStateStore } from '@budgetwatch/evaluator';
+import { inventoryResponders } from '@budgetwatch/events';
 import { createKafka } from '@budgetwatch/kafka';
 import { createLogger } from '@budgetwatch/logger';
 import { connectRedis, createRedis } from '@budgetwatch/redis';
@@ -22,6 +23,9 @@ export async function runEvaluator(
     ...(config.evaluator.policyFile === undefined ? {} : { file: config.evaluator.policyFile }),
     latencyThresholdsMs: config.ingest.latencyThresholdsMs,
   });
+  const { inventory } = loadInventory(
+    config.inventory.file === undefined ? {} : { file: config.inventory.file },
+  );
   const logger = createLogger({ name: 'evaluator', level: config.log.level });
   const redis = createRedis(config.redis, 'budgetwatch-evaluator');
   await connectRedis(redis);
@@ -35,11 +39,16 @@ export async function runEvaluator(
     states: new RedisRuleStateStore(redis, config.redis.keyPrefix),
     publisher: new KafkaEventPublisher(createKafka(config.kafka, logger), config.topics.events),
     logger,
+    responderFor: inventoryResponders(inventory),
     sweepIntervalMs: config.evaluator.sweepIntervalMs,
   });
   evaluator.start();
   logger.info(
-    { rules: policy.rules.map((rule) => rule.id), topic: config.topics.events },
+    {
+      rules: policy.rules.map((rule) => rule.id),
+      topic: config.topics.events,
+      servers: inventory.servers.length,
+    },
     'evaluator running',
   );
   const signal = await shutdown;

@@ -1,5 +1,5 @@
-import { loadConfig } from '@budgetwatch/config';
-import { DEFAULT_CLASSIFICATION_RULES } from '@budgetwatch/domain';
+import { loadConfig, loadInventory } from '@budgetwatch/config';
+import { DEFAULT_CLASSIFICATION_RULES, inventoryResolver } from '@budgetwatch/domain';
 import { IngestWorker } from '@budgetwatch/ingest-worker';
 import { createKafka } from '@budgetwatch/kafka';
 import { createLogger } from '@budgetwatch/logger';
@@ -31,6 +31,9 @@ export async function runIngestWorker(
 ): Promise<ExitCode> {
   const { config: loaded } = loadConfig(configFile === undefined ? {} : { file: configFile });
   const config = requireConnections(loaded, 'ingest-worker', ['kafka', 'redis']);
+  const { inventory } = loadInventory(
+    config.inventory.file === undefined ? {} : { file: config.inventory.file },
+  );
   const logger = createLogger({ name: 'ingest-worker', level: config.log.level });
   const redis = createRedis(config.redis, 'budgetwatch-ingest');
   await connectRedis(redis);
@@ -49,6 +52,7 @@ export async function runIngestWorker(
     maxBatchBytes: config.ingest.maxBatchBytes,
     latencyThresholdsMs: config.ingest.latencyThresholdsMs,
     rules: { ...DEFAULT_CLASSIFICATION_RULES, perspective: config.ingest.perspective },
+    resolveInventory: inventoryResolver(inventory),
   });
   await worker.start();
   const signal = await shutdown;
