@@ -7,6 +7,7 @@ export {
   controlPlaneRisk,
   type LiveBudgets,
 } from './crs/control-plane-risk.js';
+export { advanceCrsGate, CRS_GATE_RULE } from './crs/crs-gate.js';
 export { type CrsScoring, DEFAULT_CRS_SCORING } from './crs/crs-scoring.js';
 export {
   type AuthMode,

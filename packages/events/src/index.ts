@@ -10,6 +10,7 @@ export {
   UNREGISTERED,
 } from './budget-events.js';
 export type { CloudEvent } from './cloud-event.js';
+export { type CrsGateData, type CrsGateInput, crsGateEvent } from './crs-events.js';
 export {
   ACTION_EVENT_TYPES,
   type ActionEventType,

@@ -4,6 +4,7 @@ import { parseWindowDuration } from '@budgetwatch/domain';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { runApi } from './commands/api.js';
 import { configCheck } from './commands/config-check.js';
+import { showCrs } from './commands/crs.js';
 import { runEvaluator } from './commands/evaluator.js';
 import { runIngestWorker } from './commands/ingest-worker.js';
 import { inventoryCheck } from './commands/inventory-check.js';
@@ -97,6 +98,15 @@ function buildProgram(io: CliIo, setExit: (code: ExitCode) => void): Command {
     .description('check the inventory against the rollout rules; exit code 1 on a blocking finding')
     .option('--json', 'print JSON', false)
     .action((options: { json: boolean }) => setExit(inventoryCheck(options, configFile(), io.out)));
+
+  program
+    .command('crs')
+    .description('Control-Plane Risk Score of every registered server from the live windows (docs/crs.md)')
+    .option('--server <id>', 'one server, with every reason')
+    .option('--json', 'print JSON breakdowns', false)
+    .action(async (options: { server?: string; json: boolean }) =>
+      setExit(await showCrs(options, configFile(), io)),
+    );
 
   const silence = program
     .command('silence')

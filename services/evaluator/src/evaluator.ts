@@ -1,6 +1,8 @@
 import {
+  advanceCrsGate,
   advanceRuleState,
   burnRateRule,
+  CRS_GATE_RULE,
   INITIAL_RULE_STATE,
   limitsFor,
   type Measurement,
@@ -9,15 +11,24 @@ import {
   type Policy,
   type Rule,
   type RuleLimits,
+  type RuleState,
   type SeriesRef,
   seriesId,
   type WindowSummary,
 } from '@budgetwatch/domain';
-import { type ResponderContext, transitionEvents, UNREGISTERED } from '@budgetwatch/events';
+import {
+  type BudgetwatchEvent,
+  crsGateEvent,
+  inventoryResponders,
+  type ResponderContext,
+  transitionEvents,
+  UNREGISTERED,
+} from '@budgetwatch/events';
 import type { Logger } from '@budgetwatch/logger';
 import type { WindowReader, WindowStore } from '@budgetwatch/window-store';
 import type { EventPublisher } from './event-publisher.js';
 import type { Outbox, RuleStateStore, StoredRuleState } from './rule-state-store.js';
+import { type CrsOptions, serverCrs } from './server-crs.js';
 
 export interface EvaluatorOptions {
   policy: Policy;
@@ -27,8 +38,12 @@ export interface EvaluatorOptions {
   states: RuleStateStore;
   publisher: EventPublisher;
   logger: Logger;
-  /** The inventory's view of a server (tier, owner...); unregistered until issue 6's inventory. */
-  responderFor?: (server: string) => ResponderContext;
+  /**
+   * The inventory, the CRS scoring and the kill-switch test age: with it, events carry each
+   * server's tier, owner and responder fields, and every registered server's expansion gate is
+   * evaluated (expansion.halted / resumed).
+   */
+  crs?: CrsOptions;
   /** Every active series is evaluated this often. */
   sweepIntervalMs?: number;
   /** Series written since the last look are evaluated at once; this is how often to look. */
@@ -84,9 +99,30 @@ export class Evaluator {
   private readonly inFlight = new Set<string>();
   private lastDirtyPoll = 0;
   private stopped = false;
+  private crs: CrsOptions | undefined;
+  private responderFor: (server: string) => ResponderContext = () => UNREGISTERED;
 
   constructor(private readonly options: EvaluatorOptions) {
     this.now = options.now ?? Date.now;
+    if (options.crs !== undefined) {
+      this.crs = options.crs;
+      this.responderFor = inventoryResponders(options.crs.inventory);
+    }
+  }
+
+  /**
+   * A new inventory (the file changed): events carry the new responder fields from now on, and
+   * every registered server's CRS is recomputed at once.
+   */
+  setInventory(inventory: CrsOptions['inventory']): Promise<void> {
+    if (this.options.crs === undefined) return Promise.resolve();
+    this.crs = { ...this.options.crs, inventory };
+    this.responderFor = inventoryResponders(inventory);
+    return this.evaluateAllCrs();
+  }
+
+  private async evaluateAllCrs(): Promise<void> {
+    for (const server of this.crs?.inventory.servers ?? []) await this.evaluateCrs(server.id);
   }
 
   start(): void {
@@ -109,6 +145,7 @@ export class Evaluator {
     const started = this.now();
     const series = await this.options.store.activeSeries(started - DAY);
     await this.evaluateAll(series);
+    await this.evaluateAllCrs();
     this.metrics.lastSweepMs = this.now() - started;
     this.metrics.lastSweepSeries = series.length;
     this.metrics.sweeps += 1;
@@ -151,49 +188,84 @@ export class Evaluator {
     let transitions = 0;
     for (const { rule, limits, measure: measureWith } of checks) {
       const measurement = await measureWith(windowOf);
-      let previous: StoredRuleState = stored.get(rule.id) ?? { state: INITIAL_RULE_STATE, version: 0 };
-      for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-        this.metrics.evaluations += 1;
-        const evaluation = advanceRuleState(measurement, limits, previous.state, now);
-        if (JSON.stringify(evaluation.state) === JSON.stringify(previous.state)) break;
-        const events =
-          evaluation.transition === null
-            ? []
-            : transitionEvents({
-                rule,
-                limits,
-                series,
-                transition: evaluation.transition,
-                transitionNumber: evaluation.state.transitions,
-                measurement:
-                  rule.metric === 'latency_quantile'
-                    ? { ...measurement, value: (await measureWith(withQuantiles)).value }
-                    : measurement,
-                responder: this.responder(series),
-                evaluatedAtMs: now,
-              });
-        const written = await this.options.states.write(
-          id,
-          rule.id,
-          previous.version,
-          evaluation.state,
-          events,
-          now,
-        );
-        if (written.written) {
-          if (events.length > 0) {
-            transitions += 1;
-            this.metrics.transitions += 1;
-            await this.publishOutbox(await this.options.states.outbox(id, rule.id));
-          }
-          break;
-        }
-        // Another evaluator moved this state: decide again from what it wrote.
-        this.metrics.conflicts += 1;
-        previous = (await this.options.states.read(id, [rule.id])).get(rule.id) ?? previous;
-      }
+      const moved = await this.advance(id, rule.id, stored.get(rule.id), now, async (previous) => {
+        const evaluation = advanceRuleState(measurement, limits, previous, now);
+        if (evaluation.transition === null) return { state: evaluation.state, events: [] };
+        return {
+          state: evaluation.state,
+          events: transitionEvents({
+            rule,
+            limits,
+            series,
+            transition: evaluation.transition,
+            transitionNumber: evaluation.state.transitions,
+            measurement:
+              rule.metric === 'latency_quantile'
+                ? { ...measurement, value: (await measureWith(withQuantiles)).value }
+                : measurement,
+            responder: this.responder(series),
+            evaluatedAtMs: now,
+          }),
+        };
+      });
+      if (moved) transitions += 1;
     }
     return transitions;
+  }
+
+  /** Re-scores a registered server and moves its expansion gate; unregistered servers have none. */
+  async evaluateCrs(serverId: string): Promise<void> {
+    const crs = this.crs;
+    const server = crs?.inventory.servers.find((candidate) => candidate.id === serverId);
+    if (crs === undefined || server === undefined) return;
+    const now = this.now();
+    const breakdown = await serverCrs(server, this.options.policy, this.options.windows, crs, now);
+    const id = seriesId({ server: serverId, tool: null, drill: false });
+    const stored = (await this.options.states.read(id, [CRS_GATE_RULE])).get(CRS_GATE_RULE);
+    await this.advance(id, CRS_GATE_RULE, stored, now, async (previous) => {
+      const gate = advanceCrsGate(previous, breakdown, now);
+      if (gate.transition === null) return { state: gate.state, events: [] };
+      const event = crsGateEvent({
+        breakdown,
+        threshold: crs.scoring.haltThreshold,
+        transition: gate.transition,
+        transitionNumber: gate.state.transitions,
+        responder: this.responderFor(serverId),
+        evaluatedAtMs: now,
+      });
+      return { state: gate.state, events: [event] };
+    });
+  }
+
+  /**
+   * Moves one stored state by a conditional write, deciding again from what another evaluator
+   * wrote when the version moved; publishes the transition's events. True when this call made a
+   * transition.
+   */
+  private async advance(
+    id: string,
+    ruleId: string,
+    stored: StoredRuleState | undefined,
+    now: number,
+    decide: (previous: RuleState) => Promise<{ state: RuleState; events: BudgetwatchEvent[] }>,
+  ): Promise<boolean> {
+    let previous: StoredRuleState = stored ?? { state: INITIAL_RULE_STATE, version: 0 };
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      this.metrics.evaluations += 1;
+      const { state, events } = await decide(previous.state);
+      if (JSON.stringify(state) === JSON.stringify(previous.state)) return false;
+      const written = await this.options.states.write(id, ruleId, previous.version, state, events, now);
+      if (written.written) {
+        if (events.length === 0) return false;
+        this.metrics.transitions += 1;
+        await this.publishOutbox(await this.options.states.outbox(id, ruleId));
+        return true;
+      }
+      // Another evaluator moved this state: decide again from what it wrote.
+      this.metrics.conflicts += 1;
+      previous = (await this.options.states.read(id, [ruleId])).get(ruleId) ?? previous;
+    }
+    return false;
   }
 
   /** The rules that apply to a series, and the burn-rate warning when it is switched on. */
@@ -231,7 +303,7 @@ export class Evaluator {
   }
 
   private responder(series: SeriesRef): ResponderContext {
-    return this.options.responderFor?.(series.server) ?? UNREGISTERED;
+    return this.responderFor(series.server);
   }
 
   private async publishOutbox(outbox: Outbox | undefined): Promise<void> {
@@ -255,6 +327,9 @@ export class Evaluator {
     const dirty = await this.options.store.activeSeries(this.lastDirtyPoll - DIRTY_OVERLAP_MS);
     this.lastDirtyPoll = pollStarted;
     await this.evaluateAll(dirty);
+    for (const series of dirty) {
+      if (series.tool === null && !series.drill) await this.evaluateCrs(series.server);
+    }
   }
 
   private async drainOutboxes(): Promise<void> {

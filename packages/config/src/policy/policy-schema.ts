@@ -1,4 +1,11 @@
-import { DEFAULT_POLICY, type Policy, parseDuration, type Rule, type Tier } from '@budgetwatch/domain';
+import {
+  DEFAULT_CRS_SCORING,
+  DEFAULT_POLICY,
+  type Policy,
+  parseDuration,
+  type Rule,
+  type Tier,
+} from '@budgetwatch/domain';
 import { z } from 'zod';
 
 const SECOND = 1000;
@@ -58,6 +65,47 @@ const ruleSchema = z.strictObject({
 
 type RuleInput = z.output<typeof ruleSchema>;
 
+/** A strict object of numbers, each defaulting to the shipped scoring. */
+function points<Keys extends string>(defaults: Readonly<Record<Keys, number>>) {
+  const shape = Object.fromEntries(
+    Object.entries<number>(defaults).map(([key, value]) => [key, z.number().min(0).max(100).default(value)]),
+  ) as Record<Keys, z.ZodDefault<z.ZodNumber>>;
+  // Every field has a default, so an empty mapping is valid input (zod cannot see that generically).
+  return z.strictObject(shape).prefault({} as never);
+}
+
+const CRS = DEFAULT_CRS_SCORING;
+const crsSchema = z
+  .strictObject({
+    weights: z
+      .strictObject({
+        auth: z.number().min(0).max(1).default(CRS.weights.auth),
+        reliability: z.number().min(0).max(1).default(CRS.weights.reliability),
+        ownership: z.number().min(0).max(1).default(CRS.weights.ownership),
+        blastRadius: z.number().min(0).max(1).default(CRS.weights.blastRadius),
+      })
+      .prefault({}),
+    haltThreshold: z.number().min(0).max(100).default(CRS.haltThreshold),
+    auth: z
+      .strictObject({
+        mode: points(CRS.auth.mode),
+        sharedAdminCredentials: z.number().min(0).max(100).default(CRS.auth.sharedAdminCredentials),
+        credentialsNotSeparated: z.number().min(0).max(100).default(CRS.auth.credentialsNotSeparated),
+        noScopesDeclared: z.number().min(0).max(100).default(CRS.auth.noScopesDeclared),
+        unexpectedBlocksBudget: z.number().min(0).max(100).default(CRS.auth.unexpectedBlocksBudget),
+      })
+      .prefault({}),
+    ownership: points(CRS.ownership),
+    blastRadius: z
+      .strictObject({
+        tier: points(CRS.blastRadius.tier),
+        writeCapability: points(CRS.blastRadius.writeCapability),
+        dataSensitivity: points(CRS.blastRadius.dataSensitivity),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
 export const policySchema = z
   .strictObject({
     rules: z.array(ruleSchema).min(1),
@@ -71,8 +119,17 @@ export const policySchema = z
         minCalls: z.number().int().min(1).default(DEFAULT_POLICY.burnRate.minCalls),
       })
       .prefault({}),
+    crs: crsSchema,
   })
   .superRefine((policy, context) => {
+    const weights = Object.values(policy.crs.weights).reduce((sum, weight) => sum + weight, 0);
+    if (Math.abs(weights - 1) > 1e-9) {
+      context.addIssue({
+        code: 'custom',
+        path: ['crs', 'weights'],
+        message: `weights must add up to 1 (they add up to ${weights})`,
+      });
+    }
     const seen = new Set<string>();
     policy.rules.forEach((rule, index) => {
       const at = (...path: (string | number)[]) => ['rules', index, ...path];
@@ -144,6 +201,7 @@ function ruleProblems(rule: RuleInput): { path: (string | number)[]; message: st
 /** The validated policy file as the domain's Policy. */
 export function toPolicy(input: z.output<typeof policySchema>): Policy {
   return {
+    crs: input.crs,
     rules: input.rules.map(
       (rule): Rule => ({
         id: rule.id,

@@ -17,6 +17,9 @@ const SAFE = compliantTier2({
   auth: { mode: 'mtls', scopes: ['read'] },
 });
 
+/** The same, holding internal data: no longer trivial, so auth and the kill switch count. */
+const INTERNAL = { ...SAFE, dataSensitivity: 'internal' as const };
+
 describe('Control-Plane Risk Score', () => {
   it('is 0 for a server with nothing to score', () => {
     expect(score(SAFE)).toMatchObject({ A: 0, R: 0, O: 0, B: 0, crs: 0, gated: false, reasons: [] });
@@ -34,7 +37,17 @@ describe('Control-Plane Risk Score', () => {
       100,
     ],
   ])('A: %s', (_label, overrides, A) => {
-    expect(score({ ...SAFE, ...overrides }).A).toBe(A);
+    expect(score({ ...INTERNAL, ...overrides }).A).toBe(A);
+  });
+
+  it('a trivial server (Tier 0, read-only, public data) scores no auth mode or kill-switch points', () => {
+    const open = {
+      ...SAFE,
+      auth: { mode: 'none' as const, scopes: [] },
+      killSwitch: { owner: null, lastTestedAt: null },
+    };
+    expect(score(open)).toMatchObject({ A: 0, O: 0 });
+    expect(score({ ...open, dataSensitivity: 'internal' })).toMatchObject({ A: 60, O: 50 });
   });
 
   it('A adds the unexpected-block budget consumed, up to its points at 100% and no more', () => {
@@ -73,7 +86,7 @@ describe('Control-Plane Risk Score', () => {
       100,
     ],
   ])('O: %s', (_label, overrides, O) => {
-    expect(score({ ...SAFE, ...overrides }).O).toBe(O);
+    expect(score({ ...INTERNAL, ...overrides }).O).toBe(O);
   });
 
   it.each<[Partial<InventoryServer>, number]>([

@@ -1,4 +1,4 @@
-import type { InventoryServer } from '../inventory/inventory.js';
+import { type InventoryServer, isNonTrivial } from '../inventory/inventory.js';
 import { killSwitchAgeDays } from '../inventory/inventory-findings.js';
 import type { CrsScoring } from './crs-scoring.js';
 
@@ -58,9 +58,11 @@ export function controlPlaneRisk(input: CrsInput, scoring: CrsScoring): CrsBreak
       reasons.push({ factor, points: round1(points), contribution: round1(points * weights[factor]), text });
   };
 
-  // A: auth and scope gap.
+  // A: auth and scope gap. A trivial server (Tier 0, read-only, public data) needs no auth, and
+  // no kill switch below.
+  const nonTrivial = isNonTrivial(server);
   const auth = scoring.auth;
-  add('A', auth.mode[server.auth.mode], `auth mode ${server.auth.mode}`);
+  if (nonTrivial) add('A', auth.mode[server.auth.mode], `auth mode ${server.auth.mode}`);
   if (server.sharedAdminCredentials) add('A', auth.sharedAdminCredentials, 'shared admin credentials');
   if (!server.credentialsSeparated)
     add('A', auth.credentialsNotSeparated, 'sandbox and production credentials not separated');
@@ -88,11 +90,14 @@ export function controlPlaneRisk(input: CrsInput, scoring: CrsScoring): CrsBreak
   // O: ownership gap.
   const own = scoring.ownership;
   if (server.owner === null) add('O', own.noOwner, 'no owner');
-  if (server.killSwitch.owner === null) add('O', own.noKillSwitchOwner, 'no kill-switch owner');
-  const age = killSwitchAgeDays(server, input.nowMs);
-  if (age === null) add('O', own.killSwitchNeverTested, 'kill switch never tested');
-  else if (age > input.killSwitchMaxAgeDays)
-    add('O', own.killSwitchStale, `kill switch last tested ${Math.floor(age)} days ago`);
+  if (nonTrivial) {
+    if (server.killSwitch.owner === null) add('O', own.noKillSwitchOwner, 'no kill-switch owner');
+    const age = killSwitchAgeDays(server, input.nowMs);
+    if (age === null) add('O', own.killSwitchNeverTested, 'kill switch never tested');
+    else if (age > input.killSwitchMaxAgeDays) {
+      add('O', own.killSwitchStale, `kill switch last tested ${Math.floor(age)} days ago`);
+    }
+  }
   if (server.recoveryChecklist.length === 0) add('O', own.noRecoveryChecklist, 'no recovery checklist');
 
   // B: blast-radius potential.

@@ -1,3 +1,4 @@
+import { DEFAULT_CRS_SCORING } from '../crs/crs-scoring.js';
 import type { Policy, Rule } from './rule.js';
 
 const HOUR = 3_600_000;
@@ -65,6 +66,7 @@ export const PLAYBOOK_RULES: readonly Rule[] = [
 
 export const DEFAULT_POLICY: Policy = {
   rules: PLAYBOOK_RULES,
+  crs: DEFAULT_CRS_SCORING,
   burnRate: {
     enabled: false,
     ruleId: 'success-rate',

@@ -1,3 +1,4 @@
+import type { CrsScoring } from '../crs/crs-scoring.js';
 /** What a rule measures over its window (PRODUCT.md section 4). */
 export type RuleMetric = 'success_rate' | 'latency_quantile' | 'unexpected_block_rate' | 'fallback_rate';
 
@@ -60,6 +61,8 @@ export interface BurnRateWarning {
 export interface Policy {
   rules: readonly Rule[];
   burnRate: BurnRateWarning;
+  /** How the Control-Plane Risk Score is computed (docs/crs.md). */
+  crs: CrsScoring;
 }
 
 /** The limits that apply to a series of a server of `tier` (undefined: not in the inventory). */

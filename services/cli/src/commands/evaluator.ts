@@ -1,6 +1,6 @@
+import { unwatchFile, watchFile } from 'node:fs';
 import { loadConfig, loadInventory, loadPolicy } from '@budgetwatch/config';
 import { Evaluator, KafkaEventPublisher, RedisRuleStateStore } from '@budgetwatch/evaluator';
-import { inventoryResponders } from '@budgetwatch/events';
 import { createKafka } from '@budgetwatch/kafka';
 import { createLogger } from '@budgetwatch/logger';
 import { connectRedis, createRedis } from '@budgetwatch/redis';
@@ -39,10 +39,25 @@ export async function runEvaluator(
     states: new RedisRuleStateStore(redis, config.redis.keyPrefix),
     publisher: new KafkaEventPublisher(createKafka(config.kafka, logger), config.topics.events),
     logger,
-    responderFor: inventoryResponders(inventory),
+    crs: { inventory, scoring: policy.crs, killSwitchMaxAgeDays: config.inventory.killSwitchMaxAgeDays },
     sweepIntervalMs: config.evaluator.sweepIntervalMs,
   });
   evaluator.start();
+  const inventoryFile = config.inventory.file;
+  if (inventoryFile !== undefined) {
+    // An edited inventory takes effect without a restart (checked every 5 s).
+    watchFile(inventoryFile, { interval: 5000 }, () => {
+      try {
+        const reloaded = loadInventory({ file: inventoryFile }).inventory;
+        logger.info({ servers: reloaded.servers.length }, 'inventory reloaded');
+        evaluator
+          .setInventory(reloaded)
+          .catch((error: unknown) => logger.error({ err: error }, 'CRS evaluation failed'));
+      } catch (error) {
+        logger.error({ err: error }, 'inventory not reloaded: the file is invalid; keeping the previous one');
+      }
+    });
+  }
   logger.info(
     {
       rules: policy.rules.map((rule) => rule.id),
@@ -53,6 +68,7 @@ export async function runEvaluator(
   );
   const signal = await shutdown;
   logger.info({ signal, metrics: evaluator.metrics }, 'shutting down');
+  if (inventoryFile !== undefined) unwatchFile(inventoryFile);
   await evaluator.stop();
   await redis.quit();
   return ExitCode.ok;

@@ -1,0 +1,94 @@
+import { loadConfig, loadInventory, loadPolicy } from '@budgetwatch/config';
+import type { CrsBreakdown, CrsScoring } from '@budgetwatch/domain';
+import { serverCrs } from '@budgetwatch/evaluator';
+import { connectRedis, createRedis } from '@budgetwatch/redis';
+import { RedisWindowStore, WindowReader } from '@budgetwatch/window-store';
+import { ExitCode } from '../exit-codes.js';
+import { requireConnections } from './require-connections.js';
+
+/** The Control-Plane Risk Score of every registered server (or one), from the live windows. */
+export async function showCrs(
+  options: { server?: string; json: boolean },
+  configFile: string | undefined,
+  io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream },
+): Promise<ExitCode> {
+  const { config: loaded } = loadConfig(configFile === undefined ? {} : { file: configFile });
+  const config = requireConnections(loaded, 'crs', ['redis']);
+  const { policy } = loadPolicy({
+    ...(config.evaluator.policyFile === undefined ? {} : { file: config.evaluator.policyFile }),
+    latencyThresholdsMs: config.ingest.latencyThresholdsMs,
+  });
+  const { inventory } = loadInventory(
+    config.inventory.file === undefined ? {} : { file: config.inventory.file },
+  );
+  const servers = inventory.servers.filter(
+    (server) => options.server === undefined || server.id === options.server,
+  );
+  if (servers.length === 0) {
+    io.err.write(
+      options.server === undefined
+        ? 'budgetwatch: no inventory configured (set BUDGETWATCH_INVENTORY): the CRS scores registered servers\n'
+        : `budgetwatch: ${options.server} is not in the inventory\n`,
+    );
+    return ExitCode.failure;
+  }
+  const redis = createRedis(config.redis, 'budgetwatch-crs');
+  try {
+    await connectRedis(redis);
+    const store = new RedisWindowStore(redis, config.redis.keyPrefix, {
+      thresholdsMs: config.ingest.latencyThresholdsMs,
+    });
+    const windows = new WindowReader(store, config.ingest.latencyThresholdsMs);
+    const now = Date.now();
+    const scored: CrsBreakdown[] = [];
+    for (const server of servers) {
+      scored.push(
+        await serverCrs(
+          server,
+          policy,
+          windows,
+          { scoring: policy.crs, killSwitchMaxAgeDays: config.inventory.killSwitchMaxAgeDays },
+          now,
+        ),
+      );
+    }
+    if (options.json)
+      io.out.write(`${JSON.stringify({ threshold: policy.crs.haltThreshold, servers: scored })}\n`);
+    else io.out.write(renderTable(scored, policy.crs, options.server !== undefined));
+    return ExitCode.ok;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+function renderTable(scored: readonly CrsBreakdown[], scoring: CrsScoring, allReasons: boolean): string {
+  const header = ['server', 'A', 'R', 'O', 'B', 'CRS', 'expansion', 'top reason'];
+  const rows = [...scored]
+    .sort((a, b) => b.crs - a.crs)
+    .map((entry) => [
+      entry.server,
+      ...[entry.A, entry.R, entry.O, entry.B, entry.crs].map((value) => value.toFixed(1)),
+      entry.gated ? 'HALTED' : 'open',
+      entry.reasons[0] === undefined ? '' : `${entry.reasons[0].text} (+${entry.reasons[0].contribution})`,
+    ]);
+  const widths = header.map((name, i) => Math.max(name.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, i) => (i >= 1 && i <= 5 ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  const lines = [line(header), ...rows.map(line)];
+  if (allReasons) {
+    for (const entry of scored) {
+      lines.push('', `${entry.server}: every reason (factor, contribution to the CRS)`);
+      for (const reason of entry.reasons)
+        lines.push(`  ${reason.factor}  +${reason.contribution.toFixed(2).padStart(6)}  ${reason.text}`);
+    }
+  }
+  const { auth, reliability, ownership, blastRadius } = scoring.weights;
+  lines.push(
+    '',
+    `CRS = ${auth} A + ${reliability} R + ${ownership} O + ${blastRadius} B; expansion halts at ${scoring.haltThreshold} (docs/crs.md)`,
+  );
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,155 @@
+import { randomUUID } from 'node:crypto';
+import { DEFAULT_CRS_SCORING, DEFAULT_POLICY, type Inventory, inventoryResolver } from '@budgetwatch/domain';
+import { Evaluator, KafkaEventPublisher, RedisRuleStateStore } from '@budgetwatch/evaluator';
+import { createLogger } from '@budgetwatch/logger';
+import {
+  createEventValidator,
+  otlpProtobuf,
+  recordToolCallSpans,
+  type ToolCallSpanSpec,
+  waitFor,
+} from '@budgetwatch/testkit';
+import { WindowReader } from '@budgetwatch/window-store';
+import type { Producer } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_THRESHOLDS_MS, useIngestWorkers } from '../support/ingest.js';
+import { testKafka, useTopics } from '../support/kafka.js';
+import { useRedisNamespace } from '../support/redis.js';
+
+const topics = useTopics();
+const namespace = await useRedisNamespace('evaluator-crs');
+const validator = createEventValidator();
+
+/**
+ * docs/crs.md's example server without the blocks: A 35 (static token, no scopes), O 30 (kill
+ * switch never tested), B 95 (Tier 2, full write, confidential), so CRS = 37.25 + R / 4: it
+ * crosses 60 once more than 91% of the success-rate budget is used.
+ */
+const INVENTORY: Inventory = {
+  servers: [
+    {
+      id: 'gate-mcp',
+      name: 'Gate',
+      owner: { team: 'payments', email: 'payments@example.com', slackChannel: '#payments' },
+      tier: 2,
+      dataSensitivity: 'confidential',
+      writeCapability: 'full',
+      auth: { mode: 'static_token', scopes: [] },
+      sharedAdminCredentials: false,
+      credentialsSeparated: true,
+      downstreamImpact: null,
+      killSwitch: { owner: 'alice', lastTestedAt: null },
+      fallbackMode: 'queue refunds',
+      maxBlastRadius: 'one region',
+      recoveryChecklist: ['route to the fallback'],
+      match: [],
+    },
+  ],
+};
+
+interface ReceivedEvent {
+  id: string;
+  type: string;
+  data: { rule: string; crs?: { score: number; R: number; reasons: { text: string }[] } };
+}
+
+describe('the CRS expansion gate on the real broker and Redis', () => {
+  const workers = useIngestWorkers(namespace);
+  const received: ReceivedEvent[] = [];
+  const schemaErrors: string[] = [];
+  const reader = testKafka().consumer({ groupId: `bwtest-crs-${randomUUID()}` });
+  let producer: Producer;
+  let spanTopic = '';
+  let evaluator: Evaluator;
+
+  beforeAll(async () => {
+    spanTopic = await topics.create('crs-spans', { partitions: 2 });
+    const eventsTopic = await topics.create('crs-events', { partitions: 2 });
+    await workers.start(
+      { spanTopic, deadLetterTopic: await topics.create('crs-dlq') },
+      { commitIntervalMs: 200, resolveInventory: inventoryResolver(INVENTORY) },
+    );
+    producer = testKafka().producer({ idempotent: true });
+    await producer.connect();
+    evaluator = new Evaluator({
+      policy: DEFAULT_POLICY,
+      windows: new WindowReader(workers.store, TEST_THRESHOLDS_MS),
+      store: workers.store,
+      states: new RedisRuleStateStore(namespace.client, namespace.prefix),
+      publisher: new KafkaEventPublisher(testKafka('evaluator'), eventsTopic),
+      logger: createLogger({ name: 'test-evaluator', level: 'silent' }),
+      crs: { inventory: INVENTORY, scoring: DEFAULT_CRS_SCORING, killSwitchMaxAgeDays: 30 },
+      sweepIntervalMs: 1000,
+      dirtyPollMs: 100,
+    });
+    evaluator.start();
+    await reader.connect();
+    await reader.subscribe({ topic: eventsTopic, fromBeginning: true });
+    await reader.run({
+      eachMessage: async ({ message }) => {
+        const event = JSON.parse(message.value?.toString() ?? '{}') as ReceivedEvent;
+        schemaErrors.push(...validator.errors(event).map((error) => `${event.type}: ${error}`));
+        received.push(event);
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await evaluator?.stop();
+    await reader.disconnect();
+    await producer?.disconnect();
+  });
+
+  const send = async (count: number, error: boolean) => {
+    const now = Date.now();
+    const specs: ToolCallSpanSpec[] = Array.from({ length: count }, (_, i) => ({
+      tool: 'refund',
+      server: 'gate-mcp',
+      endTimeMs: now - 1000 - i,
+      durationMs: 40,
+      error,
+    }));
+    await producer.send({
+      topic: spanTopic,
+      messages: [{ value: Buffer.from(otlpProtobuf(recordToolCallSpans(specs))) }],
+    });
+  };
+  const gateEvents = () => received.filter((event) => event.data.rule === 'crs-gate');
+  const twoMoreSweeps = async () => {
+    const sweeps = evaluator.metrics.sweeps;
+    await waitFor(() => evaluator.metrics.sweeps >= sweeps + 2, {
+      description: 'two more sweeps',
+      timeoutMs: 30_000,
+    });
+  };
+
+  it('live failures push CRS over 60: one expansion.halted; recovery: one expansion.resumed', async () => {
+    await send(1000, false);
+    await waitFor(() => workers.running()[0]?.metrics.callsApplied === 1000, {
+      description: 'the healthy calls counted',
+      timeoutMs: 30_000,
+    });
+    await twoMoreSweeps();
+    expect(gateEvents()).toEqual([]);
+
+    // 40 failures of 1,040: 3.85% against the 3% allowed, so the budget is used up and R is 100.
+    await send(40, true);
+    await waitFor(() => gateEvents().length === 1, { description: 'expansion.halted', timeoutMs: 30_000 });
+    const [halted] = gateEvents();
+    expect(halted?.type).toBe('budgetwatch.expansion.halted');
+    expect(halted?.data.crs).toMatchObject({ score: 62.3, R: 100 });
+    expect(halted?.data.crs?.reasons[0]?.text).toBe('100% of the success-rate budget used');
+
+    // 2,000 more good calls: 40 of 3,040 failed, 44% of the budget, CRS 48.2.
+    await send(2000, false);
+    await waitFor(() => gateEvents().length === 2, { description: 'expansion.resumed', timeoutMs: 30_000 });
+    await twoMoreSweeps();
+    expect(gateEvents().map((event) => event.type)).toEqual([
+      'budgetwatch.expansion.halted',
+      'budgetwatch.expansion.resumed',
+    ]);
+    expect(gateEvents()[1]?.data.crs?.score).toBeCloseTo(48.2, 1);
+    expect(new Set(received.map((event) => event.id)).size).toBe(received.length);
+    expect(schemaErrors).toEqual([]);
+  });
+});
