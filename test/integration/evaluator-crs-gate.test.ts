@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DEFAULT_CRS_SCORING, DEFAULT_POLICY, type Inventory, inventoryResolver } from '@budgetwatch/domain';
 import { Evaluator, KafkaEventPublisher, RedisRuleStateStore } from '@budgetwatch/evaluator';
 import { createLogger } from '@budgetwatch/logger';
@@ -11,7 +14,9 @@ import {
 } from '@budgetwatch/testkit';
 import { WindowReader } from '@budgetwatch/window-store';
 import type { Producer } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, onTestFinished } from 'vitest';
+import { stringify } from 'yaml';
+import { budgetwatch } from '../support/cli.js';
 import { TEST_THRESHOLDS_MS, useIngestWorkers } from '../support/ingest.js';
 import { testKafka, useTopics } from '../support/kafka.js';
 import { useRedisNamespace } from '../support/redis.js';
@@ -53,7 +58,7 @@ interface ReceivedEvent {
   data: { rule: string; crs?: { score: number; R: number; reasons: { text: string }[] } };
 }
 
-describe('the CRS expansion gate on the real broker and Redis', () => {
+describe('the inventory in the evaluator: CRS expansion gate and unregistered servers', () => {
   const workers = useIngestWorkers(namespace);
   const received: ReceivedEvent[] = [];
   const schemaErrors: string[] = [];
@@ -100,11 +105,11 @@ describe('the CRS expansion gate on the real broker and Redis', () => {
     await producer?.disconnect();
   });
 
-  const send = async (count: number, error: boolean) => {
+  const send = async (count: number, error: boolean, server = 'gate-mcp', tool = 'refund') => {
     const now = Date.now();
     const specs: ToolCallSpanSpec[] = Array.from({ length: count }, (_, i) => ({
-      tool: 'refund',
-      server: 'gate-mcp',
+      tool,
+      server,
       endTimeMs: now - 1000 - i,
       durationMs: 40,
       error,
@@ -151,5 +156,50 @@ describe('the CRS expansion gate on the real broker and Redis', () => {
     expect(gateEvents()[1]?.data.crs?.score).toBeCloseTo(48.2, 1);
     expect(new Set(received.map((event) => event.id)).size).toBe(received.length);
     expect(schemaErrors).toEqual([]);
+  });
+
+  it('a server the inventory does not list is announced once, with its tools', async () => {
+    const unregistered = () =>
+      received.filter((event) => event.type === 'budgetwatch.inventory.unregistered');
+    await send(10, false, 'shadow-mcp', 'exec');
+    await send(10, false, 'shadow-mcp', 'read');
+    await waitFor(() => unregistered().length === 1, {
+      description: 'inventory.unregistered',
+      timeoutMs: 30_000,
+    });
+    await send(10, false, 'shadow-mcp', 'write');
+    await twoMoreSweeps();
+    expect(unregistered()).toHaveLength(1);
+    const [event] = unregistered() as unknown as {
+      subject: string;
+      data: { server: string; tools: string[] };
+    }[];
+    expect(event?.subject).toBe('shadow-mcp');
+    expect(event?.data.tools).toEqual(expect.arrayContaining(['exec']));
+    // The registered server is never announced.
+    expect(unregistered().map((e) => (e as unknown as { subject: string }).subject)).not.toContain(
+      'gate-mcp',
+    );
+    expect(schemaErrors).toEqual([]);
+
+    // budgetwatch status lists it apart from the registered ones.
+    const dir = mkdtempSync(join(tmpdir(), 'bw-status-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'inventory.yaml');
+    writeFileSync(file, stringify(INVENTORY));
+    const status = await budgetwatch(['status', '--json'], {
+      REDIS_URL: inject('testBed').redisUrl,
+      REDIS_KEY_PREFIX: namespace.prefix,
+      BUDGETWATCH_INVENTORY: file,
+    });
+    expect(status.code, status.output).toBe(0);
+    const report = JSON.parse(status.output) as {
+      servers: { server: string; tier: number; firing: string[] }[];
+      unregistered: { server: string; tools: string[] }[];
+    };
+    expect(report.servers.map((entry) => `${entry.server}:${entry.tier}`)).toEqual(['gate-mcp:2']);
+    expect(report.unregistered).toEqual([
+      expect.objectContaining({ server: 'shadow-mcp', tools: ['exec', 'read', 'write'] }),
+    ]);
   });
 });

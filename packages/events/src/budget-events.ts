@@ -10,6 +10,7 @@ import {
 } from '@budgetwatch/domain';
 import type { CloudEvent } from './cloud-event.js';
 import { type ActionEventType, cloudEventType, type EventType } from './event-types.js';
+import type { UnregisteredServerData } from './inventory-events.js';
 
 export const EVALUATOR_SOURCE = 'budgetwatch/evaluator';
 
@@ -82,7 +83,10 @@ export interface TransitionInput {
   evaluatedAtMs: number;
 }
 
-export type BudgetwatchEvent = CloudEvent<BudgetTransitionData> | CloudEvent<ActionData>;
+export type BudgetwatchEvent =
+  | CloudEvent<BudgetTransitionData>
+  | CloudEvent<ActionData>
+  | CloudEvent<UnregisteredServerData>;
 
 /**
  * The events of one rule transition: budget.breached (or .recovered) and then the action events

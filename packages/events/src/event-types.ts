@@ -13,11 +13,19 @@ export const ACTION_EVENT_TYPES = [
   'expansion.resumed',
 ] as const;
 
-export type BudgetEventType = (typeof BUDGET_EVENT_TYPES)[number];
-export type ActionEventType = (typeof ACTION_EVENT_TYPES)[number];
-export type EventType = BudgetEventType | ActionEventType;
+/** Inventory events: a server seen in spans that the inventory does not list. */
+export const INVENTORY_EVENT_TYPES = ['inventory.unregistered'] as const;
 
-export const EVENT_TYPES: readonly EventType[] = [...BUDGET_EVENT_TYPES, ...ACTION_EVENT_TYPES];
+export type BudgetEventType = (typeof BUDGET_EVENT_TYPES)[number];
+export type InventoryEventType = (typeof INVENTORY_EVENT_TYPES)[number];
+export type ActionEventType = (typeof ACTION_EVENT_TYPES)[number];
+export type EventType = BudgetEventType | ActionEventType | InventoryEventType;
+
+export const EVENT_TYPES: readonly EventType[] = [
+  ...BUDGET_EVENT_TYPES,
+  ...ACTION_EVENT_TYPES,
+  ...INVENTORY_EVENT_TYPES,
+];
 
 /** The CloudEvents `type` attribute: `budgetwatch.<suffix>`. */
 export function cloudEventType(type: EventType): string {

@@ -19,6 +19,13 @@ export {
   cloudEventType,
   EVENT_TYPES,
   type EventType,
+  INVENTORY_EVENT_TYPES,
+  type InventoryEventType,
 } from './event-types.js';
+export {
+  UNREGISTERED_RULE,
+  type UnregisteredServerData,
+  unregisteredServerEvent,
+} from './inventory-events.js';
 export { inventoryResponders, responderContextOf } from './inventory-responder.js';
 export { type ParsedEvent, parseBudgetwatchEvent } from './parse-event.js';

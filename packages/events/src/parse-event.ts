@@ -44,6 +44,8 @@ function envelopeProblem(value: unknown): string | null {
       if (typeof data[field] !== 'number') return `data.${field} must be a number`;
     }
     if (!Array.isArray(data.recoveryChecklist)) return 'data.recoveryChecklist must be an array';
+  } else if (event.type === cloudEventType('inventory.unregistered')) {
+    if (!Array.isArray(data.tools)) return 'data.tools must be an array';
   } else if (typeof data.causedBy !== 'string') return 'data.causedBy missing';
   return null;
 }

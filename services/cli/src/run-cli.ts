@@ -12,6 +12,7 @@ import { runNotifier } from './commands/notifier.js';
 import { replay } from './commands/replay.js';
 import { runStages, STAGES } from './commands/run-stages.js';
 import { type CreateSilenceOptions, createSilence, expireSilence, listSilences } from './commands/silence.js';
+import { showStatus } from './commands/status.js';
 import { showWindow, type WindowOptions } from './commands/window.js';
 import { ExitCode } from './exit-codes.js';
 
@@ -98,6 +99,14 @@ function buildProgram(io: CliIo, setExit: (code: ExitCode) => void): Command {
     .description('check the inventory against the rollout rules; exit code 1 on a blocking finding')
     .option('--json', 'print JSON', false)
     .action((options: { json: boolean }) => setExit(inventoryCheck(options, configFile(), io.out)));
+
+  program
+    .command('status')
+    .description(
+      'every server seen or registered: tier, owner, CRS, firing rules; unregistered servers listed',
+    )
+    .option('--json', 'print JSON', false)
+    .action(async (options: { json: boolean }) => setExit(await showStatus(options, configFile(), io.out)));
 
   program
     .command('crs')

@@ -23,6 +23,8 @@ import {
   type ResponderContext,
   transitionEvents,
   UNREGISTERED,
+  UNREGISTERED_RULE,
+  unregisteredServerEvent,
 } from '@budgetwatch/events';
 import type { Logger } from '@budgetwatch/logger';
 import type { WindowReader, WindowStore } from '@budgetwatch/window-store';
@@ -100,6 +102,8 @@ export class Evaluator {
   private lastDirtyPoll = 0;
   private stopped = false;
   private crs: CrsOptions | undefined;
+  /** Servers this process knows are announced as unregistered. */
+  private readonly announced = new Set<string>();
   private responderFor: (server: string) => ResponderContext = () => UNREGISTERED;
 
   constructor(private readonly options: EvaluatorOptions) {
@@ -146,6 +150,7 @@ export class Evaluator {
     const series = await this.options.store.activeSeries(started - DAY);
     await this.evaluateAll(series);
     await this.evaluateAllCrs();
+    await this.announceUnregistered(series);
     this.metrics.lastSweepMs = this.now() - started;
     this.metrics.lastSweepSeries = series.length;
     this.metrics.sweeps += 1;
@@ -235,6 +240,52 @@ export class Evaluator {
       });
       return { state: gate.state, events: [event] };
     });
+  }
+
+  /**
+   * One budgetwatch.inventory.unregistered per production server the inventory does not list
+   * (again if it is removed after being registered); only with an inventory configured, since
+   * without one every server is unregistered.
+   */
+  private async announceUnregistered(series: readonly SeriesRef[]): Promise<void> {
+    const crs = this.crs;
+    if (crs === undefined) return;
+    const registered = new Set(crs.inventory.servers.map((server) => server.id));
+    const tools = new Map<string, Set<string>>();
+    for (const entry of series) {
+      if (entry.drill) continue;
+      const seen = tools.get(entry.server) ?? new Set<string>();
+      if (entry.tool !== null) seen.add(entry.tool);
+      tools.set(entry.server, seen);
+    }
+    for (const [server, seen] of tools) {
+      const isRegistered = registered.has(server);
+      // Already announced by this process, and still unregistered: nothing to read.
+      if (!isRegistered && this.announced.has(server)) continue;
+      if (isRegistered && !this.announced.has(server)) continue;
+      const id = seriesId({ server, tool: null, drill: false });
+      const now = this.now();
+      const stored = (await this.options.states.read(id, [UNREGISTERED_RULE])).get(UNREGISTERED_RULE);
+      await this.advance(id, UNREGISTERED_RULE, stored, now, async (previous) => {
+        if (isRegistered) {
+          return {
+            state: previous.status === 'firing' ? { ...previous, status: 'ok', since: now } : previous,
+            events: [],
+          };
+        }
+        if (previous.status === 'firing') return { state: previous, events: [] };
+        const state = {
+          status: 'firing' as const,
+          since: now,
+          pendingSince: null,
+          breachOpen: true,
+          transitions: previous.transitions + 1,
+        };
+        return { state, events: [unregisteredServerEvent(server, [...seen], now, state.transitions)] };
+      });
+      if (isRegistered) this.announced.delete(server);
+      else this.announced.add(server);
+    }
   }
 
   /**
@@ -330,6 +381,7 @@ export class Evaluator {
     for (const series of dirty) {
       if (series.tool === null && !series.drill) await this.evaluateCrs(series.server);
     }
+    await this.announceUnregistered(dirty);
   }
 
   private async drainOutboxes(): Promise<void> {
