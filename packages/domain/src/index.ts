@@ -10,6 +10,14 @@ export {
 export { advanceCrsGate, CRS_GATE_RULE } from './crs/crs-gate.js';
 export { type CrsScoring, DEFAULT_CRS_SCORING } from './crs/crs-scoring.js';
 export {
+  DRILL_SCENARIOS,
+  type DrillCall,
+  type DrillScenario,
+  type DrillScenarioName,
+  isDrillScenario,
+} from './drills/drill-scenarios.js';
+export { withDrillPasses } from './inventory/drill-overlay.js';
+export {
   type AuthMode,
   type DataSensitivity,
   EMPTY_INVENTORY,

@@ -1,10 +1,16 @@
 import { createRequire } from 'node:module';
 import { ConfigError } from '@budgetwatch/config';
-import { parseWindowDuration } from '@budgetwatch/domain';
+import {
+  DRILL_SCENARIOS,
+  type DrillScenarioName,
+  isDrillScenario,
+  parseWindowDuration,
+} from '@budgetwatch/domain';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { runApi } from './commands/api.js';
 import { configCheck } from './commands/config-check.js';
 import { showCrs } from './commands/crs.js';
+import { runDrill } from './commands/drill.js';
 import { runEvaluator } from './commands/evaluator.js';
 import { runIngestWorker } from './commands/ingest-worker.js';
 import { inventoryCheck } from './commands/inventory-check.js';
@@ -98,7 +104,30 @@ function buildProgram(io: CliIo, setExit: (code: ExitCode) => void): Command {
     .command('check')
     .description('check the inventory against the rollout rules; exit code 1 on a blocking finding')
     .option('--json', 'print JSON', false)
-    .action((options: { json: boolean }) => setExit(inventoryCheck(options, configFile(), io.out)));
+    .action(async (options: { json: boolean }) =>
+      setExit(await inventoryCheck(options, configFile(), io.out)),
+    );
+
+  program
+    .command('drill')
+    .description(
+      `run a live incident drill through the pipeline and report pass/fail with time to detect and to notify (${Object.keys(DRILL_SCENARIOS).join(', ')})`,
+    )
+    .argument(
+      '<scenario>',
+      'credential-compromise, malformed-response, dependency-outage or latency',
+      scenario,
+    )
+    .requiredOption('--server <id>', 'the server to drill (its drill series; production is never touched)')
+    .option('--timeout <length>', 'how long to wait for events and notifications', windowLength, 120_000)
+    .option('--no-notify', 'do not wait for notifications (no notifier running)')
+    .option('--json', 'print the report as JSON', false)
+    .action(
+      async (
+        name: DrillScenarioName,
+        options: { server: string; timeout: number; notify: boolean; json: boolean },
+      ) => setExit(await runDrill(name, { ...options, timeoutMs: options.timeout }, configFile(), io)),
+    );
 
   program
     .command('status')
@@ -161,6 +190,13 @@ function windowLength(text: string): number {
   } catch (error) {
     throw new InvalidArgumentError((error as Error).message);
   }
+}
+
+function scenario(text: string): DrillScenarioName {
+  if (!isDrillScenario(text)) {
+    throw new InvalidArgumentError(`expected one of ${Object.keys(DRILL_SCENARIOS).join(', ')}`);
+  }
+  return text;
 }
 
 function tier(text: string): 0 | 1 | 2 {

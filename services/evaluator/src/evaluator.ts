@@ -15,6 +15,7 @@ import {
   type SeriesRef,
   seriesId,
   type WindowSummary,
+  withDrillPasses,
 } from '@budgetwatch/domain';
 import {
   type BudgetwatchEvent,
@@ -46,6 +47,8 @@ export interface EvaluatorOptions {
    * evaluated (expansion.halted / resumed).
    */
   crs?: CrsOptions;
+  /** Server id -> last passed drill (ISO): counts as the kill switch's test in the CRS. */
+  drillPasses?: () => Promise<ReadonlyMap<string, string>>;
   /** Every active series is evaluated this often. */
   sweepIntervalMs?: number;
   /** Series written since the last look are evaluated at once; this is how often to look. */
@@ -102,6 +105,7 @@ export class Evaluator {
   private lastDirtyPoll = 0;
   private stopped = false;
   private crs: CrsOptions | undefined;
+  private drillPasses: ReadonlyMap<string, string> = new Map();
   /** Servers this process knows are announced as unregistered. */
   private readonly announced = new Set<string>();
   private responderFor: (server: string) => ResponderContext = () => UNREGISTERED;
@@ -126,6 +130,7 @@ export class Evaluator {
   }
 
   private async evaluateAllCrs(): Promise<void> {
+    if (this.options.drillPasses !== undefined) this.drillPasses = await this.options.drillPasses();
     for (const server of this.crs?.inventory.servers ?? []) await this.evaluateCrs(server.id);
   }
 
@@ -221,8 +226,9 @@ export class Evaluator {
   /** Re-scores a registered server and moves its expansion gate; unregistered servers have none. */
   async evaluateCrs(serverId: string): Promise<void> {
     const crs = this.crs;
-    const server = crs?.inventory.servers.find((candidate) => candidate.id === serverId);
-    if (crs === undefined || server === undefined) return;
+    const registered = crs?.inventory.servers.find((candidate) => candidate.id === serverId);
+    if (crs === undefined || registered === undefined) return;
+    const [server = registered] = withDrillPasses({ servers: [registered] }, this.drillPasses).servers;
     const now = this.now();
     const breakdown = await serverCrs(server, this.options.policy, this.options.windows, crs, now);
     const id = seriesId({ server: serverId, tool: null, drill: false });

@@ -4,6 +4,7 @@ import { serverCrs } from '@budgetwatch/evaluator';
 import { connectRedis, createRedis } from '@budgetwatch/redis';
 import { RedisWindowStore, WindowReader } from '@budgetwatch/window-store';
 import { ExitCode } from '../exit-codes.js';
+import { inventoryWithDrills } from './inventory-with-drills.js';
 import { requireConnections } from './require-connections.js';
 
 /** The Control-Plane Risk Score of every registered server (or one), from the live windows. */
@@ -41,7 +42,9 @@ export async function showCrs(
     const windows = new WindowReader(store, config.ingest.latencyThresholdsMs);
     const now = Date.now();
     const scored: CrsBreakdown[] = [];
-    for (const server of servers) {
+    const withDrills = await inventoryWithDrills(config, redis);
+    for (const listed of servers) {
+      const server = withDrills.servers.find((candidate) => candidate.id === listed.id) ?? listed;
       scored.push(
         await serverCrs(
           server,

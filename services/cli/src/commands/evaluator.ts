@@ -1,5 +1,6 @@
 import { unwatchFile, watchFile } from 'node:fs';
 import { loadConfig, loadInventory, loadPolicy } from '@budgetwatch/config';
+import { RedisDrillResults } from '@budgetwatch/drills';
 import { Evaluator, KafkaEventPublisher, RedisRuleStateStore } from '@budgetwatch/evaluator';
 import { createKafka } from '@budgetwatch/kafka';
 import { createLogger } from '@budgetwatch/logger';
@@ -32,6 +33,7 @@ export async function runEvaluator(
   const store = new RedisWindowStore(redis, config.redis.keyPrefix, {
     thresholdsMs: config.ingest.latencyThresholdsMs,
   });
+  const drills = new RedisDrillResults(redis, config.redis.keyPrefix);
   const evaluator = new Evaluator({
     policy,
     windows: new WindowReader(store, config.ingest.latencyThresholdsMs),
@@ -40,6 +42,7 @@ export async function runEvaluator(
     publisher: new KafkaEventPublisher(createKafka(config.kafka, logger), config.topics.events),
     logger,
     crs: { inventory, scoring: policy.crs, killSwitchMaxAgeDays: config.inventory.killSwitchMaxAgeDays },
+    drillPasses: () => drills.passTimes(),
     sweepIntervalMs: config.evaluator.sweepIntervalMs,
   });
   evaluator.start();

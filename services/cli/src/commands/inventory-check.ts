@@ -1,22 +1,32 @@
-import { loadConfig, loadInventory } from '@budgetwatch/config';
+import { loadConfig } from '@budgetwatch/config';
 import { inventoryFindings } from '@budgetwatch/domain';
+import { connectRedis, createRedis } from '@budgetwatch/redis';
 import { ExitCode } from '../exit-codes.js';
+import { inventoryWithDrills } from './inventory-with-drills.js';
 
 /**
  * Checks the inventory against the rollout rules and prints the findings per server; exit code 1
- * when a blocking finding exists, so a CI can gate on it.
+ * when a blocking finding exists, so a CI can gate on it. With Redis configured, passed drills
+ * count as kill-switch tests.
  */
-export function inventoryCheck(
+export async function inventoryCheck(
   options: { json: boolean; nowMs?: number },
   configFile: string | undefined,
   out: NodeJS.WritableStream,
-): ExitCode {
+): Promise<ExitCode> {
   const { config } = loadConfig(configFile === undefined ? {} : { file: configFile });
   if (config.inventory.file === undefined) {
     out.write('no inventory configured (set BUDGETWATCH_INVENTORY or inventory.file): nothing to check\n');
     return ExitCode.ok;
   }
-  const { inventory } = loadInventory({ file: config.inventory.file });
+  const redis = config.redis === undefined ? null : createRedis(config.redis, 'budgetwatch-inventory-check');
+  let inventory: Awaited<ReturnType<typeof inventoryWithDrills>>;
+  try {
+    if (redis !== null) await connectRedis(redis);
+    inventory = await inventoryWithDrills(config, redis);
+  } finally {
+    redis?.disconnect();
+  }
   const findings = inventoryFindings(inventory, {
     nowMs: options.nowMs ?? Date.now(),
     killSwitchMaxAgeDays: config.inventory.killSwitchMaxAgeDays,

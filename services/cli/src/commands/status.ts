@@ -1,9 +1,10 @@
-import { loadConfig, loadInventory, loadPolicy } from '@budgetwatch/config';
+import { loadConfig, loadPolicy } from '@budgetwatch/config';
 import { type CrsBreakdown, type SeriesRef, seriesId, type Tier } from '@budgetwatch/domain';
 import { RedisRuleStateStore, serverCrs } from '@budgetwatch/evaluator';
 import { connectRedis, createRedis } from '@budgetwatch/redis';
 import { RedisWindowStore, WindowReader } from '@budgetwatch/window-store';
 import { ExitCode } from '../exit-codes.js';
+import { inventoryWithDrills } from './inventory-with-drills.js';
 import { requireConnections } from './require-connections.js';
 
 interface ServerStatus {
@@ -31,12 +32,10 @@ export async function showStatus(
     ...(config.evaluator.policyFile === undefined ? {} : { file: config.evaluator.policyFile }),
     latencyThresholdsMs: config.ingest.latencyThresholdsMs,
   });
-  const { inventory } = loadInventory(
-    config.inventory.file === undefined ? {} : { file: config.inventory.file },
-  );
   const redis = createRedis(config.redis, 'budgetwatch-status');
   try {
     await connectRedis(redis);
+    const inventory = await inventoryWithDrills(config, redis);
     const store = new RedisWindowStore(redis, config.redis.keyPrefix, {
       thresholdsMs: config.ingest.latencyThresholdsMs,
     });

@@ -1,0 +1,67 @@
+import { loadConfig } from '@budgetwatch/config';
+import { DRILL_SCENARIOS, type DrillScenarioName } from '@budgetwatch/domain';
+import { type DrillReport, DrillRunner, RedisDrillResults } from '@budgetwatch/drills';
+import { createKafka } from '@budgetwatch/kafka';
+import { createLogger } from '@budgetwatch/logger';
+import { RedisNotifierStore } from '@budgetwatch/notifier';
+import { connectRedis, createRedis } from '@budgetwatch/redis';
+import { ExitCode } from '../exit-codes.js';
+import { requireConnections } from './require-connections.js';
+
+export interface DrillCommandOptions {
+  server: string;
+  timeoutMs: number;
+  notify: boolean;
+  json: boolean;
+}
+
+/** Runs one drill against the configured pipeline; exit code 0 when it passes, 1 when it fails. */
+export async function runDrill(
+  scenario: DrillScenarioName,
+  options: DrillCommandOptions,
+  configFile: string | undefined,
+  io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream & { isTTY?: boolean } },
+): Promise<ExitCode> {
+  const { config: loaded } = loadConfig(configFile === undefined ? {} : { file: configFile });
+  const config = requireConnections(loaded, 'drill', ['kafka', 'redis']);
+  const logger = createLogger({
+    name: 'drill',
+    level: config.log.level === 'info' ? 'warn' : config.log.level,
+  });
+  const redis = createRedis(config.redis, 'budgetwatch-drill');
+  try {
+    await connectRedis(redis);
+    const spans = config.topics.spans[0] as string;
+    if (!options.json) {
+      io.out.write(`Drill ${scenario} on ${options.server}: ${DRILL_SCENARIOS[scenario].description}\n`);
+    }
+    const interactive = io.err.isTTY === true && !options.json;
+    const runner = new DrillRunner({
+      kafka: createKafka(config.kafka, logger),
+      topics: { spans, events: config.topics.events, deadLetter: config.topics.deadLetter },
+      notifications: new RedisNotifierStore(redis, config.redis.keyPrefix),
+      results: new RedisDrillResults(redis, config.redis.keyPrefix),
+      timeoutMs: options.timeoutMs,
+      requireNotification: options.notify,
+      progress: (status) => io.err.write(interactive ? `\r\u001b[2K${status}` : `${status}\n`),
+    });
+    const report = await runner.run(scenario, options.server);
+    if (interactive) io.err.write('\r\u001b[2K');
+    io.out.write(options.json ? `${JSON.stringify(report)}\n` : renderReport(report));
+    return report.passed ? ExitCode.ok : ExitCode.failure;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+function renderReport(report: DrillReport): string {
+  const lines = [`  drill series: ${report.server} / ${report.tool} (run ${report.runId}, labelled DRILL)`];
+  for (const check of report.checks)
+    lines.push(`  ${check.passed ? 'PASS' : 'FAIL'}  ${check.name}: ${check.detail}`);
+  lines.push(
+    report.passed
+      ? `PASS: recorded as the kill switch's test of ${report.server} at ${report.recordedTestAt}`
+      : 'FAIL: nothing recorded',
+  );
+  return `${lines.join('\n')}\n`;
+}

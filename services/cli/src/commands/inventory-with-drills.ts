@@ -1,0 +1,19 @@
+import { type BudgetwatchConfig, loadInventory } from '@budgetwatch/config';
+import { type Inventory, withDrillPasses } from '@budgetwatch/domain';
+import { RedisDrillResults } from '@budgetwatch/drills';
+import type { Redis } from 'ioredis';
+
+/**
+ * The inventory file as the checks and the CRS see it: with Redis, each server's last passed drill
+ * counts as its kill-switch test.
+ */
+export async function inventoryWithDrills(
+  config: BudgetwatchConfig,
+  redis: Redis | null,
+): Promise<Inventory> {
+  const { inventory } = loadInventory(
+    config.inventory.file === undefined ? {} : { file: config.inventory.file },
+  );
+  if (redis === null || config.redis === undefined) return inventory;
+  return withDrillPasses(inventory, await new RedisDrillResults(redis, config.redis.keyPrefix).passTimes());
+}

@@ -1,0 +1,47 @@
+import type { DrillScenario } from '@budgetwatch/domain';
+import { KafkaSpanExporter } from '@budgetwatch/otel-kafka-exporter';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { Kafka } from 'kafkajs';
+
+/**
+ * Sends a scenario's calls the way an agent does: MCP tool-call client spans recorded with the
+ * OpenTelemetry SDK and exported to the span topic in the Collector's format, each marked
+ * `budgetwatch.drill = true` so they count in the drill series only.
+ */
+export async function sendDrillSpans(
+  kafka: Kafka,
+  topic: string,
+  scenario: DrillScenario,
+  target: { server: string; tool: string },
+  nowMs: number,
+): Promise<void> {
+  const exporter = new KafkaSpanExporter({ kafka, topic });
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'budgetwatch-drill' }),
+    spanProcessors: [new BatchSpanProcessor(exporter, { maxExportBatchSize: 1000, maxQueueSize: 4096 })],
+  });
+  const tracer = provider.getTracer('budgetwatch-drill');
+  for (let i = 0; i < scenario.calls; i++) {
+    const call = scenario.call(i);
+    const end = nowMs - 500 - i;
+    const attributes: Record<string, string | boolean> = {
+      'mcp.method.name': 'tools/call',
+      'gen_ai.tool.name': target.tool,
+      'mcp.server.name': target.server,
+      'budgetwatch.drill': true,
+    };
+    if (call.policyDenied) attributes['budgetwatch.policy.decision'] = 'deny';
+    if (call.error) attributes['error.type'] = 'drill_failure';
+    const span = tracer.startSpan(`tools/call ${target.tool}`, {
+      kind: SpanKind.CLIENT,
+      startTime: end - call.durationMs,
+      attributes,
+    });
+    if (call.error) span.setStatus({ code: SpanStatusCode.ERROR, message: 'drill failure' });
+    span.end(end);
+  }
+  await provider.forceFlush();
+  await provider.shutdown();
+}
