@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,9 +9,10 @@ import { RedisDrillResults } from '@budgetwatch/drills';
 import { Evaluator, KafkaEventPublisher, RedisRuleStateStore } from '@budgetwatch/evaluator';
 import { createLogger } from '@budgetwatch/logger';
 import { Notifier, RedisNotifierStore, RedisSilenceStore, SlackSink } from '@budgetwatch/notifier';
+import { freeLoopbackPort, waitFor } from '@budgetwatch/testkit';
 import { WindowReader } from '@budgetwatch/window-store';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { budgetwatch } from '../support/cli.js';
+import { budgetwatch, spawnBudgetwatch } from '../support/cli.js';
 import { TEST_THRESHOLDS_MS, useIngestWorkers } from '../support/ingest.js';
 import { testKafka, useTopics } from '../support/kafka.js';
 import { useRedisNamespace } from '../support/redis.js';
@@ -163,6 +165,27 @@ describe('budgetwatch drill against the running pipeline', () => {
     expect(after.code, after.output).toBe(0);
     expect(after.output).not.toContain('tier2-kill-switch-tested');
     expect((await crsOf())?.O).toBe(0);
+
+    // The API returns the same breakdown.
+    const port = await freeLoopbackPort();
+    const api = spawnBudgetwatch(['api'], { ...env, BUDGETWATCH_HTTP_PORT: String(port) });
+    try {
+      const body = await waitFor(
+        async () => {
+          const response = await fetch(`http://127.0.0.1:${port}/api/v1/crs/orders-mcp`).catch(
+            () => undefined,
+          );
+          return response?.ok === true
+            ? ((await response.json()) as { server: string; O: number; B: number; threshold: number })
+            : undefined;
+        },
+        { description: 'the API to answer', timeoutMs: 30_000 },
+      );
+      expect(body).toMatchObject({ server: 'orders-mcp', O: 0, B: 95, threshold: 60 });
+    } finally {
+      api.kill('SIGTERM');
+      await once(api, 'exit');
+    }
   });
 
   it.each(['credential-compromise', 'malformed-response', 'latency'])('%s passes', async (scenario) => {

@@ -1,3 +1,4 @@
+export { crsRoutes } from './crs-routes.js';
 export {
   ApiError,
   type ApiRequest,

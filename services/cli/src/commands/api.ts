@@ -1,9 +1,10 @@
-import { HttpApi, silenceRoutes } from '@budgetwatch/api';
-import { loadConfig } from '@budgetwatch/config';
+import { crsRoutes, HttpApi, silenceRoutes } from '@budgetwatch/api';
+import { loadConfig, loadPolicy } from '@budgetwatch/config';
 import { createLogger } from '@budgetwatch/logger';
 import { RedisSilenceStore } from '@budgetwatch/notifier';
 import { connectRedis, createRedis } from '@budgetwatch/redis';
 import { ExitCode } from '../exit-codes.js';
+import { crsScorer } from './crs-scorer.js';
 import { untilShutdownSignal } from './ingest-worker.js';
 import { requireConnections } from './require-connections.js';
 
@@ -17,8 +18,15 @@ export async function runApi(
   const logger = createLogger({ name: 'api', level: config.log.level });
   const redis = createRedis(config.redis, 'budgetwatch-api');
   await connectRedis(redis);
+  const { policy } = loadPolicy({
+    ...(config.evaluator.policyFile === undefined ? {} : { file: config.evaluator.policyFile }),
+    latencyThresholdsMs: config.ingest.latencyThresholdsMs,
+  });
   const api = new HttpApi({
-    routes: silenceRoutes(new RedisSilenceStore(redis, config.redis.keyPrefix)),
+    routes: [
+      ...silenceRoutes(new RedisSilenceStore(redis, config.redis.keyPrefix)),
+      ...crsRoutes(crsScorer(config, redis, policy), policy.crs.haltThreshold),
+    ],
     token: config.http.apiToken ?? null,
     logger,
   });

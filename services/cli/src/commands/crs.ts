@@ -1,10 +1,8 @@
 import { loadConfig, loadInventory, loadPolicy } from '@budgetwatch/config';
 import type { CrsBreakdown, CrsScoring } from '@budgetwatch/domain';
-import { serverCrs } from '@budgetwatch/evaluator';
 import { connectRedis, createRedis } from '@budgetwatch/redis';
-import { RedisWindowStore, WindowReader } from '@budgetwatch/window-store';
 import { ExitCode } from '../exit-codes.js';
-import { inventoryWithDrills } from './inventory-with-drills.js';
+import { crsScorer } from './crs-scorer.js';
 import { requireConnections } from './require-connections.js';
 
 /** The Control-Plane Risk Score of every registered server (or one), from the live windows. */
@@ -36,25 +34,7 @@ export async function showCrs(
   const redis = createRedis(config.redis, 'budgetwatch-crs');
   try {
     await connectRedis(redis);
-    const store = new RedisWindowStore(redis, config.redis.keyPrefix, {
-      thresholdsMs: config.ingest.latencyThresholdsMs,
-    });
-    const windows = new WindowReader(store, config.ingest.latencyThresholdsMs);
-    const now = Date.now();
-    const scored: CrsBreakdown[] = [];
-    const withDrills = await inventoryWithDrills(config, redis);
-    for (const listed of servers) {
-      const server = withDrills.servers.find((candidate) => candidate.id === listed.id) ?? listed;
-      scored.push(
-        await serverCrs(
-          server,
-          policy,
-          windows,
-          { scoring: policy.crs, killSwitchMaxAgeDays: config.inventory.killSwitchMaxAgeDays },
-          now,
-        ),
-      );
-    }
+    const scored = await crsScorer(config, redis, policy)(options.server);
     if (options.json)
       io.out.write(`${JSON.stringify({ threshold: policy.crs.haltThreshold, servers: scored })}\n`);
     else io.out.write(renderTable(scored, policy.crs, options.server !== undefined));
