@@ -95,6 +95,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { variable: 'BUDGETWATCH_PERSPECTIVE', path: ['ingest', 'perspective'], parse: 'string' },
   { variable: 'BUDGETWATCH_LOG_LEVEL', path: ['log', 'level'], parse: 'string' },
   { variable: 'BUDGETWATCH_HTTP_PORT', path: ['http', 'port'], parse: 'integer' },
+  { variable: 'BUDGETWATCH_OTLP_PORT', path: ['http', 'otlpPort'], parse: 'integer' },
   { variable: 'BUDGETWATCH_API_TOKEN', path: ['http', 'apiToken'], parse: 'string', secret: true },
 ];
 

@@ -154,6 +154,15 @@ export const logConfigSchema = z.strictObject({
 
 export const httpConfigSchema = z.strictObject({
   port: z.number().int().min(0).max(65535).default(8080),
+  /** OTLP/HTTP intake (POST /v1/traces), when Kafka is configured; 4318 is the OTLP default. */
+  otlpPort: z.number().int().min(0).max(65535).default(4318),
+  /** Larger OTLP request bodies (after gunzip) are refused with 413. */
+  otlpMaxBodyBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .default(4 * 1024 * 1024),
   /** Bearer token for the API's mutating endpoints; only ever set from BUDGETWATCH_API_TOKEN. */
   apiToken: z.string().min(16, 'use at least 16 characters').optional(),
 });

@@ -2,4 +2,5 @@ export { createKafka } from './create-kafka.js';
 export { chunkBySize, type DeadLetter, DeadLetterHeader, deadLetterMessage } from './dead-letter.js';
 export { describeKafkaConnection, kafkaClientOptions } from './kafka-client-options.js';
 export { kafkajsLogCreator, kafkajsLogLevel } from './kafkajs-log-bridge.js';
+export { LazyProducer } from './lazy-producer.js';
 export { TimedOffsetCommitter } from './timed-offset-committer.js';

@@ -11,3 +11,4 @@ export {
   type TraceFileRecords,
   traceFileRecords,
 } from './trace-file.js';
+export { spansInRecord, traceRecords } from './trace-records.js';

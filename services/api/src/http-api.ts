@@ -1,13 +1,21 @@
 import { timingSafeEqual } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@budgetwatch/logger';
 
 /** What a route answers: a status and a JSON body. */
 export interface ApiResponse {
   status: number;
+  /** JSON, or a Buffer sent as is (set its content-type in `headers`). */
   body: unknown;
+  headers?: Record<string, string>;
 }
 
 export interface ApiRequest {
@@ -15,8 +23,9 @@ export interface ApiRequest {
   path: string;
   /** Path parameters, by the route pattern's `:name`. */
   params: Record<string, string>;
-  /** The parsed JSON body (POST, PUT, PATCH), or undefined. */
+  /** The parsed JSON body of a POST, its bytes for a `raw` route, or undefined. */
   body: unknown;
+  headers: IncomingHttpHeaders;
 }
 
 export interface Route {
@@ -25,6 +34,10 @@ export interface Route {
   pattern: string;
   /** Mutations need the bearer token. */
   mutates: boolean;
+  /** The body as bytes (the route parses it), not JSON. */
+  raw?: boolean;
+  /** Larger bodies are refused with 413 (default: the server's limit). */
+  maxBodyBytes?: number;
   handle(request: ApiRequest): Promise<ApiResponse>;
 }
 
@@ -88,13 +101,22 @@ export class HttpApi {
       if (denied !== null) return send(response, denied);
     }
     try {
+      const limit = match.route.maxBodyBytes ?? this.options.maxBodyBytes ?? 64 * 1024;
       const body =
-        request.method === 'POST'
-          ? await readJson(request, this.options.maxBodyBytes ?? 64 * 1024)
-          : undefined;
+        request.method !== 'POST'
+          ? undefined
+          : match.route.raw === true
+            ? await readBody(request, limit)
+            : parseJson(await readBody(request, limit));
       send(
         response,
-        await match.route.handle({ method: match.route.method, path, params: match.params, body }),
+        await match.route.handle({
+          method: match.route.method,
+          path,
+          params: match.params,
+          body,
+          headers: request.headers,
+        }),
       );
     } catch (error) {
       if (error instanceof ApiError)
@@ -129,7 +151,9 @@ function matchPattern(pattern: string, path: string): Record<string, string> | n
   return params;
 }
 
-async function readJson(request: IncomingMessage, maxBytes: number): Promise<unknown> {
+async function readBody(request: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const declared = Number(request.headers['content-length'] ?? 0);
+  if (declared > maxBytes) throw new ApiError(413, `body larger than ${maxBytes} bytes`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
@@ -137,7 +161,11 @@ async function readJson(request: IncomingMessage, maxBytes: number): Promise<unk
     if (size > maxBytes) throw new ApiError(413, `body larger than ${maxBytes} bytes`);
     chunks.push(chunk as Buffer);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+function parseJson(bytes: Buffer): unknown {
+  const text = bytes.toString('utf8');
   if (text === '') return undefined;
   try {
     return JSON.parse(text) as unknown;
@@ -146,10 +174,16 @@ async function readJson(request: IncomingMessage, maxBytes: number): Promise<unk
   }
 }
 
-function send(response: ServerResponse, { status, body }: ApiResponse): void {
+function send(response: ServerResponse, { status, body, headers }: ApiResponse): void {
+  if (Buffer.isBuffer(body)) {
+    response.writeHead(status, { 'cache-control': 'no-store', ...headers });
+    response.end(body);
+    return;
+  }
   response.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
     'cache-control': 'no-store',
+    ...headers,
   });
   response.end(JSON.stringify(body));
 }

@@ -1,5 +1,6 @@
 import { type BudgetwatchEvent, eventKey } from '@budgetwatch/events';
-import type { Kafka, Producer } from 'kafkajs';
+import { LazyProducer } from '@budgetwatch/kafka';
+import type { Kafka } from 'kafkajs';
 
 /** Where transition events go: budgetwatch.events in production. */
 export interface EventPublisher {
@@ -12,23 +13,17 @@ export interface EventPublisher {
  * header, keyed by server id. Idempotent producer, acks from all in-sync replicas.
  */
 export class KafkaEventPublisher implements EventPublisher {
-  private readonly producer: Producer;
-  private connected: Promise<void> | undefined;
+  private readonly producer: LazyProducer;
 
   constructor(
     kafka: Kafka,
     private readonly topic: string,
   ) {
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    this.producer = new LazyProducer(kafka);
   }
 
   async publish(events: readonly BudgetwatchEvent[]): Promise<void> {
     if (events.length === 0) return;
-    this.connected ??= this.producer.connect().catch((error: unknown) => {
-      this.connected = undefined;
-      throw error;
-    });
-    await this.connected;
     await this.producer.send({
       topic: this.topic,
       acks: -1,
@@ -40,7 +35,7 @@ export class KafkaEventPublisher implements EventPublisher {
     });
   }
 
-  async close(): Promise<void> {
-    if (this.connected !== undefined) await this.producer.disconnect();
+  close(): Promise<void> {
+    return this.producer.close();
   }
 }

@@ -1,5 +1,13 @@
-import { crsRoutes, HttpApi, silenceRoutes } from '@budgetwatch/api';
+import {
+  crsRoutes,
+  emptyIntakeMetrics,
+  HttpApi,
+  KafkaSpanRecordSink,
+  otlpIntakeRoutes,
+  silenceRoutes,
+} from '@budgetwatch/api';
 import { loadConfig, loadPolicy } from '@budgetwatch/config';
+import { createKafka } from '@budgetwatch/kafka';
 import { createLogger } from '@budgetwatch/logger';
 import { RedisSilenceStore } from '@budgetwatch/notifier';
 import { connectRedis, createRedis } from '@budgetwatch/redis';
@@ -32,9 +40,32 @@ export async function runApi(
   });
   const port = await api.listen(config.http.port);
   logger.info({ port, mutations: config.http.apiToken !== undefined }, 'API listening');
+  // OTLP/HTTP intake: agents' OTLP exporters post here, and the records go to the span topic.
+  const sink =
+    config.kafka === undefined
+      ? null
+      : new KafkaSpanRecordSink(createKafka(config.kafka, logger), config.topics.spans[0] as string);
+  const intakeMetrics = emptyIntakeMetrics();
+  const intake =
+    sink === null
+      ? null
+      : new HttpApi({
+          routes: otlpIntakeRoutes({ sink, maxBodyBytes: config.http.otlpMaxBodyBytes }, intakeMetrics),
+          token: null,
+          logger,
+        });
+  if (intake === null) logger.warn('no Kafka configured: the OTLP/HTTP intake is off (set KAFKA_BROKERS)');
+  else
+    logger.info(
+      { port: await intake.listen(config.http.otlpPort), topic: config.topics.spans[0] },
+      'OTLP/HTTP intake listening',
+    );
   const signal = await shutdown;
   logger.info({ signal }, 'shutting down');
   await api.close();
+  await intake?.close();
+  await sink?.close();
+  logger.info({ intake: intakeMetrics }, 'OTLP/HTTP intake counters');
   await redis.quit();
   return ExitCode.ok;
 }

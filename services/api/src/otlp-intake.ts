@@ -1,0 +1,142 @@
+import { gunzipSync } from 'node:zlib';
+import { decodeTraces, OtlpDecodeError, traceRecords } from '@budgetwatch/otlp';
+import protobuf from 'protobufjs';
+import type { ApiResponse, Route } from './http-api.js';
+
+/** Where accepted requests go: the span topic in production. */
+export interface SpanRecordSink {
+  send(records: readonly Uint8Array[]): Promise<void>;
+}
+
+export interface OtlpIntakeOptions {
+  sink: SpanRecordSink;
+  /** Larger request bodies (after gunzip too) get 413. */
+  maxBodyBytes?: number;
+  /** Each Kafka record stays under this (the broker's message limit). */
+  maxRecordBytes?: number;
+  /** Bytes being written to the sink at once; beyond, requests get 429 with Retry-After. */
+  maxInFlightBytes?: number;
+}
+
+export interface IntakeMetrics {
+  requestsAccepted: number;
+  spansAccepted: number;
+  /** Rejected requests by reason (bad_payload, too_large, unsupported_media_type). */
+  requestsRejected: Record<string, number>;
+  /** 429 (too much in flight) and 503 (the sink failed). */
+  requestsThrottled: number;
+}
+
+const PROTOBUF = 'application/x-protobuf';
+const JSON_TYPE = 'application/json';
+/** google.rpc.Code INVALID_ARGUMENT. */
+const INVALID_ARGUMENT = 3;
+
+/**
+ * POST /v1/traces as OTLP/HTTP specifies it: protobuf or JSON (gzip allowed), answered in the
+ * request's encoding; 400 with a google.rpc.Status for a payload that is not OTLP traces, 413 above
+ * the size limit, 429 and 503 with Retry-After when the sink cannot keep up or is down (exporters
+ * retry those). Accepted requests become span-topic records exactly as the Collector writes them.
+ */
+export function otlpIntakeRoutes(options: OtlpIntakeOptions, metrics: IntakeMetrics): Route[] {
+  const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;
+  const maxRecordBytes = options.maxRecordBytes ?? 900_000;
+  const maxInFlightBytes = options.maxInFlightBytes ?? 64 * 1024 * 1024;
+  let inFlightBytes = 0;
+  const reject = (reason: string, response: ApiResponse): ApiResponse => {
+    metrics.requestsRejected[reason] = (metrics.requestsRejected[reason] ?? 0) + 1;
+    return response;
+  };
+  return [
+    {
+      method: 'POST',
+      pattern: '/v1/traces',
+      mutates: false,
+      raw: true,
+      maxBodyBytes,
+      handle: async ({ body, headers }) => {
+        const contentType = (headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+        const encoding =
+          contentType === PROTOBUF ? 'otlp_proto' : contentType === JSON_TYPE ? 'otlp_json' : null;
+        if (encoding === null) {
+          return reject('unsupported_media_type', {
+            status: 415,
+            body: { error: `Content-Type must be ${PROTOBUF} or ${JSON_TYPE}` },
+          });
+        }
+        let bytes = body as Buffer;
+        if ((headers['content-encoding'] ?? '').toLowerCase() === 'gzip') {
+          try {
+            bytes = gunzipSync(bytes, { maxOutputLength: maxBodyBytes });
+          } catch (error) {
+            const tooLarge = (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
+            return tooLarge
+              ? reject(
+                  'too_large',
+                  status(encoding, 413, `decompressed body larger than ${maxBodyBytes} bytes`),
+                )
+              : reject('bad_payload', status(encoding, 400, 'body is not valid gzip'));
+          }
+        }
+        let spans: number;
+        try {
+          spans = decodeTraces(bytes, contentType).length;
+        } catch (error) {
+          if (!(error instanceof OtlpDecodeError)) throw error;
+          return reject('bad_payload', status(encoding, 400, `not OTLP trace data: ${error.message}`));
+        }
+        if (inFlightBytes + bytes.length > maxInFlightBytes) {
+          metrics.requestsThrottled += 1;
+          return {
+            ...status(encoding, 429, 'too many spans in flight; retry'),
+            headers: { ...contentHeader(encoding), 'retry-after': '1' },
+          };
+        }
+        inFlightBytes += bytes.length;
+        try {
+          await options.sink.send(traceRecords(bytes, encoding, maxRecordBytes));
+        } catch {
+          metrics.requestsThrottled += 1;
+          return {
+            ...status(encoding, 503, 'the span topic is unavailable; retry'),
+            headers: { ...contentHeader(encoding), 'retry-after': '5' },
+          };
+        } finally {
+          inFlightBytes -= bytes.length;
+        }
+        metrics.requestsAccepted += 1;
+        metrics.spansAccepted += spans;
+        // ExportTraceServiceResponse with nothing rejected: empty in protobuf, {} in JSON.
+        return encoding === 'otlp_proto'
+          ? { status: 200, body: Buffer.alloc(0), headers: contentHeader(encoding) }
+          : { status: 200, body: {}, headers: contentHeader(encoding) };
+      },
+    },
+  ];
+}
+
+function contentHeader(encoding: 'otlp_proto' | 'otlp_json'): Record<string, string> {
+  return { 'content-type': encoding === 'otlp_proto' ? PROTOBUF : JSON_TYPE };
+}
+
+/** A google.rpc.Status body in the request's encoding. */
+function status(encoding: 'otlp_proto' | 'otlp_json', httpStatus: number, message: string): ApiResponse {
+  if (encoding === 'otlp_json') {
+    return {
+      status: httpStatus,
+      body: { code: INVALID_ARGUMENT, message },
+      headers: contentHeader(encoding),
+    };
+  }
+  const bytes = protobuf.Writer.create()
+    .uint32(8)
+    .int32(INVALID_ARGUMENT)
+    .uint32(18)
+    .string(message)
+    .finish();
+  return { status: httpStatus, body: Buffer.from(bytes), headers: contentHeader(encoding) };
+}
+
+export function emptyIntakeMetrics(): IntakeMetrics {
+  return { requestsAccepted: 0, spansAccepted: 0, requestsRejected: {}, requestsThrottled: 0 };
+}

@@ -1,0 +1,211 @@
+import { gzipSync } from 'node:zlib';
+import {
+  emptyIntakeMetrics,
+  HttpApi,
+  KafkaSpanRecordSink,
+  otlpIntakeRoutes,
+  type SpanRecordSink,
+} from '@budgetwatch/api';
+import { createLogger } from '@budgetwatch/logger';
+import { waitFor } from '@budgetwatch/testkit';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { OTLPTraceExporter as OtlpHttpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as OtlpHttpProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import protobuf from 'protobufjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useIngestWorkers } from '../support/ingest.js';
+import { testKafka, useTopics } from '../support/kafka.js';
+import { useRedisNamespace } from '../support/redis.js';
+
+const topics = useTopics();
+const namespace = await useRedisNamespace('otlp-intake');
+const logger = createLogger({ name: 'test-intake', level: 'silent' });
+
+/** Tool-call spans as an agent's OpenTelemetry SDK records them, exported by `exporter`. */
+async function recordCalls(
+  exporter: SpanExporter,
+  tool: string,
+  count: number,
+  failing: number,
+): Promise<void> {
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'agent' }),
+    spanProcessors: [new BatchSpanProcessor(exporter)],
+  });
+  const tracer = provider.getTracer('agent');
+  const now = Date.now();
+  for (let i = 0; i < count; i++) {
+    const span = tracer.startSpan(`tools/call ${tool}`, {
+      kind: SpanKind.CLIENT,
+      startTime: now - 1000 - i - 50,
+      attributes: {
+        'mcp.method.name': 'tools/call',
+        'gen_ai.tool.name': tool,
+        'mcp.server.name': 'intake-mcp',
+      },
+    });
+    if (i < failing) span.setStatus({ code: SpanStatusCode.ERROR });
+    span.end(now - 1000 - i);
+  }
+  await provider.forceFlush();
+  await provider.shutdown();
+}
+
+describe('OTLP/HTTP intake on the real broker and Redis', () => {
+  const workers = useIngestWorkers(namespace);
+  const metrics = emptyIntakeMetrics();
+  let sink: KafkaSpanRecordSink;
+  let intake: HttpApi;
+  let url = '';
+
+  beforeAll(async () => {
+    const spanTopic = await topics.create('intake-spans', { partitions: 2 });
+    await workers.start(
+      { spanTopic, deadLetterTopic: await topics.create('intake-dlq') },
+      { commitIntervalMs: 200 },
+    );
+    sink = new KafkaSpanRecordSink(testKafka('intake'), spanTopic);
+    intake = new HttpApi({
+      routes: otlpIntakeRoutes({ sink, maxBodyBytes: 256 * 1024 }, metrics),
+      token: null,
+      logger,
+    });
+    url = `http://127.0.0.1:${await intake.listen(0, '127.0.0.1')}/v1/traces`;
+  });
+  afterAll(async () => {
+    await intake.close();
+    await sink.close();
+  });
+
+  const window = (tool: string) =>
+    workers.store.readWindow({ server: 'intake-mcp', tool, drill: false }, 3_600_000, Date.now(), {
+      sketch: false,
+    });
+
+  it.each([
+    [
+      'http/protobuf',
+      (compression: CompressionAlgorithm) => new OtlpHttpProtobufExporter({ url, compression }),
+    ],
+    ['http/json', (compression: CompressionAlgorithm) => new OtlpHttpJsonExporter({ url, compression })],
+  ] as const)(
+    'an OTel JS SDK %s exporter delivers spans that appear in the windows, gzip too',
+    async (name, exporter) => {
+      const tool = `search-${name.replace('/', '-')}`;
+      await recordCalls(exporter(CompressionAlgorithm.NONE), tool, 40, 4);
+      await recordCalls(exporter(CompressionAlgorithm.GZIP), tool, 60, 6);
+      await waitFor(async () => (await window(tool)).calls === 100 || undefined, {
+        description: `the ${name} spans in the windows`,
+        timeoutMs: 30_000,
+      });
+      expect(await window(tool)).toMatchObject({ calls: 100, errors: 10 });
+    },
+  );
+
+  it('answers bad payloads with 400 and a google.rpc.Status in the request encoding, and counts them', async () => {
+    const before = metrics.requestsRejected.bad_payload ?? 0;
+    const proto = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-protobuf' },
+      body: Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x01]),
+    });
+    expect(proto.status).toBe(400);
+    expect(proto.headers.get('content-type')).toBe('application/x-protobuf');
+    const reader = protobuf.Reader.create(new Uint8Array(await proto.arrayBuffer()));
+    expect(reader.uint32()).toBe(8);
+    expect(reader.int32()).toBe(3);
+    expect(reader.uint32()).toBe(18);
+    expect(reader.string()).toContain('not OTLP trace data');
+
+    const json = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"resourceSpans": 7}',
+    });
+    expect(json.status).toBe(400);
+    expect(await json.json()).toMatchObject({ code: 3 });
+
+    const gzip = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: 'not gzip',
+    });
+    expect(gzip.status).toBe(400);
+    expect(metrics.requestsRejected.bad_payload).toBe(before + 3);
+  });
+
+  it('answers 415 for other media types and 413 above the size limit, compressed or not', async () => {
+    const text = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'hello',
+    });
+    expect(text.status).toBe(415);
+    const large = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.alloc(300 * 1024, 32),
+    });
+    expect(large.status).toBe(413);
+    const bomb = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: gzipSync(Buffer.alloc(2 * 1024 * 1024, 32)),
+    });
+    expect(bomb.status).toBe(413);
+    expect(metrics.requestsRejected.too_large).toBe(1);
+    expect(metrics.requestsRejected.unsupported_media_type).toBe(1);
+  });
+
+  it('answers 503 with Retry-After when the span topic fails, 429 when too much is in flight', async () => {
+    const body = JSON.stringify({ resourceSpans: [] });
+    const serve = async (testSink: SpanRecordSink, maxInFlightBytes: number) => {
+      const api = new HttpApi({
+        routes: otlpIntakeRoutes({ sink: testSink, maxInFlightBytes }, emptyIntakeMetrics()),
+        token: null,
+        logger,
+      });
+      const port = await api.listen(0, '127.0.0.1');
+      return { api, url: `http://127.0.0.1:${port}/v1/traces` };
+    };
+    const failing = await serve({ send: () => Promise.reject(new Error('broker down')) }, 1024);
+    const down = await fetch(failing.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    expect(down.status).toBe(503);
+    expect(down.headers.get('retry-after')).toBe('5');
+    await failing.api.close();
+
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let sending = false;
+    const slow = await serve(
+      {
+        send: () => {
+          sending = true;
+          return held;
+        },
+      },
+      body.length + 1,
+    );
+    const first = fetch(slow.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    await waitFor(() => sending, { description: 'the first request to reach the sink', timeoutMs: 5000 });
+    const second = await fetch(slow.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    expect(second.status).toBe(429);
+    expect(second.headers.get('retry-after')).toBe('1');
+    release();
+    expect((await first).status).toBe(200);
+    await slow.api.close();
+  });
+});
