@@ -4,3 +4,4 @@ export { describeKafkaConnection, kafkaClientOptions } from './kafka-client-opti
 export { kafkajsLogCreator, kafkajsLogLevel } from './kafkajs-log-bridge.js';
 export { LazyProducer } from './lazy-producer.js';
 export { TimedOffsetCommitter } from './timed-offset-committer.js';
+export { KafkaConnectionError, verifyKafka } from './verify-kafka.js';

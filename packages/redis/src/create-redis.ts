@@ -8,11 +8,18 @@ import { redisClientOptions } from './redis-client-options.js';
  * and fail fast with a clear error when the server is unreachable or refuses the credentials.
  */
 export function createRedis(config: RedisConfig, connectionName: string): Redis {
-  return new Redis(
+  const client = new Redis(
     config.url,
     redisClientOptions(config, connectionName, (path) => readFileSync(path, 'utf8')),
   );
+  // Connection errors reach callers through connectRedis and failed commands; without a listener
+  // ioredis would also print each reconnect attempt's error to stderr.
+  client.on('error', (error: Error) => lastErrors.set(client, error));
+  return client;
 }
+
+/** The last connection error of each client: what a failed ping ("Connection is closed") hides. */
+const lastErrors = new WeakMap<Redis, Error>();
 
 export class RedisConnectionError extends Error {
   override readonly name = 'RedisConnectionError';
@@ -24,10 +31,11 @@ export async function connectRedis(client: Redis): Promise<void> {
     if (client.status === 'wait') await client.connect();
     await client.ping();
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const cause = lastErrors.get(client) ?? error;
+    const reason = cause instanceof Error ? cause.message : String(cause);
     client.disconnect();
     throw new RedisConnectionError(`cannot use Redis at ${describeRedisTarget(client)}: ${reason}`, {
-      cause: error,
+      cause,
     });
   }
 }

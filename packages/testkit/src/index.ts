@@ -18,6 +18,7 @@ export {
   type ToolCallSpanSpec,
 } from './otel/record-tool-call-spans.js';
 export { DEFAULT_REDIS_URL, type EnsuredRedis, ensureRedis } from './redis/ensure-redis.js';
+export { type PrivateRedis, type PrivateRedisOptions, startPrivateRedis } from './redis/private-redis.js';
 export { createRedisNamespace, type RedisNamespace } from './redis/redis-namespace.js';
 export { MissingToolError, type ProcessResult, runProcess } from './run-process.js';
 export { WaitAbortedError, type WaitForOptions, waitFor } from './wait-for.js';

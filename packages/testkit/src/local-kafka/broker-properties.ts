@@ -2,8 +2,13 @@ export interface BrokerPropertiesInput {
   brokerPort: number;
   controllerPort: number;
   logDir: string;
-  /** Extra or overriding broker settings, e.g. SASL listeners for security tests. */
+  /** Extra or overriding broker settings. */
   overrides?: Readonly<Record<string, string>>;
+  /**
+   * A SASL/PLAIN listener instead of PLAINTEXT: these users (name -> password) may connect; the
+   * first one is also what the broker uses for itself.
+   */
+  saslPlainUsers?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -12,15 +17,17 @@ export interface BrokerPropertiesInput {
  * form at once in tests.
  */
 export function renderBrokerProperties(input: BrokerPropertiesInput): string {
+  const listener = input.saslPlainUsers === undefined ? 'PLAINTEXT' : 'SASL_PLAINTEXT';
   const settings: Record<string, string> = {
     'process.roles': 'broker,controller',
     'node.id': '1',
     'controller.quorum.voters': `1@127.0.0.1:${input.controllerPort}`,
-    listeners: `PLAINTEXT://127.0.0.1:${input.brokerPort},CONTROLLER://127.0.0.1:${input.controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://127.0.0.1:${input.brokerPort}`,
-    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    listeners: `${listener}://127.0.0.1:${input.brokerPort},CONTROLLER://127.0.0.1:${input.controllerPort}`,
+    'advertised.listeners': `${listener}://127.0.0.1:${input.brokerPort}`,
+    'listener.security.protocol.map': `${listener}:${listener},CONTROLLER:PLAINTEXT`,
     'controller.listener.names': 'CONTROLLER',
-    'inter.broker.listener.name': 'PLAINTEXT',
+    'inter.broker.listener.name': listener,
+    ...saslSettings(input.saslPlainUsers),
     'log.dirs': input.logDir,
     'num.partitions': '1',
     'auto.create.topics.enable': 'false',
@@ -38,6 +45,21 @@ export function renderBrokerProperties(input: BrokerPropertiesInput): string {
   return `${Object.entries(settings)
     .map(([key, value]) => `${key}=${value}`)
     .join('\n')}\n`;
+}
+
+function saslSettings(users: Readonly<Record<string, string>> | undefined): Record<string, string> {
+  if (users === undefined) return {};
+  const [self] = Object.entries(users);
+  if (self === undefined) throw new Error('a SASL listener needs at least one user');
+  const quote = (text: string) => `"${text.replace(/["\\]/g, '\\$&')}"`;
+  const accounts = Object.entries(users)
+    .map(([name, password]) => `user_${name}=${quote(password)}`)
+    .join(' ');
+  return {
+    'sasl.enabled.mechanisms': 'PLAIN',
+    'sasl.mechanism.inter.broker.protocol': 'PLAIN',
+    'listener.name.sasl_plaintext.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required username=${quote(self[0])} password=${quote(self[1])} ${accounts};`,
+  };
 }
 
 /**

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { closeSync, copyFileSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
 import { freeLoopbackPort } from '../free-port.js';
 import { runProcess } from '../run-process.js';
 import { WaitAbortedError, waitFor } from '../wait-for.js';
@@ -24,6 +24,8 @@ export interface StartLocalKafkaOptions {
    */
   exitWithParent?: boolean;
   brokerOverrides?: Readonly<Record<string, string>>;
+  /** Serve SASL/PLAIN instead of PLAINTEXT, for these users (the first is the broker's own). */
+  saslPlainUsers?: Readonly<Record<string, string>>;
 }
 
 export interface LocalKafka {
@@ -62,6 +64,7 @@ export async function startLocalKafka(options: StartLocalKafkaOptions): Promise<
       controllerPort,
       logDir: join(dataDir, 'data'),
       ...(options.brokerOverrides === undefined ? {} : { overrides: options.brokerOverrides }),
+      ...(options.saslPlainUsers === undefined ? {} : { saslPlainUsers: options.saslPlainUsers }),
     }),
   );
   copyFileSync(join(KAFKA_RESOURCES_DIR, 'log4j2.properties'), log4jFile);
@@ -109,7 +112,7 @@ export async function startLocalKafka(options: StartLocalKafkaOptions): Promise<
           if (exited.code !== undefined) {
             throw new WaitAbortedError(`the broker exited with code ${exited.code}:\n${tail(logFile)}`);
           }
-          return (await answersMetadata(brokers)) ? true : undefined;
+          return (await answersMetadata(brokers, probeSasl)) ? true : undefined;
         },
         {
           description: `Kafka broker on ${brokers[0]} to answer a metadata request`,
@@ -130,6 +133,11 @@ export async function startLocalKafka(options: StartLocalKafkaOptions): Promise<
   };
 
   const brokers = [`127.0.0.1:${brokerPort}`];
+  const [probeUser] = Object.entries(options.saslPlainUsers ?? {});
+  const probeSasl =
+    probeUser === undefined
+      ? undefined
+      : { mechanism: 'plain' as const, username: probeUser[0], password: probeUser[1] };
   let running: Launched | undefined = await launch();
   const firstStart = running;
   let stopped: Promise<void> | undefined;
@@ -183,10 +191,11 @@ async function distinctFreePorts(): Promise<[number, number]> {
 }
 
 /** One kafkajs metadata round trip; false while the broker is not up yet. */
-async function answersMetadata(brokers: string[]): Promise<boolean> {
+async function answersMetadata(brokers: string[], sasl?: SASLOptions): Promise<boolean> {
   const admin = new Kafka({
     clientId: 'budgetwatch-local-kafka-probe',
     brokers,
+    ...(sasl === undefined ? {} : { sasl }),
     logLevel: logLevel.NOTHING,
     connectionTimeout: 1000,
     retry: { retries: 0 },

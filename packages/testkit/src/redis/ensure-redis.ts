@@ -44,7 +44,8 @@ export async function ensureRedis(configuredUrl: string | undefined): Promise<En
   return { url: DEFAULT_REDIS_URL, started: true };
 }
 
-async function answersPing(url: string): Promise<boolean> {
+/** Whether a Redis server answers PING at `url` (credentials included), without retries. */
+export async function answersPing(url: string): Promise<boolean> {
   const client = new Redis(url, {
     lazyConnect: true,
     maxRetriesPerRequest: 0,

@@ -7,11 +7,11 @@ import {
   silenceRoutes,
 } from '@budgetwatch/api';
 import { loadConfig, loadPolicy } from '@budgetwatch/config';
-import { createKafka } from '@budgetwatch/kafka';
 import { createLogger } from '@budgetwatch/logger';
 import { RedisSilenceStore } from '@budgetwatch/notifier';
 import { connectRedis, createRedis } from '@budgetwatch/redis';
 import { ExitCode } from '../exit-codes.js';
+import { connectedKafka } from './connected-kafka.js';
 import { crsScorer } from './crs-scorer.js';
 import { untilShutdownSignal } from './ingest-worker.js';
 import { requireConnections } from './require-connections.js';
@@ -44,7 +44,7 @@ export async function runApi(
   const sink =
     config.kafka === undefined
       ? null
-      : new KafkaSpanRecordSink(createKafka(config.kafka, logger), config.topics.spans[0] as string);
+      : new KafkaSpanRecordSink(await connectedKafka(config.kafka, logger), config.topics.spans[0] as string);
   const intakeMetrics = emptyIntakeMetrics();
   const intake =
     sink === null

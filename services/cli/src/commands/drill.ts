@@ -1,11 +1,11 @@
 import { loadConfig } from '@budgetwatch/config';
 import { DRILL_SCENARIOS, type DrillScenarioName } from '@budgetwatch/domain';
 import { type DrillReport, DrillRunner, RedisDrillResults } from '@budgetwatch/drills';
-import { createKafka } from '@budgetwatch/kafka';
 import { createLogger } from '@budgetwatch/logger';
 import { RedisNotifierStore } from '@budgetwatch/notifier';
 import { connectRedis, createRedis } from '@budgetwatch/redis';
 import { ExitCode } from '../exit-codes.js';
+import { connectedKafka } from './connected-kafka.js';
 import { requireConnections } from './require-connections.js';
 
 export interface DrillCommandOptions {
@@ -37,7 +37,7 @@ export async function runDrill(
     }
     const interactive = io.err.isTTY === true && !options.json;
     const runner = new DrillRunner({
-      kafka: createKafka(config.kafka, logger),
+      kafka: await connectedKafka(config.kafka, logger),
       topics: { spans, events: config.topics.events, deadLetter: config.topics.deadLetter },
       notifications: new RedisNotifierStore(redis, config.redis.keyPrefix),
       results: new RedisDrillResults(redis, config.redis.keyPrefix),

@@ -2,11 +2,11 @@ import { unwatchFile, watchFile } from 'node:fs';
 import { loadConfig, loadInventory, loadPolicy } from '@budgetwatch/config';
 import { RedisDrillResults } from '@budgetwatch/drills';
 import { Evaluator, KafkaEventPublisher, RedisRuleStateStore } from '@budgetwatch/evaluator';
-import { createKafka } from '@budgetwatch/kafka';
 import { createLogger } from '@budgetwatch/logger';
 import { connectRedis, createRedis } from '@budgetwatch/redis';
 import { RedisWindowStore, WindowReader } from '@budgetwatch/window-store';
 import { ExitCode } from '../exit-codes.js';
+import { connectedKafka } from './connected-kafka.js';
 import { untilShutdownSignal } from './ingest-worker.js';
 import { requireConnections } from './require-connections.js';
 
@@ -28,6 +28,7 @@ export async function runEvaluator(
     config.inventory.file === undefined ? {} : { file: config.inventory.file },
   );
   const logger = createLogger({ name: 'evaluator', level: config.log.level });
+  const kafka = await connectedKafka(config.kafka, logger);
   const redis = createRedis(config.redis, 'budgetwatch-evaluator');
   await connectRedis(redis);
   const store = new RedisWindowStore(redis, config.redis.keyPrefix, {
@@ -39,7 +40,7 @@ export async function runEvaluator(
     windows: new WindowReader(store, config.ingest.latencyThresholdsMs),
     store,
     states: new RedisRuleStateStore(redis, config.redis.keyPrefix),
-    publisher: new KafkaEventPublisher(createKafka(config.kafka, logger), config.topics.events),
+    publisher: new KafkaEventPublisher(kafka, config.topics.events),
     logger,
     crs: { inventory, scoring: policy.crs, killSwitchMaxAgeDays: config.inventory.killSwitchMaxAgeDays },
     drillPasses: () => drills.passTimes(),

@@ -1,11 +1,11 @@
 import { loadConfig, loadInventory } from '@budgetwatch/config';
 import { DEFAULT_CLASSIFICATION_RULES, inventoryResolver } from '@budgetwatch/domain';
 import { IngestWorker } from '@budgetwatch/ingest-worker';
-import { createKafka } from '@budgetwatch/kafka';
 import { createLogger } from '@budgetwatch/logger';
 import { connectRedis, createRedis } from '@budgetwatch/redis';
 import { RedisWindowStore } from '@budgetwatch/window-store';
 import { ExitCode } from '../exit-codes.js';
+import { connectedKafka } from './connected-kafka.js';
 import { requireConnections } from './require-connections.js';
 
 /** Resolves on the first SIGTERM or SIGINT. */
@@ -35,10 +35,11 @@ export async function runIngestWorker(
     config.inventory.file === undefined ? {} : { file: config.inventory.file },
   );
   const logger = createLogger({ name: 'ingest-worker', level: config.log.level });
+  const kafka = await connectedKafka(config.kafka, logger);
   const redis = createRedis(config.redis, 'budgetwatch-ingest');
   await connectRedis(redis);
   const worker = new IngestWorker({
-    kafka: createKafka(config.kafka, logger),
+    kafka: kafka,
     store: new RedisWindowStore(redis, config.redis.keyPrefix, {
       thresholdsMs: config.ingest.latencyThresholdsMs,
     }),

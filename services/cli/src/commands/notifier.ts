@@ -1,9 +1,9 @@
 import { ConfigError, loadConfig } from '@budgetwatch/config';
-import { createKafka } from '@budgetwatch/kafka';
 import { createLogger } from '@budgetwatch/logger';
 import { EmailSink, Notifier, RedisNotifierStore, RedisSilenceStore, SlackSink } from '@budgetwatch/notifier';
 import { connectRedis, createRedis } from '@budgetwatch/redis';
 import { ExitCode } from '../exit-codes.js';
+import { connectedKafka } from './connected-kafka.js';
 import { untilShutdownSignal } from './ingest-worker.js';
 import { requireConnections } from './require-connections.js';
 
@@ -29,10 +29,11 @@ export async function runNotifier(
     ]);
   }
   const logger = createLogger({ name: 'notifier', level: config.log.level });
+  const kafka = await connectedKafka(config.kafka, logger);
   const redis = createRedis(config.redis, 'budgetwatch-notifier');
   await connectRedis(redis);
   const notifier = new Notifier({
-    kafka: createKafka(config.kafka, logger),
+    kafka: kafka,
     eventsTopic: config.topics.events,
     deadLetterTopic: config.topics.deadLetter,
     groupId: settings.groupId,

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig } from '@budgetwatch/config';
-import { createKafka } from '@budgetwatch/kafka';
 import { createLogger } from '@budgetwatch/logger';
 import { TraceFileError, traceFileRecords } from '@budgetwatch/otlp';
 import { ExitCode } from '../exit-codes.js';
+import { connectedKafka } from './connected-kafka.js';
 import { requireConnections } from './require-connections.js';
 
 export interface ReplayOptions {
@@ -51,7 +51,10 @@ export async function replay(
 
   const topic = options.topic ?? config.topics.spans[0] ?? 'otlp_spans';
   const logger = createLogger({ name: 'replay', level: config.log.level });
-  const producer = createKafka(config.kafka, logger).producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = (await connectedKafka(config.kafka, logger)).producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+  });
   await producer.connect();
   try {
     for (let start = 0; start < parsed.records.length; start += SEND_RECORDS) {

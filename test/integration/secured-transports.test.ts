@@ -1,0 +1,130 @@
+import { once } from 'node:events';
+import {
+  type LocalKafka,
+  otlpProtobuf,
+  type PrivateRedis,
+  recordToolCallSpans,
+  startLocalKafka,
+  startPrivateRedis,
+  waitFor,
+} from '@budgetwatch/testkit';
+import { Kafka, logLevel } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { externalKafkaBrokers, kafkaCacheDir } from '../setup/test-bed.js';
+import { budgetwatch, spawnBudgetwatch } from '../support/cli.js';
+
+const USERS = { admin: 'admin-secret', budgetwatch: 'bw-secret' };
+const REDIS_PASSWORD = 'redis-secret-0123';
+
+/**
+ * A broker that only speaks SASL/PLAIN and a Redis that requires a password: Budgetwatch connects
+ * with the documented settings, and a wrong password is one clear error and a non-zero exit.
+ */
+describe.skipIf(externalKafkaBrokers() !== undefined)(
+  'secured transports: SASL/PLAIN Kafka, password Redis',
+  () => {
+    let broker: LocalKafka;
+    let redis: PrivateRedis;
+    let env: Record<string, string> = {};
+    const admin = () =>
+      new Kafka({
+        clientId: 'secured-test',
+        brokers: broker.brokers,
+        sasl: { mechanism: 'plain', username: 'admin', password: USERS.admin },
+        logLevel: logLevel.NOTHING,
+      });
+
+    beforeAll(async () => {
+      broker = await startLocalKafka({ cacheDir: kafkaCacheDir(), heap: '384m', saslPlainUsers: USERS });
+      redis = await startPrivateRedis({ password: REDIS_PASSWORD });
+      const client = admin().admin();
+      await client.connect();
+      await client.createTopics({
+        topics: [{ topic: 'spans', numPartitions: 2 }, { topic: 'dlq' }, { topic: 'events' }],
+        waitForLeaders: true,
+      });
+      await client.disconnect();
+      env = {
+        KAFKA_BROKERS: broker.brokers.join(','),
+        KAFKA_SASL_MECHANISM: 'plain',
+        KAFKA_SASL_USERNAME: 'budgetwatch',
+        KAFKA_SASL_PASSWORD: USERS.budgetwatch,
+        REDIS_URL: `redis://127.0.0.1:${redis.port}`,
+        REDIS_PASSWORD,
+        BUDGETWATCH_SPAN_TOPICS: 'spans',
+        BUDGETWATCH_DLQ_TOPIC: 'dlq',
+        BUDGETWATCH_EVENTS_TOPIC: 'events',
+        BUDGETWATCH_INGEST_COMMIT_INTERVAL_MS: '200',
+      };
+    }, 120_000);
+
+    afterAll(async () => {
+      await redis?.stop();
+      await broker?.stop();
+    }, 60_000);
+
+    it('the ingest worker counts spans over SASL into a password-protected Redis', async () => {
+      const worker = spawnBudgetwatch(['ingest-worker'], env);
+      try {
+        const producer = admin().producer();
+        await producer.connect();
+        const now = Date.now();
+        const spans = recordToolCallSpans(
+          Array.from({ length: 50 }, (_, i) => ({
+            tool: 'lookup',
+            server: 'secured-mcp',
+            endTimeMs: now - 1000 - i,
+            durationMs: 10,
+          })),
+        );
+        await producer.send({ topic: 'spans', messages: [{ value: Buffer.from(otlpProtobuf(spans)) }] });
+        await producer.disconnect();
+        await waitFor(
+          async () => {
+            const shown = await budgetwatch(
+              ['window', '--server', 'secured-mcp', '--tool', 'lookup', '--json'],
+              env,
+            );
+            return shown.code === 0 && (JSON.parse(shown.output) as { calls: number }).calls === 50
+              ? true
+              : undefined;
+          },
+          { description: 'the 50 calls in the windows', timeoutMs: 60_000, intervalMs: 500 },
+        );
+      } finally {
+        worker.kill('SIGTERM');
+        const [code] = (await once(worker, 'exit')) as [number | null];
+        expect(code).toBe(0);
+      }
+    }, 120_000);
+
+    it.each([
+      ['a wrong Kafka password', { KAFKA_SASL_PASSWORD: 'wrong' }, /SASL PLAIN authentication failed/i],
+      [
+        'no Kafka credentials at all',
+        { KAFKA_SASL_MECHANISM: '', KAFKA_SASL_USERNAME: '', KAFKA_SASL_PASSWORD: '' },
+        /Kafka/,
+      ],
+      [
+        'a wrong Redis password',
+        { REDIS_PASSWORD: 'wrong' },
+        /cannot use Redis at redis:\/\/127\.0\.0\.1:\d+: WRONGPASS/,
+      ],
+    ])(
+      '%s is one clear error and exit code 1, not a retry loop',
+      async (_label, overrides, message) => {
+        const started = Date.now();
+        const result = await budgetwatch(['ingest-worker'], {
+          ...env,
+          ...overrides,
+          BUDGETWATCH_LOG_LEVEL: 'warn',
+        });
+        expect(result.code, result.output).toBe(1);
+        expect(result.output).toMatch(message);
+        expect(result.output.match(/^budgetwatch: /gm)).toHaveLength(1);
+        expect(Date.now() - started).toBeLessThan(60_000);
+      },
+      90_000,
+    );
+  },
+);
