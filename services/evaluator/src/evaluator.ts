@@ -30,7 +30,7 @@ import {
 import type { Logger } from '@budgetwatch/logger';
 import type { WindowReader, WindowStore } from '@budgetwatch/window-store';
 import type { EventPublisher } from './event-publisher.js';
-import type { Outbox, RuleStateStore, StoredRuleState } from './rule-state-store.js';
+import type { RuleStateStore, StoredRuleState } from './rule-state-store.js';
 import { type CrsOptions, serverCrs } from './server-crs.js';
 
 export interface EvaluatorOptions {
@@ -80,6 +80,8 @@ interface Check {
   measure(windowOf: (windowMs: number) => Promise<WindowSummary>): Promise<Measurement>;
 }
 const MAX_ATTEMPTS = 4;
+/** How long one evaluator may hold an outbox's publish (a send with kafkajs retries fits). */
+const PUBLISH_LEASE_MS = 60_000;
 /** Writes reach the active index with the worker's clock; look back this far to cover skew. */
 const DIRTY_OVERLAP_MS = 2000;
 
@@ -102,6 +104,8 @@ export class Evaluator {
   private readonly now: () => number;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly inFlight = new Set<string>();
+  /** Outboxes this process is publishing now. */
+  private readonly publishing = new Set<string>();
   private lastDirtyPoll = 0;
   private stopped = false;
   private crs: CrsOptions | undefined;
@@ -315,7 +319,7 @@ export class Evaluator {
       if (written.written) {
         if (events.length === 0) return false;
         this.metrics.transitions += 1;
-        await this.publishOutbox(await this.options.states.outbox(id, ruleId));
+        await this.publishOutbox(id, ruleId);
         return true;
       }
       // Another evaluator moved this state: decide again from what it wrote.
@@ -363,19 +367,36 @@ export class Evaluator {
     return this.responderFor(series.server);
   }
 
-  private async publishOutbox(outbox: Outbox | undefined): Promise<void> {
-    if (outbox === undefined) return;
+  /**
+   * Publishes one outbox and clears it. One publish per outbox at a time, in this process and
+   * across replicas (a lease in Redis), and the outbox is read after the lease is taken: a copy read
+   * earlier may already have been published, and publishing it again would duplicate its events.
+   */
+  private async publishOutbox(seriesId: string, ruleId: string): Promise<void> {
+    const key = `${seriesId}\u0000${ruleId}`;
+    if (this.publishing.has(key)) return;
+    this.publishing.add(key);
+    let lease: string | null = null;
     try {
-      await this.options.publisher.publish(outbox.events);
-      this.metrics.eventsPublished += outbox.events.length;
-      await this.options.states.clearOutbox(outbox);
-    } catch (error) {
-      // Kept in Redis: the outbox retry publishes it once Kafka is back.
-      this.metrics.publishFailures += 1;
-      this.options.logger.warn(
-        { err: error, series: outbox.seriesId, rule: outbox.ruleId, events: outbox.events.length },
-        'events not published yet; will retry',
-      );
+      lease = await this.options.states.claimOutbox(seriesId, ruleId, PUBLISH_LEASE_MS);
+      if (lease === null) return;
+      const outbox = await this.options.states.outbox(seriesId, ruleId);
+      if (outbox === undefined) return;
+      try {
+        await this.options.publisher.publish(outbox.events);
+        this.metrics.eventsPublished += outbox.events.length;
+        await this.options.states.clearOutbox(outbox);
+      } catch (error) {
+        // Kept in Redis: the outbox retry publishes it once Kafka is back.
+        this.metrics.publishFailures += 1;
+        this.options.logger.warn(
+          { err: error, series: outbox.seriesId, rule: outbox.ruleId, events: outbox.events.length },
+          'events not published yet; will retry',
+        );
+      }
+    } finally {
+      if (lease !== null) await this.options.states.releaseOutbox(seriesId, ruleId, lease);
+      this.publishing.delete(key);
     }
   }
 
@@ -392,7 +413,7 @@ export class Evaluator {
 
   private async drainOutboxes(): Promise<void> {
     const stale = await this.options.states.outboxes(this.now() - (this.options.outboxGraceMs ?? 10_000));
-    for (const outbox of stale) await this.publishOutbox(outbox);
+    for (const outbox of stale) await this.publishOutbox(outbox.seriesId, outbox.ruleId);
   }
 
   private async evaluateAll(series: readonly SeriesRef[]): Promise<void> {

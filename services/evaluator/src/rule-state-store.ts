@@ -41,4 +41,10 @@ export interface RuleStateStore {
   outboxes(queuedBeforeMs: number): Promise<Outbox[]>;
   /** Forgets the published events of `outbox`; transitions queued since stay. */
   clearOutbox(outbox: Outbox): Promise<void>;
+  /**
+   * A lease on publishing one outbox, so one evaluator at a time publishes it (a token), or null
+   * while another holds it.
+   */
+  claimOutbox(seriesId: string, ruleId: string, ttlMs: number): Promise<string | null>;
+  releaseOutbox(seriesId: string, ruleId: string, token: string): Promise<void>;
 }

@@ -16,6 +16,8 @@ export interface IngestMetrics {
   deadLettered: Partial<Record<DecodeFailure | 'processing_error', number>>;
   fenceConflicts: number;
   droppedLateBuckets: number;
+  /** Batches whose window write failed (Redis unreachable) and were retried. */
+  storeFailures: number;
   /** Time spent decoding and classifying records, ms. */
   processingMs: number;
   /** Time spent waiting for the fenced window writes, ms. */
@@ -36,6 +38,7 @@ export function emptyIngestMetrics(): IngestMetrics {
     deadLettered: {},
     fenceConflicts: 0,
     droppedLateBuckets: 0,
+    storeFailures: 0,
     processingMs: 0,
     storeWriteMs: 0,
   };

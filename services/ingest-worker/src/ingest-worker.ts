@@ -153,15 +153,27 @@ export class IngestWorker {
 
     const lastOffset = batch.lastOffset();
     const writeStarted = performance.now();
-    const written = await writeBatchExactlyOnce(
-      this.options.store,
-      { topic: batch.topic, partition: batch.partition },
-      processed.calls,
-      Number(lastOffset),
-      now,
-      this.options.latencyThresholdsMs,
-      this.fences,
-    );
+    let written: Awaited<ReturnType<typeof writeBatchExactlyOnce>>;
+    try {
+      written = await writeBatchExactlyOnce(
+        this.options.store,
+        { topic: batch.topic, partition: batch.partition },
+        processed.calls,
+        Number(lastOffset),
+        now,
+        this.options.latencyThresholdsMs,
+        this.fences,
+      );
+    } catch (error) {
+      // Redis away: nothing of the batch is committed, so kafkajs delivers it again after a backoff
+      // and the fences skip whatever part was written.
+      this.metrics.storeFailures += 1;
+      this.options.logger.warn(
+        { err: error, topic: batch.topic, partition: batch.partition, firstOffset: batch.firstOffset() },
+        'window write failed; the batch will be retried',
+      );
+      throw error;
+    }
     this.metrics.storeWriteMs += performance.now() - writeStarted;
     this.metrics.batches += 1;
     this.metrics.callsApplied += written.callsApplied;

@@ -1,5 +1,6 @@
 import type { RuleState } from '@budgetwatch/domain';
 import type { BudgetwatchEvent } from '@budgetwatch/events';
+import { RedisLocks } from '@budgetwatch/redis';
 import type { Redis } from 'ioredis';
 import type { Outbox, RuleStateStore, StoredRuleState } from '../rule-state-store.js';
 import { type RuleStateRedis, registerRuleStateScripts } from './rule-state-scripts.js';
@@ -11,12 +12,14 @@ import { type RuleStateRedis, registerRuleStateScripts } from './rule-state-scri
  */
 export class RedisRuleStateStore implements RuleStateStore {
   private readonly redis: RuleStateRedis;
+  private readonly locks: RedisLocks;
 
   constructor(
     redis: Redis,
     private readonly prefix: string,
   ) {
     this.redis = registerRuleStateScripts(redis);
+    this.locks = new RedisLocks(redis);
   }
 
   private key(seriesId: string): string {
@@ -89,6 +92,18 @@ export class RedisRuleStateStore implements RuleStateStore {
 
   async clearOutbox(outbox: Outbox): Promise<void> {
     await this.redis.clearOutbox(this.key(outbox.seriesId), outbox.ruleId, outbox.token);
+  }
+
+  claimOutbox(seriesId: string, ruleId: string, ttlMs: number): Promise<string | null> {
+    return this.locks.acquire(this.publishingKey(seriesId, ruleId), ttlMs);
+  }
+
+  releaseOutbox(seriesId: string, ruleId: string, token: string): Promise<void> {
+    return this.locks.release(this.publishingKey(seriesId, ruleId), token);
+  }
+
+  private publishingKey(seriesId: string, ruleId: string): string {
+    return `${this.key(seriesId)}:publishing:${ruleId}`;
   }
 }
 

@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { Incident } from '@budgetwatch/alerting';
 import type { BudgetwatchEvent } from '@budgetwatch/events';
+import { RedisLocks } from '@budgetwatch/redis';
 import type { Redis } from 'ioredis';
 import { NotifierKeys } from './notifier-keys.js';
-import { type NotifierRedis, registerNotifierScripts } from './notifier-scripts.js';
 
 /** An event waiting for its server's dispatch, with where it was read (for ordering). */
 export interface PendingEvent {
@@ -28,12 +27,15 @@ const LOG_TTL_MS = 30 * 24 * 3_600_000;
  * incident with its outbox, when each server is next due, and the notification log.
  */
 export class RedisNotifierStore {
-  private readonly redis: NotifierRedis;
   readonly keys: NotifierKeys;
+  private readonly locks: RedisLocks;
 
-  constructor(redis: Redis, prefix: string) {
-    this.redis = registerNotifierScripts(redis);
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+  ) {
     this.keys = new NotifierKeys(prefix);
+    this.locks = new RedisLocks(redis);
   }
 
   /** Whether every channel is finished with this event (it must not be queued again). */
@@ -64,18 +66,16 @@ export class RedisNotifierStore {
   }
 
   /** A token when this caller now holds the server's dispatch lock; null when another does. */
-  async lock(serverKey: string, ttlMs: number): Promise<string | null> {
-    const token = randomUUID();
-    const set = await this.redis.set(this.keys.lock(serverKey), token, 'PX', ttlMs, 'NX');
-    return set === 'OK' ? token : null;
+  lock(serverKey: string, ttlMs: number): Promise<string | null> {
+    return this.locks.acquire(this.keys.lock(serverKey), ttlMs);
   }
 
-  async renewLock(serverKey: string, token: string, ttlMs: number): Promise<boolean> {
-    return (await this.redis.renewLock(this.keys.lock(serverKey), token, ttlMs)) === 1;
+  renewLock(serverKey: string, token: string, ttlMs: number): Promise<boolean> {
+    return this.locks.renew(this.keys.lock(serverKey), token, ttlMs);
   }
 
-  async unlock(serverKey: string, token: string): Promise<void> {
-    await this.redis.releaseLock(this.keys.lock(serverKey), token);
+  unlock(serverKey: string, token: string): Promise<void> {
+    return this.locks.release(this.keys.lock(serverKey), token);
   }
 
   /** The server's incident and its pending events in publication order. */
