@@ -4,7 +4,7 @@ import { decodeTraces } from '@budgetwatch/otlp';
 import { RedisWindowStore } from '@budgetwatch/window-store';
 import type { Redis } from 'ioredis';
 import type { BenchBed } from './bench-bed.js';
-import { SPANS_PER_RECORD, toolCallRecords } from './ingest-workload.js';
+import { produceRecords, SPANS_PER_RECORD, toolCallRecords } from './ingest-workload.js';
 import type { BenchRow } from './report.js';
 
 const RECORDS = 10_000;
@@ -39,7 +39,7 @@ export async function runIngestBench(bed: BenchBed): Promise<{ rows: BenchRow[];
 
   const inMemoryDecodeRate = measureDecode(pool);
   const topic = await bed.createTopic('ingest', PARTITIONS);
-  await produce(bed, topic, pool);
+  await produceRecords(bed.kafka, topic, pool, RECORDS, PARTITIONS);
   const ceiling = await measureConsumer(bed, topic, totalSpans, false);
   const decoding = await measureConsumer(bed, topic, totalSpans, true);
   const worker = await measureWorker(bed, topic, totalSpans);
@@ -109,23 +109,6 @@ function measureDecode(pool: readonly Buffer[]): number {
   };
   run(DECODE_SPANS / 4);
   return run(DECODE_SPANS);
-}
-
-async function produce(bed: BenchBed, topic: string, pool: readonly Buffer[]): Promise<void> {
-  const producer = bed.kafka.producer();
-  await producer.connect();
-  const perSend = 30;
-  const sends: Promise<unknown>[] = [];
-  for (let start = 0; start < RECORDS; start += perSend) {
-    const messages = [];
-    for (let i = start; i < Math.min(RECORDS, start + perSend); i++) {
-      messages.push({ value: pool[i % pool.length] ?? null, partition: i % PARTITIONS });
-    }
-    sends.push(producer.send({ topic, acks: 1, messages }));
-    if (sends.length >= 8) await Promise.all(sends.splice(0));
-  }
-  await Promise.all(sends);
-  await producer.disconnect();
 }
 
 /** Polls `progress` (spans seen) and times from the first finished batch to `total`. */

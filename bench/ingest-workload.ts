@@ -1,4 +1,5 @@
 import { otlpProtobuf, recordToolCallSpans, type ToolCallSpanSpec } from '@budgetwatch/testkit';
+import type { Kafka } from 'kafkajs';
 
 export const SPANS_PER_RECORD = 100;
 const SERVERS = 20;
@@ -32,4 +33,28 @@ export function toolCallRecords(count: number, nowMs: number): Buffer[] {
     records.push(Buffer.from(otlpProtobuf(recordToolCallSpans(specs))));
   }
   return records;
+}
+
+/** Writes `records` records cycling through `pool`, spread evenly over `partitions` partitions. */
+export async function produceRecords(
+  kafka: Kafka,
+  topic: string,
+  pool: readonly Buffer[],
+  records: number,
+  partitions: number,
+): Promise<void> {
+  const producer = kafka.producer();
+  await producer.connect();
+  const perSend = 30;
+  const sends: Promise<unknown>[] = [];
+  for (let start = 0; start < records; start += perSend) {
+    const messages = [];
+    for (let i = start; i < Math.min(records, start + perSend); i++) {
+      messages.push({ value: pool[i % pool.length] ?? null, partition: i % partitions });
+    }
+    sends.push(producer.send({ topic, acks: 1, messages }));
+    if (sends.length >= 8) await Promise.all(sends.splice(0));
+  }
+  await Promise.all(sends);
+  await producer.disconnect();
 }

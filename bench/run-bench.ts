@@ -8,6 +8,7 @@ import { openBenchBed } from './bench-bed.js';
 import { runEvaluatorBench } from './evaluator-bench.js';
 import { runIngestBench } from './ingest-bench.js';
 import { renderTable, writeFigures } from './report.js';
+import { runScaleBench } from './scale-bench.js';
 
 const resultsDir = fileURLToPath(new URL('../bench-results/', import.meta.url));
 
@@ -21,10 +22,17 @@ async function main(): Promise<number> {
       writeFigures(`${resultsDir}ingest.json`, { ...ingest.figures });
       missed += ingest.rows.filter((row) => row.met === false).length;
     }
-    const evaluator = await runEvaluatorBench(bed);
-    console.log(`\n${renderTable('Evaluator (detection latency, sweep, memory)', evaluator.rows)}`);
-    writeFigures(`${resultsDir}evaluator.json`, { ...evaluator.figures });
-    missed += evaluator.rows.filter((row) => row.met === false).length;
+    if (process.env.BENCH_SKIP_SCALE !== '1') {
+      const scale = await runScaleBench(bed);
+      console.log(`\n${renderTable('Scale (ingest-worker processes in one consumer group)', scale.rows)}`);
+      writeFigures(`${resultsDir}scale.json`, { ...scale.figures });
+    }
+    if (process.env.BENCH_SKIP_EVALUATOR !== '1') {
+      const evaluator = await runEvaluatorBench(bed);
+      console.log(`\n${renderTable('Evaluator (detection latency, sweep, memory)', evaluator.rows)}`);
+      writeFigures(`${resultsDir}evaluator.json`, { ...evaluator.figures });
+      missed += evaluator.rows.filter((row) => row.met === false).length;
+    }
   } finally {
     await bed.close();
   }
