@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { budgetwatch } from '../support/cli.js';
+
+/** Every command of the budgetwatch CLI, as typed. */
+const COMMANDS = [
+  ['start'],
+  ['ingest-worker'],
+  ['evaluator'],
+  ['notifier'],
+  ['api'],
+  ['replay'],
+  ['window'],
+  ['silence', 'create'],
+  ['silence', 'list'],
+  ['silence', 'expire'],
+  ['inventory', 'check'],
+  ['crs'],
+  ['status'],
+  ['drill'],
+  ['config', 'check'],
+];
+
+describe('budgetwatch --help', () => {
+  it('has help for the program', async () => {
+    const result = await budgetwatch(['--help']);
+    expect(result.code).toBe(0);
+    for (const [command] of COMMANDS) expect(result.output).toContain(command);
+  });
+
+  it.each(COMMANDS)('%s %s --help describes the command and exits 0', async (...command) => {
+    const words = command.filter((word): word is string => typeof word === 'string');
+    const result = await budgetwatch([...words, '--help']);
+    expect(result.code, result.output).toBe(0);
+    expect(result.output).toContain(`Usage: budgetwatch ${words.join(' ')}`);
+  });
+
+  it.each([
+    [['crs'], 'the crs command needs Redis (set REDIS_URL)'],
+    [['status'], 'the status command needs Redis (set REDIS_URL)'],
+    [['drill', 'latency', '--server', 's'], 'the drill command needs Kafka and Redis'],
+    [['silence', 'list'], 'the silence command needs Redis (set REDIS_URL)'],
+  ])('%j without its connections exits 2 and says what to set', async (args, message) => {
+    const result = await budgetwatch(args);
+    expect(result.code).toBe(2);
+    expect(result.output).toContain(message);
+  });
+});
