@@ -11,4 +11,4 @@ export {
   type TraceFileRecords,
   traceFileRecords,
 } from './trace-file.js';
-export { spansInRecord, traceRecords } from './trace-records.js';
+export { traceRecords } from './trace-records.js';

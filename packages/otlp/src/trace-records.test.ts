@@ -1,7 +1,7 @@
 import { otlpJson, otlpProtobuf, recordToolCallSpans } from '@budgetwatch/testkit';
 import { describe, expect, it } from 'vitest';
 import { decodeTraces } from './decode-traces.js';
-import { spansInRecord, traceRecords } from './trace-records.js';
+import { traceRecords } from './trace-records.js';
 
 const spans = recordToolCallSpans(
   Array.from({ length: 300 }, (_, i) => ({
@@ -38,7 +38,7 @@ describe('traceRecords', () => {
       const records = traceRecords(encoding === 'otlp_proto' ? protobuf : json, encoding, max);
       expect(records.length).toBeGreaterThanOrEqual(3);
       for (const record of records) expect(record.length).toBeLessThanOrEqual(max);
-      expect(records.reduce((sum, record) => sum + spansInRecord(record), 0)).toBe(300);
+      expect(records.reduce((sum, record) => sum + decodeTraces(record).length, 0)).toBe(300);
       expect(names(records)).toEqual(names([protobuf]));
       // Each span keeps its resource: agent-a's 100 spans are still agent-a's.
       const services = records.flatMap((record) =>

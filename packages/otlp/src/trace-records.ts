@@ -1,4 +1,3 @@
-import { decodeProtobufTraces } from './decode-protobuf.js';
 import { encodeProtobufTracesFromJson } from './encode-protobuf.js';
 import { tracesDataType } from './traces-schema.js';
 
@@ -74,9 +73,4 @@ function splitDocument(
   }
   flush();
   return parts;
-}
-
-/** Spans in a protobuf record (for checks and tests). */
-export function spansInRecord(record: Uint8Array): number {
-  return decodeProtobufTraces(record).length;
 }

@@ -1,5 +1,5 @@
 import type { BudgetwatchConfig } from '@budgetwatch/config';
-import type { CrsBreakdown, Policy } from '@budgetwatch/domain';
+import type { CrsBreakdown, Inventory, Policy } from '@budgetwatch/domain';
 import { serverCrs } from '@budgetwatch/evaluator';
 import { RedisWindowStore, WindowReader } from '@budgetwatch/window-store';
 import type { Redis } from 'ioredis';
@@ -7,19 +7,20 @@ import { inventoryWithDrills } from './inventory-with-drills.js';
 
 /**
  * Scores registered servers from the live windows, with passed drills counted as kill-switch tests;
- * the inventory file is read at each call, so an edit shows at once. `server` narrows to one.
+ * the inventory file is read at each call (unless the caller has it), so an edit shows at once.
+ * `server` narrows to one.
  */
 export function crsScorer(
   config: BudgetwatchConfig & { redis: NonNullable<BudgetwatchConfig['redis']> },
   redis: Redis,
   policy: Policy,
-): (server?: string) => Promise<CrsBreakdown[]> {
+): (server?: string, inventory?: Inventory) => Promise<CrsBreakdown[]> {
   const store = new RedisWindowStore(redis, config.redis.keyPrefix, {
     thresholdsMs: config.ingest.latencyThresholdsMs,
   });
   const windows = new WindowReader(store, config.ingest.latencyThresholdsMs);
-  return async (server) => {
-    const inventory = await inventoryWithDrills(config, redis);
+  return async (server, known) => {
+    const inventory = known ?? (await inventoryWithDrills(config, redis));
     const now = Date.now();
     const scored: CrsBreakdown[] = [];
     for (const entry of inventory.servers.filter(

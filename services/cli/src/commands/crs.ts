@@ -1,4 +1,4 @@
-import { loadConfig, loadInventory, loadPolicy } from '@budgetwatch/config';
+import { loadConfig, loadPolicy } from '@budgetwatch/config';
 import type { CrsBreakdown, CrsScoring } from '@budgetwatch/domain';
 import { connectRedis, createRedis } from '@budgetwatch/redis';
 import { ExitCode } from '../exit-codes.js';
@@ -17,24 +17,18 @@ export async function showCrs(
     ...(config.evaluator.policyFile === undefined ? {} : { file: config.evaluator.policyFile }),
     latencyThresholdsMs: config.ingest.latencyThresholdsMs,
   });
-  const { inventory } = loadInventory(
-    config.inventory.file === undefined ? {} : { file: config.inventory.file },
-  );
-  const servers = inventory.servers.filter(
-    (server) => options.server === undefined || server.id === options.server,
-  );
-  if (servers.length === 0) {
-    io.err.write(
-      options.server === undefined
-        ? 'budgetwatch: no inventory configured (set BUDGETWATCH_INVENTORY): the CRS scores registered servers\n'
-        : `budgetwatch: ${options.server} is not in the inventory\n`,
-    );
-    return ExitCode.failure;
-  }
   const redis = createRedis(config.redis, 'budgetwatch-crs');
   try {
     await connectRedis(redis);
     const scored = await crsScorer(config, redis, policy)(options.server);
+    if (scored.length === 0) {
+      io.err.write(
+        config.inventory.file === undefined
+          ? 'budgetwatch: no inventory configured (set BUDGETWATCH_INVENTORY): the CRS scores registered servers\n'
+          : `budgetwatch: ${options.server ?? 'no server'} is not in the inventory\n`,
+      );
+      return ExitCode.failure;
+    }
     if (options.json)
       io.out.write(`${JSON.stringify({ threshold: policy.crs.haltThreshold, servers: scored })}\n`);
     else io.out.write(renderTable(scored, policy.crs, options.server !== undefined));

@@ -1,5 +1,5 @@
 import { loadConfig } from '@budgetwatch/config';
-import { inventoryFindings } from '@budgetwatch/domain';
+import { type Inventory, inventoryFindings } from '@budgetwatch/domain';
 import { connectRedis, createRedis } from '@budgetwatch/redis';
 import { ExitCode } from '../exit-codes.js';
 import { inventoryWithDrills } from './inventory-with-drills.js';
@@ -20,7 +20,7 @@ export async function inventoryCheck(
     return ExitCode.ok;
   }
   const redis = config.redis === undefined ? null : createRedis(config.redis, 'budgetwatch-inventory-check');
-  let inventory: Awaited<ReturnType<typeof inventoryWithDrills>>;
+  let inventory: Inventory;
   try {
     if (redis !== null) await connectRedis(redis);
     inventory = await inventoryWithDrills(config, redis);

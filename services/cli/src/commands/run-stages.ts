@@ -1,8 +1,9 @@
 import { loadConfig, redactUrlCredentials } from '@budgetwatch/config';
-import { createKafka, describeKafkaConnection } from '@budgetwatch/kafka';
+import { describeKafkaConnection } from '@budgetwatch/kafka';
 import { createLogger } from '@budgetwatch/logger';
 import { connectRedis, createRedis } from '@budgetwatch/redis';
 import { ExitCode } from '../exit-codes.js';
+import { connectedKafka } from './connected-kafka.js';
 
 export const STAGES = [
   { name: 'ingest-worker', summary: 'consume OTLP spans from Kafka into sliding windows', status: 'ready' },
@@ -33,17 +34,8 @@ export async function runStages(
   if (config.kafka === undefined) {
     logger.info('no KAFKA_BROKERS configured: stages will use the in-process transport');
   } else {
-    const admin = createKafka(config.kafka, logger).admin();
-    try {
-      await admin.connect();
-      const cluster = await admin.describeCluster();
-      logger.info(
-        { ...describeKafkaConnection(config.kafka), brokersFound: cluster.brokers.length },
-        'Kafka reachable',
-      );
-    } finally {
-      await admin.disconnect();
-    }
+    await connectedKafka(config.kafka, logger);
+    logger.info(describeKafkaConnection(config.kafka), 'Kafka reachable');
   }
 
   if (config.redis === undefined) {

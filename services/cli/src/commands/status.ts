@@ -1,9 +1,10 @@
 import { loadConfig, loadPolicy } from '@budgetwatch/config';
 import { type CrsBreakdown, type SeriesRef, seriesId, type Tier } from '@budgetwatch/domain';
-import { RedisRuleStateStore, serverCrs } from '@budgetwatch/evaluator';
+import { RedisRuleStateStore } from '@budgetwatch/evaluator';
 import { connectRedis, createRedis } from '@budgetwatch/redis';
-import { RedisWindowStore, WindowReader } from '@budgetwatch/window-store';
+import { RedisWindowStore } from '@budgetwatch/window-store';
 import { ExitCode } from '../exit-codes.js';
+import { crsScorer } from './crs-scorer.js';
 import { inventoryWithDrills } from './inventory-with-drills.js';
 import { requireConnections } from './require-connections.js';
 
@@ -39,10 +40,14 @@ export async function showStatus(
     const store = new RedisWindowStore(redis, config.redis.keyPrefix, {
       thresholdsMs: config.ingest.latencyThresholdsMs,
     });
-    const windows = new WindowReader(store, config.ingest.latencyThresholdsMs);
     const states = new RedisRuleStateStore(redis, config.redis.keyPrefix);
-    const now = Date.now();
-    const active = (await store.activeSeries(now - DAY)).filter((series) => !series.drill);
+    const scores = new Map(
+      (await crsScorer(config, redis, policy)(undefined, inventory)).map((breakdown) => [
+        breakdown.server,
+        breakdown,
+      ]),
+    );
+    const active = (await store.activeSeries(Date.now() - DAY)).filter((series) => !series.drill);
     const byServer = new Map<string, SeriesRef[]>();
     for (const server of inventory.servers) byServer.set(server.id, []);
     for (const series of active)
@@ -62,16 +67,7 @@ export async function showStatus(
         registered: entry !== undefined,
         tier: entry?.tier ?? null,
         owner: entry?.owner?.team ?? null,
-        crs:
-          entry === undefined
-            ? null
-            : await serverCrs(
-                entry,
-                policy,
-                windows,
-                { scoring: policy.crs, killSwitchMaxAgeDays: config.inventory.killSwitchMaxAgeDays },
-                now,
-              ),
+        crs: scores.get(server) ?? null,
         firing: firing.sort(),
         tools: [...new Set(series.flatMap((one) => (one.tool === null ? [] : [one.tool])))].sort(),
       });
