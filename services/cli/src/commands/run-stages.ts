@@ -11,7 +11,7 @@ export const STAGES = [
   { name: 'notifier', summary: 'send Slack and email alerts', status: 'ready' },
   {
     name: 'api',
-    summary: 'serve the HTTP API (silences; status, intake and dashboard to come)',
+    summary: 'serve the HTTP API (silences, CRS) and the OTLP/HTTP intake; dashboard to come',
     status: 'partial',
   },
 ] as const;
