@@ -14,7 +14,13 @@ import {
   type ToolCall,
   windowBucketRange,
 } from '@budgetwatch/domain';
-import { FenceCache, RedisWindowStore, writeBatchExactlyOnce } from '@budgetwatch/window-store';
+import {
+  FenceCache,
+  InMemoryWindowStore,
+  RedisWindowStore,
+  type WindowStore,
+  writeBatchExactlyOnce,
+} from '@budgetwatch/window-store';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { useRedisNamespace } from '../support/redis.js';
@@ -62,7 +68,17 @@ function exactCounters(counters: BucketCounters) {
   return rest;
 }
 
-describe('Redis window store against a brute-force recomputation', () => {
+/** Both adapters of the WindowStore interface; the Redis one is the reference. */
+const STORES: [string, (run: number) => WindowStore][] = [
+  [
+    'Redis',
+    (run) =>
+      new RedisWindowStore(namespace.client, `${namespace.prefix}run${run}:`, { thresholdsMs: THRESHOLDS }),
+  ],
+  ['in-memory', () => new InMemoryWindowStore({ thresholdsMs: THRESHOLDS })],
+];
+
+describe.each(STORES)('%s window store against a brute-force recomputation', (_name, createStore) => {
   it('random streams, batch boundaries and redeliveries give exact 2h and 24h aggregates', async () => {
     let run = 0;
     await fc.assert(
@@ -73,9 +89,7 @@ describe('Redis window store against a brute-force recomputation', () => {
         fc.integer({ min: 0, max: 59_999 }),
         async (spans, batchSizes, redeliver, jitter) => {
           run += 1;
-          const store = new RedisWindowStore(namespace.client, `${namespace.prefix}run${run}:`, {
-            thresholdsMs: THRESHOLDS,
-          });
+          const store = createStore(run);
           const writeNow = Date.UTC(2026, 10, 25, 12, 0, 0) + jitter;
           const calls: ToolCall[] = spans.map((span) => ({
             server: span.server,
@@ -146,7 +160,9 @@ describe('Redis window store against a brute-force recomputation', () => {
       { numRuns: 30 },
     );
   }, 120_000);
+});
 
+describe('Redis window store internals', () => {
   it('a bucket written by many batches keeps an exact sketch and a bounded size', async () => {
     const prefix = `${namespace.prefix}compaction:`;
     const store = new RedisWindowStore(namespace.client, prefix, { thresholdsMs: THRESHOLDS });

@@ -28,7 +28,10 @@ import {
   unregisteredServerEvent,
 } from '@budgetwatch/events';
 import type { Logger } from '@budgetwatch/logger';
+import { traced } from '@budgetwatch/telemetry';
 import type { WindowReader, WindowStore } from '@budgetwatch/window-store';
+import type { Histogram } from '@opentelemetry/api';
+import { evaluatorInstruments } from './evaluator-telemetry.js';
 import type { EventPublisher } from './event-publisher.js';
 import type { RuleStateStore, StoredRuleState } from './rule-state-store.js';
 import { type CrsOptions, serverCrs } from './server-crs.js';
@@ -113,9 +116,11 @@ export class Evaluator {
   /** Servers this process knows are announced as unregistered. */
   private readonly announced = new Set<string>();
   private responderFor: (server: string) => ResponderContext = () => UNREGISTERED;
+  private readonly passDuration: Histogram;
 
   constructor(private readonly options: EvaluatorOptions) {
     this.now = options.now ?? Date.now;
+    ({ passDuration: this.passDuration } = evaluatorInstruments(this.metrics));
     if (options.crs !== undefined) {
       this.crs = options.crs;
       this.responderFor = inventoryResponders(options.crs.inventory);
@@ -154,7 +159,11 @@ export class Evaluator {
   }
 
   /** Evaluates every series written in the last 24h; returns how many. */
-  async sweep(): Promise<number> {
+  sweep(): Promise<number> {
+    return traced('evaluator sweep', { pass: 'sweep' }, () => this.sweepOnce(), this.passDuration);
+  }
+
+  private async sweepOnce(): Promise<number> {
     const started = this.now();
     const series = await this.options.store.activeSeries(started - DAY);
     await this.evaluateAll(series);
@@ -404,6 +413,11 @@ export class Evaluator {
     const pollStarted = this.now();
     const dirty = await this.options.store.activeSeries(this.lastDirtyPoll - DIRTY_OVERLAP_MS);
     this.lastDirtyPoll = pollStarted;
+    if (dirty.length === 0) return;
+    await traced('evaluator pass', { pass: 'written' }, () => this.evaluateWritten(dirty), this.passDuration);
+  }
+
+  private async evaluateWritten(dirty: readonly SeriesRef[]): Promise<void> {
     await this.evaluateAll(dirty);
     for (const series of dirty) {
       if (series.tool === null && !series.drill) await this.evaluateCrs(series.server);

@@ -1,3 +1,4 @@
+export { IngestQueueFullError, InProcessIngest, type InProcessIngestOptions } from './in-process-ingest.js';
 export { emptyIngestMetrics, type IngestMetrics } from './ingest-metrics.js';
 export { IngestWorker, type IngestWorkerOptions } from './ingest-worker.js';
 export {

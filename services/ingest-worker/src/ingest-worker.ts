@@ -7,9 +7,12 @@ import {
 } from '@budgetwatch/domain';
 import { chunkBySize, deadLetterMessage, TimedOffsetCommitter } from '@budgetwatch/kafka';
 import type { Logger } from '@budgetwatch/logger';
+import { traced } from '@budgetwatch/telemetry';
 import { FenceCache, type WindowStore, writeBatchExactlyOnce } from '@budgetwatch/window-store';
+import type { Histogram } from '@opentelemetry/api';
 import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import { emptyIngestMetrics, type IngestMetrics } from './ingest-metrics.js';
+import { type ConsumerLag, ingestInstruments } from './ingest-telemetry.js';
 import { processRecords } from './record-processor.js';
 
 export interface IngestWorkerOptions {
@@ -56,6 +59,10 @@ export class IngestWorker {
   private statsTimer: NodeJS.Timeout | undefined;
   /** Commits the offsets of batches whose counts are in the store. */
   private readonly offsets: TimedOffsetCommitter;
+  private readonly lag: ConsumerLag = new Map();
+  private readonly batchDuration: Histogram;
+  /** Whether the group has given this worker partitions (readiness). */
+  private assigned = false;
 
   constructor(private readonly options: IngestWorkerOptions) {
     this.batchBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
@@ -75,6 +82,19 @@ export class IngestWorker {
     this.resolveInventory = options.resolveInventory ?? NO_INVENTORY;
     // Partitions may have moved: cached fences are only hints, but stale ones cost conflicts.
     this.offsets = new TimedOffsetCommitter(this.consumer, options.logger, () => this.fences.clear());
+    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.assigned = Object.values(payload.memberAssignment).some((partitions) => partitions.length > 0);
+      this.lag.clear();
+    });
+    this.consumer.on(this.consumer.events.CRASH, () => {
+      this.assigned = false;
+    });
+    ({ batchDuration: this.batchDuration } = ingestInstruments(this.metrics, this.lag));
+  }
+
+  /** Whether this worker is in its group with partitions to consume. */
+  get hasAssignment(): boolean {
+    return this.assigned;
   }
 
   async start(): Promise<void> {
@@ -88,7 +108,13 @@ export class IngestWorker {
       // on shutdown), which the fences make safe: uncommitted records are only re-read.
       autoCommit: false,
       partitionsConsumedConcurrently: this.concurrency,
-      eachBatch: (payload) => this.processBatch(payload),
+      eachBatch: (payload) =>
+        traced(
+          'ingest batch',
+          { topic: payload.batch.topic, partition: payload.batch.partition },
+          () => this.processBatch(payload),
+          this.batchDuration,
+        ),
     });
     this.options.logger.info(
       { topics: this.options.spanTopics, groupId: this.options.groupId },
@@ -181,6 +207,11 @@ export class IngestWorker {
     this.metrics.fenceConflicts += written.conflicts;
     this.metrics.droppedLateBuckets += written.droppedBuckets;
 
+    this.lag.set(`${batch.topic}:${batch.partition}`, {
+      topic: batch.topic,
+      partition: batch.partition,
+      lag: Number(batch.offsetLag()),
+    });
     resolveOffset(lastOffset);
     const next = this.offsets.processedUpTo(batch.topic, batch.partition, lastOffset);
     await heartbeat();

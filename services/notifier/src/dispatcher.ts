@@ -10,14 +10,15 @@ import {
   type Silence,
 } from '@budgetwatch/alerting';
 import type { Logger } from '@budgetwatch/logger';
-import type { LogEntry, RedisNotifierStore } from './redis/redis-notifier-store.js';
-import type { RedisSilenceStore } from './redis/redis-silence-store.js';
+import type { LogEntry, NotifierStore } from './notifier-store.js';
+import { observeNotifierMetrics } from './notifier-telemetry.js';
+import type { SilenceStore } from './silence-store.js';
 import type { EmailSink } from './sinks/email-sink.js';
 import type { SlackSink } from './sinks/slack-sink.js';
 
 export interface DispatcherOptions {
-  store: RedisNotifierStore;
-  silences: RedisSilenceStore;
+  store: NotifierStore;
+  silences: SilenceStore;
   slack: SlackSink | null;
   email: EmailSink | null;
   planner: PlannerOptions;
@@ -62,15 +63,25 @@ export class Dispatcher {
 
   constructor(private readonly options: DispatcherOptions) {
     this.now = options.now ?? Date.now;
+    observeNotifierMetrics(this.metrics);
   }
 
   /** Dispatches every server that is due; returns how many. */
   async dispatchDue(limit = 100): Promise<number> {
-    const due = await this.options.store.dueServers(this.now(), limit);
-    if (due.length === 0) return 0;
-    const silences = await this.options.silences.active();
-    for (const serverKey of due) await this.dispatch(serverKey, silences);
+    const due = await this.dueServers(limit);
+    await this.dispatchServers(due);
     return due.length;
+  }
+
+  /** The servers whose dispatch is due now (group wait over, repeat or retry time reached). */
+  dueServers(limit = 100): Promise<string[]> {
+    return this.options.store.dueServers(this.now(), limit);
+  }
+
+  async dispatchServers(serverKeys: readonly string[]): Promise<void> {
+    if (serverKeys.length === 0) return;
+    const silences = await this.options.silences.active();
+    for (const serverKey of serverKeys) await this.dispatch(serverKey, silences);
   }
 
   async dispatch(serverKey: string, silences: readonly Silence[]): Promise<void> {

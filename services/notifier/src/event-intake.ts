@@ -1,14 +1,15 @@
 import { seriesId } from '@budgetwatch/domain';
-import { parseBudgetwatchEvent } from '@budgetwatch/events';
+import { type BudgetwatchEvent, parseBudgetwatchEvent } from '@budgetwatch/events';
 import { deadLetterMessage } from '@budgetwatch/kafka';
 import type { Logger } from '@budgetwatch/logger';
 import type { KafkaMessage, Producer } from 'kafkajs';
 import type { NotifierMetrics } from './dispatcher.js';
-import type { RedisNotifierStore } from './redis/redis-notifier-store.js';
+import type { NotifierStore } from './notifier-store.js';
 
 export interface EventIntakeOptions {
-  store: RedisNotifierStore;
-  deadLetters: { producer: Producer; topic: string };
+  store: NotifierStore;
+  /** Where unreadable event records go; none when events come parsed (in process). */
+  deadLetters: { producer: Producer; topic: string } | null;
   groupWaitMs: number;
   metrics: NotifierMetrics;
   logger: Logger;
@@ -31,12 +32,14 @@ export class EventIntake {
     const parsed = parseBudgetwatchEvent(message.value);
     if ('reason' in parsed) {
       this.options.metrics.deadLetters += 1;
+      const deadLetters = this.options.deadLetters;
+      if (deadLetters === null) throw new Error(`unreadable event record: ${parsed.reason}`);
       this.options.logger.warn(
         { topic, partition, offset: message.offset, reason: parsed.reason, detail: parsed.detail },
         'event record dead-lettered',
       );
-      await this.options.deadLetters.producer.send({
-        topic: this.options.deadLetters.topic,
+      await deadLetters.producer.send({
+        topic: deadLetters.topic,
         messages: [
           deadLetterMessage(
             { record: { key: message.key, value: message.value, offset: message.offset }, ...parsed },
@@ -47,7 +50,11 @@ export class EventIntake {
       });
       return;
     }
-    const { event } = parsed;
+    await this.takeEvent(parsed.event, partition, message.offset);
+  }
+
+  /** An event (already parsed) into its server's pending queue, unless it is already notified. */
+  async takeEvent(event: BudgetwatchEvent, partition: number, offset: string): Promise<void> {
     if (await this.options.store.isDone(event.id)) {
       this.options.metrics.eventsAlreadyNotified += 1;
       return;
@@ -55,7 +62,7 @@ export class EventIntake {
     const serverKey = seriesId({ server: event.data.server, tool: null, drill: event.data.drill });
     await this.options.store.enqueue(
       serverKey,
-      { event, partition, offset: message.offset },
+      { event, partition, offset },
       this.now() + this.options.groupWaitMs,
     );
     this.options.metrics.eventsQueued += 1;

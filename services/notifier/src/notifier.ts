@@ -1,6 +1,7 @@
 import { TimedOffsetCommitter } from '@budgetwatch/kafka';
 import type { Logger } from '@budgetwatch/logger';
 import type { Consumer, Kafka, Producer } from 'kafkajs';
+import { DispatchLoop } from './dispatch-loop.js';
 import { Dispatcher, type DispatcherOptions, type NotifierMetrics } from './dispatcher.js';
 import { EventIntake } from './event-intake.js';
 
@@ -22,8 +23,8 @@ export class Notifier {
   private readonly consumer: Consumer;
   private readonly producer: Producer;
   private readonly offsets: TimedOffsetCommitter;
-  private timer: NodeJS.Timeout | undefined;
-  private dispatching: Promise<void> | undefined;
+  private readonly loop: DispatchLoop;
+  private started = false;
   private stopped = false;
   private inFlight = 0;
 
@@ -32,6 +33,7 @@ export class Notifier {
     this.consumer = options.kafka.consumer({ groupId: options.groupId });
     this.producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     this.offsets = new TimedOffsetCommitter(this.consumer, options.logger);
+    this.loop = new DispatchLoop(this.dispatcher, options.logger, options.dispatchPollMs);
   }
 
   get metrics(): NotifierMetrics {
@@ -64,31 +66,22 @@ export class Notifier {
       },
     });
     this.offsets.start(this.options.commitIntervalMs ?? 5000);
-    this.timer = setInterval(() => {
-      if (this.dispatching !== undefined || this.stopped) return;
-      this.dispatching = this.dispatcher
-        .dispatchDue()
-        .then(() => undefined)
-        .catch((error: unknown) => this.options.logger.error({ err: error }, 'dispatch failed'))
-        .finally(() => {
-          this.dispatching = undefined;
-        });
-    }, this.options.dispatchPollMs ?? 250);
-    this.timer.unref();
+    this.loop.start();
+    this.started = true;
   }
 
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    clearInterval(this.timer);
-    if (this.timer !== undefined) {
+    const dispatching = this.loop.stop();
+    if (this.started) {
       // Stop fetching and let the record in hand finish, then commit while still in the group.
       this.consumer.pause([{ topic: this.options.eventsTopic }]);
       while (this.inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 10));
       await this.offsets.stop();
     }
     await this.consumer.disconnect();
-    await this.dispatching;
+    await dispatching;
     await this.producer.disconnect();
     this.options.email?.close();
   }

@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { isSilenceActive, type Silence, type SilenceMatchers, silenceProblems } from '@budgetwatch/alerting';
-import type { Redis } from 'ioredis';
-import { NotifierKeys } from './notifier-keys.js';
 
 export interface NewSilence {
   matchers: SilenceMatchers;
@@ -21,17 +19,20 @@ export class SilenceError extends Error {
 /** Expired silences stay listed this long, then are dropped. */
 const EXPIRED_KEPT_MS = 7 * 24 * 3_600_000;
 
-/** Silences in one Redis hash (id -> JSON): few, read by every dispatch, changed by people. */
-export class RedisSilenceStore {
-  private readonly keys: NotifierKeys;
+/** Where silences are kept: few, read by every dispatch, changed by people. */
+export interface SilenceRecords {
+  all(): Promise<Silence[]>;
+  get(id: string): Promise<Silence | undefined>;
+  put(silence: Silence): Promise<void>;
+  remove(ids: readonly string[]): Promise<void>;
+}
 
+/** Creating, listing and ending silences, over Redis or in memory. */
+export class SilenceStore {
   constructor(
-    private readonly redis: Redis,
-    prefix: string,
+    private readonly records: SilenceRecords,
     private readonly now: () => number = Date.now,
-  ) {
-    this.keys = new NotifierKeys(prefix);
-  }
+  ) {}
 
   async create(input: NewSilence): Promise<Silence> {
     const createdAt = new Date(this.now()).toISOString();
@@ -49,18 +50,16 @@ export class RedisSilenceStore {
     if (input.comment.trim() === '') problems.push('a silence needs a comment');
     if (Date.parse(silence.endsAt) <= this.now()) problems.push('endsAt must be in the future');
     if (problems.length > 0) throw new SilenceError(problems.join('; '));
-    await this.redis.hset(this.keys.silences(), silence.id, JSON.stringify(silence));
+    await this.records.put(silence);
     return silence;
   }
 
   /** Every silence, active first, expired ones for a week after they ended. */
   async list(): Promise<(Silence & { state: 'active' | 'pending' | 'expired' })[]> {
     const now = this.now();
-    const all = Object.values(await this.redis.hgetall(this.keys.silences())).map(
-      (text) => JSON.parse(text) as Silence,
-    );
+    const all = await this.records.all();
     const stale = all.filter((silence) => Date.parse(silence.endsAt) + EXPIRED_KEPT_MS < now);
-    if (stale.length > 0) await this.redis.hdel(this.keys.silences(), ...stale.map((silence) => silence.id));
+    if (stale.length > 0) await this.records.remove(stale.map((silence) => silence.id));
     const order = { active: 0, pending: 1, expired: 2 } as const;
     return all
       .filter((silence) => !stale.includes(silence))
@@ -85,14 +84,13 @@ export class RedisSilenceStore {
 
   /** Ends a silence now; it stays listed as expired. */
   async expire(id: string): Promise<Silence> {
-    const text = await this.redis.hget(this.keys.silences(), id);
-    if (text === null) throw new SilenceError(`no silence ${id}`);
-    const silence = JSON.parse(text) as Silence;
+    const silence = await this.records.get(id);
+    if (silence === undefined) throw new SilenceError(`no silence ${id}`);
     const now = this.now();
     if (Date.parse(silence.endsAt) > now) {
       silence.endsAt = new Date(now).toISOString();
       if (Date.parse(silence.startsAt) > now) silence.startsAt = silence.endsAt;
-      await this.redis.hset(this.keys.silences(), id, JSON.stringify(silence));
+      await this.records.put(silence);
     }
     return silence;
   }

@@ -1,32 +1,19 @@
 import type { Incident } from '@budgetwatch/alerting';
-import type { BudgetwatchEvent } from '@budgetwatch/events';
 import { RedisLocks } from '@budgetwatch/redis';
 import type { Redis } from 'ioredis';
+import {
+  comparePendingOrder,
+  type LogEntry,
+  type NotifierStore,
+  type PendingEvent,
+} from '../notifier-store.js';
 import { NotifierKeys } from './notifier-keys.js';
-
-/** An event waiting for its server's dispatch, with where it was read (for ordering). */
-export interface PendingEvent {
-  event: BudgetwatchEvent;
-  partition: number;
-  offset: string;
-}
-
-/** One line of the notification log: what happened to an event (or repeat) on one channel. */
-export interface LogEntry {
-  outcome: 'sent' | 'silenced' | 'not_notified';
-  /** The notification that carried it, or the silence that muted it. */
-  by: string;
-  at: string;
-}
 
 /** The log is kept this long: longer than any redelivery or restart could come back with an event. */
 const LOG_TTL_MS = 30 * 24 * 3_600_000;
 
-/**
- * Where the notifier keeps what must survive a restart: events not yet dispatched, each server's
- * incident with its outbox, when each server is next due, and the notification log.
- */
-export class RedisNotifierStore {
+/** The notifier's store in Redis, shared by every notifier replica. */
+export class RedisNotifierStore implements NotifierStore {
   readonly keys: NotifierKeys;
   private readonly locks: RedisLocks;
 
@@ -91,7 +78,7 @@ export class RedisNotifierStore {
     const events = Object.values(pending as Record<string, string>).map(
       (text) => JSON.parse(text) as PendingEvent,
     );
-    events.sort((a, b) => a.partition - b.partition || compareOffsets(a.offset, b.offset));
+    events.sort(comparePendingOrder);
     return {
       incident: incident === null ? null : (JSON.parse(incident as string) as Incident),
       pending: events,
@@ -152,9 +139,4 @@ export class RedisNotifierStore {
     }
     return entries;
   }
-}
-
-function compareOffsets(a: string, b: string): number {
-  const difference = BigInt(a) - BigInt(b);
-  return difference === 0n ? 0 : difference < 0n ? -1 : 1;
 }

@@ -1,0 +1,145 @@
+import {
+  type BucketCounters,
+  emptyCounters,
+  MAX_WINDOW_MS,
+  mergeCounters,
+  parseSeriesId,
+  RESOLUTIONS,
+  type Resolution,
+  resolutionFor,
+  type SeriesDelta,
+  type SeriesRef,
+  seriesId,
+  slotOf,
+  windowBucketRange,
+} from '@budgetwatch/domain';
+import type { ApplyOutcome, SourcePartition, WindowStore, WindowStoreOptions } from '../window-store.js';
+
+/** One slot of a ring: the bucket it holds now and that bucket's counters. */
+interface Slot {
+  index: number;
+  counters: BucketCounters;
+}
+
+interface StoredSeries {
+  /** Last applied offset per source partition. */
+  fences: Map<string, number>;
+  rings: Map<Resolution['name'], Map<number, Slot>>;
+  lastWriteMs: number;
+}
+
+/** Series quiet for longer than the longest window (and a margin) are forgotten on the next write. */
+const FORGET_AFTER_MS = MAX_WINDOW_MS + 10 * 60_000;
+
+/**
+ * The window store of the all-in-one mode: the same rings, fences and semantics as the Redis store
+ * (a slot holds one bucket; a newer bucket overwrites it, an older one is dropped), kept in this
+ * process. Nothing survives a restart, which is the trade the embedded mode makes.
+ */
+export class InMemoryWindowStore implements WindowStore {
+  private readonly series = new Map<string, StoredSeries>();
+  private lastForgetMs = 0;
+
+  constructor(
+    private readonly options: WindowStoreOptions,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async readFences(seriesIds: readonly string[], source: SourcePartition): Promise<Map<string, number>> {
+    const field = fenceField(source);
+    return new Map(seriesIds.map((id) => [id, this.series.get(id)?.fences.get(field) ?? -1]));
+  }
+
+  async applyDeltas(
+    deltas: readonly SeriesDelta[],
+    source: SourcePartition,
+    expectedFences: ReadonlyMap<string, number>,
+    newFence: number,
+  ): Promise<Map<string, ApplyOutcome>> {
+    const field = fenceField(source);
+    const now = this.now();
+    const outcomes = new Map<string, ApplyOutcome>();
+    for (const delta of deltas) {
+      const stored = this.series.get(delta.id) ?? newSeries();
+      const current = stored.fences.get(field) ?? -1;
+      if (current !== (expectedFences.get(delta.id) ?? -1)) {
+        outcomes.set(delta.id, { status: 'conflict', currentFence: current });
+        continue;
+      }
+      let dropped = 0;
+      for (const resolution of RESOLUTIONS) {
+        const ring = stored.rings.get(resolution.name) as Map<number, Slot>;
+        for (const [index, counters] of delta.buckets.get(resolution.name) ?? []) {
+          const slot = slotOf(index, resolution);
+          const held = ring.get(slot);
+          if (held !== undefined && held.index > index) {
+            dropped += 1;
+            continue;
+          }
+          const target =
+            held !== undefined && held.index === index
+              ? held.counters
+              : emptyCounters(this.options.thresholdsMs.length);
+          mergeCounters(target, counters);
+          ring.set(slot, { index, counters: target });
+        }
+      }
+      stored.fences.set(field, newFence);
+      stored.lastWriteMs = now;
+      this.series.set(delta.id, stored);
+      outcomes.set(delta.id, { status: 'applied', droppedBuckets: dropped });
+    }
+    this.forgetQuietSeries(now);
+    return outcomes;
+  }
+
+  async readWindow(
+    series: SeriesRef,
+    windowMs: number,
+    nowMs: number,
+    options: { sketch?: boolean } = {},
+  ): Promise<BucketCounters> {
+    const resolution = resolutionFor(windowMs);
+    const totals = emptyCounters(this.options.thresholdsMs.length);
+    const ring = this.series.get(seriesId(series))?.rings.get(resolution.name);
+    if (ring === undefined) return totals;
+    const { first, last } = windowBucketRange(windowMs, nowMs, resolution);
+    for (const { index, counters } of ring.values()) {
+      if (index < first || index > last) continue;
+      mergeCounters(totals, counters);
+    }
+    if (options.sketch === false) totals.sketch = new Map();
+    return totals;
+  }
+
+  async activeSeries(sinceMs: number): Promise<SeriesRef[]> {
+    const active: SeriesRef[] = [];
+    for (const [id, stored] of this.series) if (stored.lastWriteMs >= sinceMs) active.push(parseSeriesId(id));
+    return active;
+  }
+
+  /** How many series are held: what the embedded mode's memory grows with. */
+  get size(): number {
+    return this.series.size;
+  }
+
+  private forgetQuietSeries(now: number): void {
+    if (now - this.lastForgetMs < 60_000) return;
+    this.lastForgetMs = now;
+    for (const [id, stored] of this.series) {
+      if (now - stored.lastWriteMs > FORGET_AFTER_MS) this.series.delete(id);
+    }
+  }
+}
+
+function newSeries(): StoredSeries {
+  return {
+    fences: new Map(),
+    rings: new Map(RESOLUTIONS.map((resolution) => [resolution.name, new Map<number, Slot>()])),
+    lastWriteMs: 0,
+  };
+}
+
+function fenceField(source: SourcePartition): string {
+  return `${source.topic}\u0000${source.partition}`;
+}

@@ -1,0 +1,137 @@
+import {
+  type ClassificationRules,
+  DEFAULT_CLASSIFICATION_RULES,
+  type InventoryResolver,
+  MAX_WINDOW_MS,
+  NO_INVENTORY,
+} from '@budgetwatch/domain';
+import type { DeadLetter } from '@budgetwatch/kafka';
+import type { Logger } from '@budgetwatch/logger';
+import { traced } from '@budgetwatch/telemetry';
+import { FenceCache, type WindowStore, writeBatchExactlyOnce } from '@budgetwatch/window-store';
+import type { Histogram } from '@opentelemetry/api';
+import { emptyIngestMetrics, type IngestMetrics } from './ingest-metrics.js';
+import { type ConsumerLag, ingestInstruments } from './ingest-telemetry.js';
+import { processRecords, type SpanRecord } from './record-processor.js';
+
+export interface InProcessIngestOptions {
+  store: WindowStore;
+  logger: Logger;
+  latencyThresholdsMs: readonly number[];
+  rules?: ClassificationRules;
+  resolveInventory?: InventoryResolver;
+  /** Queued record bytes beyond which `send` refuses (the intake answers 429/503). */
+  maxQueuedBytes?: number;
+  /** Most records taken into one batch. */
+  maxBatchRecords?: number;
+  /** Dead letters kept for inspection (there is no dead-letter topic in process). */
+  deadLettersKept?: number;
+  now?: () => number;
+}
+
+/** The stand-in for the span topic's single partition, which the exactly-once fences are keyed by. */
+const SOURCE = { topic: 'in-process', partition: 0 } as const;
+
+export class IngestQueueFullError extends Error {
+  override readonly name = 'IngestQueueFullError';
+}
+
+/**
+ * The span topic and the ingest worker of the all-in-one mode in one: accepted records queue here
+ * and are counted in batches by the same decoding, classification and fenced window writes as the
+ * Kafka worker. The queue is bounded, so a flood is refused at the door instead of growing memory.
+ */
+export class InProcessIngest {
+  readonly metrics: IngestMetrics = emptyIngestMetrics();
+  /** The most recent dead letters, newest last. */
+  readonly deadLetters: DeadLetter[] = [];
+  private readonly queue: SpanRecord[] = [];
+  private queuedBytes = 0;
+  private nextOffset = 0;
+  private readonly fences = new FenceCache();
+  private draining: Promise<void> | undefined;
+  private stopped = false;
+  private readonly lag: ConsumerLag = new Map();
+  private readonly batchDuration: Histogram;
+
+  constructor(private readonly options: InProcessIngestOptions) {
+    ({ batchDuration: this.batchDuration } = ingestInstruments(this.metrics, this.lag));
+  }
+
+  /** Queues records (OTLP protobuf or JSON, as on the span topic); counted shortly after. */
+  async send(records: readonly Uint8Array[]): Promise<void> {
+    if (this.stopped) throw new Error('ingest is stopped');
+    const bytes = records.reduce((sum, record) => sum + record.byteLength, 0);
+    if (this.queuedBytes + bytes > (this.options.maxQueuedBytes ?? 64 * 1024 * 1024)) {
+      throw new IngestQueueFullError('the in-process span queue is full');
+    }
+    for (const record of records) {
+      this.queue.push({ offset: String(this.nextOffset++), key: null, value: Buffer.from(record) });
+    }
+    this.queuedBytes += bytes;
+    this.lag.set('in-process', { ...SOURCE, lag: this.queue.length });
+    this.draining ??= this.drain().finally(() => {
+      this.draining = undefined;
+    });
+  }
+
+  /** Resolves once every queued record is counted. */
+  async flush(): Promise<void> {
+    while (this.draining !== undefined) await this.draining;
+  }
+
+  /** Refuses new records and counts the queued ones. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.flush();
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.options.maxBatchRecords ?? 500);
+      this.queuedBytes -= batch.reduce((sum, record) => sum + (record.value?.byteLength ?? 0), 0);
+      this.lag.set('in-process', { ...SOURCE, lag: this.queue.length });
+      try {
+        await traced('ingest batch', { ...SOURCE }, () => this.count(batch), this.batchDuration);
+      } catch (error) {
+        this.metrics.storeFailures += 1;
+        this.options.logger.error({ err: error, records: batch.length }, 'batch not counted');
+      }
+    }
+  }
+
+  private async count(batch: SpanRecord[]): Promise<void> {
+    const now = (this.options.now ?? Date.now)();
+    const processed = processRecords(
+      batch,
+      {
+        rules: this.options.rules ?? DEFAULT_CLASSIFICATION_RULES,
+        resolveInventory: this.options.resolveInventory ?? NO_INVENTORY,
+        nowMs: now,
+        maxAgeMs: MAX_WINDOW_MS,
+      },
+      this.metrics,
+    );
+    for (const letter of processed.deadLetters) {
+      this.deadLetters.push(letter);
+      this.options.logger.warn(
+        { offset: letter.record.offset, reason: letter.reason, detail: letter.detail },
+        'record dead-lettered',
+      );
+    }
+    this.deadLetters.splice(0, Math.max(0, this.deadLetters.length - (this.options.deadLettersKept ?? 100)));
+    const lastOffset = Number(batch.at(-1)?.offset ?? -1);
+    const written = await writeBatchExactlyOnce(
+      this.options.store,
+      SOURCE,
+      processed.calls,
+      lastOffset,
+      now,
+      this.options.latencyThresholdsMs,
+      this.fences,
+    );
+    this.metrics.batches += 1;
+    this.metrics.callsApplied += written.callsApplied;
+    this.metrics.droppedLateBuckets += written.droppedBuckets;
+  }
+}

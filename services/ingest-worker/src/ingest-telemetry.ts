@@ -1,0 +1,61 @@
+import { durationHistogram, observeCounts } from '@budgetwatch/telemetry';
+import type { Histogram } from '@opentelemetry/api';
+import { metrics } from '@opentelemetry/api';
+import type { IngestMetrics } from './ingest-metrics.js';
+
+const METER = 'budgetwatch.ingest';
+
+/** Records behind the end of each partition, as of its last batch. */
+export type ConsumerLag = Map<string, { topic: string; partition: number; lag: number }>;
+
+/** The ingest counters, the consumer lag and the batch latency as OpenTelemetry instruments. */
+export function ingestInstruments(counters: IngestMetrics, lag: ConsumerLag): { batchDuration: Histogram } {
+  observeCounts(METER, [
+    {
+      name: 'budgetwatch.ingest.records',
+      description: 'Span records consumed',
+      read: () => counters.records,
+    },
+    { name: 'budgetwatch.ingest.spans', description: 'Spans decoded', read: () => counters.spans },
+    {
+      name: 'budgetwatch.ingest.tool_calls',
+      description: 'Tool-call spans counted into the windows',
+      read: () => counters.toolCalls,
+    },
+    {
+      name: 'budgetwatch.ingest.invalid_spans',
+      description: 'Tool-call spans rejected, by reason',
+      read: () => counters.invalidSpans,
+      label: 'reason',
+    },
+    {
+      name: 'budgetwatch.ingest.dead_letters',
+      description: 'Records sent to the dead-letter topic, by reason',
+      read: () => counters.deadLettered,
+      label: 'reason',
+    },
+    {
+      name: 'budgetwatch.ingest.store_failures',
+      description: 'Batches whose window write failed and were retried',
+      read: () => counters.storeFailures,
+    },
+  ]);
+  metrics
+    .getMeter(METER)
+    .createObservableGauge('budgetwatch.ingest.consumer_lag', {
+      description: 'Records between the last consumed offset and the end of the partition',
+      unit: '{record}',
+    })
+    .addCallback((result) => {
+      for (const { topic, partition, lag: records } of lag.values()) {
+        result.observe(records, { topic, partition });
+      }
+    });
+  return {
+    batchDuration: durationHistogram(
+      METER,
+      'budgetwatch.ingest.batch.duration',
+      'Time to decode, classify and write one batch into the windows',
+    ),
+  };
+}

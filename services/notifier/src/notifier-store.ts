@@ -1,0 +1,52 @@
+import type { Incident } from '@budgetwatch/alerting';
+import type { BudgetwatchEvent } from '@budgetwatch/events';
+
+/** An event waiting for its server's dispatch, with where it was read (for ordering). */
+export interface PendingEvent {
+  event: BudgetwatchEvent;
+  partition: number;
+  offset: string;
+}
+
+/** One line of the notification log: what happened to an event (or repeat) on one channel. */
+export interface LogEntry {
+  outcome: 'sent' | 'silenced' | 'not_notified';
+  /** The notification that carried it, or the silence that muted it. */
+  by: string;
+  at: string;
+}
+
+/**
+ * Where the notifier keeps what must survive a restart: events not yet dispatched, each server's
+ * incident with its outbox, when each server is next due, and the notification log. Redis is the
+ * reference; the all-in-one mode keeps the same in memory.
+ */
+export interface NotifierStore {
+  /** Whether every channel is finished with this event (it must not be queued again). */
+  isDone(eventId: string): Promise<boolean>;
+  /** Queues an event for its server, then makes the server due by `dueMs` at the latest. */
+  enqueue(serverKey: string, pending: PendingEvent, dueMs: number): Promise<void>;
+  /** Due by `atMs` at the latest: an earlier due time is kept. */
+  schedule(serverKey: string, atMs: number): Promise<void>;
+  unschedule(serverKey: string): Promise<void>;
+  dueServers(nowMs: number, limit: number): Promise<string[]>;
+  /** A token when this caller now holds the server's dispatch lock; null when another does. */
+  lock(serverKey: string, ttlMs: number): Promise<string | null>;
+  renewLock(serverKey: string, token: string, ttlMs: number): Promise<boolean>;
+  unlock(serverKey: string, token: string): Promise<void>;
+  /** The server's incident and its pending events in publication order. */
+  load(serverKey: string): Promise<{ incident: Incident | null; pending: PendingEvent[] }>;
+  /** Stores the incident (null: none open) and drops the events it took in, in one step. */
+  save(serverKey: string, incident: Incident | null, appliedEventIds?: readonly string[]): Promise<void>;
+  pendingCount(serverKey: string): Promise<number>;
+  /** Writes log entries; `done` marks the ids finished on every channel. */
+  record(ids: readonly string[], entries: Readonly<Record<string, LogEntry>>, done: boolean): Promise<void>;
+  /** The log of one event (or repeat notification): channel -> entry. */
+  log(id: string): Promise<Record<string, LogEntry>>;
+}
+
+export function comparePendingOrder(a: PendingEvent, b: PendingEvent): number {
+  if (a.partition !== b.partition) return a.partition - b.partition;
+  const difference = BigInt(a.offset) - BigInt(b.offset);
+  return difference === 0n ? 0 : difference < 0n ? -1 : 1;
+}
