@@ -4,6 +4,7 @@ import { budgetwatch } from '../support/cli.js';
 /** Every command of the budgetwatch CLI, as typed. */
 const COMMANDS = [
   ['start'],
+  ['demo'],
   ['ingest-worker'],
   ['evaluator'],
   ['notifier'],
@@ -39,8 +40,18 @@ describe('budgetwatch --help', () => {
     [['status'], 'the status command needs Redis (set REDIS_URL)'],
     [['drill', 'latency', '--server', 's'], 'the drill command needs Kafka and Redis'],
     [['silence', 'list'], 'the silence command needs Redis (set REDIS_URL)'],
+    [['api'], 'the api command needs Redis (set REDIS_URL)'],
   ])('%j without its connections exits 2 and says what to set', async (args, message) => {
     const result = await budgetwatch(args);
+    expect(result.code).toBe(2);
+    expect(result.output).toContain(message);
+  });
+
+  it.each([
+    [['start'], { REDIS_URL: 'redis://127.0.0.1:1' }, 'set KAFKA_BROKERS too, or unset both'],
+    [['demo'], { KAFKA_BROKERS: '127.0.0.1:1' }, 'set REDIS_URL too, or unset both'],
+  ])('%j with only one of Kafka and Redis exits 2 and says why', async (args, env, message) => {
+    const result = await budgetwatch(args, env);
     expect(result.code).toBe(2);
     expect(result.output).toContain(message);
   });

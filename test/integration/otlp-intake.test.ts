@@ -8,14 +8,12 @@ import {
 } from '@budgetwatch/api';
 import { createLogger } from '@budgetwatch/logger';
 import { waitFor } from '@budgetwatch/testkit';
-import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { OTLPTraceExporter as OtlpHttpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OtlpHttpProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import protobuf from 'protobufjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordAgentCalls } from '../support/agent-spans.js';
 import { useIngestWorkers } from '../support/ingest.js';
 import { testKafka, useTopics } from '../support/kafka.js';
 import { useRedisNamespace } from '../support/redis.js';
@@ -23,36 +21,6 @@ import { useRedisNamespace } from '../support/redis.js';
 const topics = useTopics();
 const namespace = await useRedisNamespace('otlp-intake');
 const logger = createLogger({ name: 'test-intake', level: 'silent' });
-
-/** Tool-call spans as an agent's OpenTelemetry SDK records them, exported by `exporter`. */
-async function recordCalls(
-  exporter: SpanExporter,
-  tool: string,
-  count: number,
-  failing: number,
-): Promise<void> {
-  const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': 'agent' }),
-    spanProcessors: [new BatchSpanProcessor(exporter)],
-  });
-  const tracer = provider.getTracer('agent');
-  const now = Date.now();
-  for (let i = 0; i < count; i++) {
-    const span = tracer.startSpan(`tools/call ${tool}`, {
-      kind: SpanKind.CLIENT,
-      startTime: now - 1000 - i - 50,
-      attributes: {
-        'mcp.method.name': 'tools/call',
-        'gen_ai.tool.name': tool,
-        'mcp.server.name': 'intake-mcp',
-      },
-    });
-    if (i < failing) span.setStatus({ code: SpanStatusCode.ERROR });
-    span.end(now - 1000 - i);
-  }
-  await provider.forceFlush();
-  await provider.shutdown();
-}
 
 describe('OTLP/HTTP intake on the real broker and Redis', () => {
   const workers = useIngestWorkers(namespace);
@@ -95,8 +63,18 @@ describe('OTLP/HTTP intake on the real broker and Redis', () => {
     'an OTel JS SDK %s exporter delivers spans that appear in the windows, gzip too',
     async (name, exporter) => {
       const tool = `search-${name.replace('/', '-')}`;
-      await recordCalls(exporter(CompressionAlgorithm.NONE), tool, 40, 4);
-      await recordCalls(exporter(CompressionAlgorithm.GZIP), tool, 60, 6);
+      await recordAgentCalls(exporter(CompressionAlgorithm.NONE), {
+        server: 'intake-mcp',
+        tool,
+        count: 40,
+        failing: 4,
+      });
+      await recordAgentCalls(exporter(CompressionAlgorithm.GZIP), {
+        server: 'intake-mcp',
+        tool,
+        count: 60,
+        failing: 6,
+      });
       await waitFor(async () => (await window(tool)).calls === 100 || undefined, {
         description: `the ${name} spans in the windows`,
         timeoutMs: 30_000,

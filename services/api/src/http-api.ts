@@ -23,6 +23,7 @@ export interface ApiRequest {
   path: string;
   /** Path parameters, by the route pattern's `:name`. */
   params: Record<string, string>;
+  query: URLSearchParams;
   /** The parsed JSON body of a POST, its bytes for a `raw` route, or undefined. */
   body: unknown;
   headers: IncomingHttpHeaders;
@@ -87,7 +88,8 @@ export class HttpApi {
   }
 
   private async serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const path = url.pathname;
     const matches = this.options.routes
       .map((route) => ({ route, params: matchPattern(route.pattern, path) }))
       .filter((match): match is { route: Route; params: Record<string, string> } => match.params !== null);
@@ -114,6 +116,7 @@ export class HttpApi {
           method: match.route.method,
           path,
           params: match.params,
+          query: url.searchParams,
           body,
           headers: request.headers,
         }),
@@ -140,7 +143,7 @@ export class HttpApi {
 
 function matchPattern(pattern: string, path: string): Record<string, string> | null {
   const expected = pattern.split('/');
-  const actual = path.replace(/\/$/, '').split('/');
+  const actual = (path === '/' ? path : path.replace(/\/$/, '')).split('/');
   if (expected.length !== actual.length) return null;
   const params: Record<string, string> = {};
   for (const [i, part] of expected.entries()) {

@@ -1,4 +1,6 @@
 export { crsRoutes } from './crs-routes.js';
+export { dashboardRoutes } from './dashboard-routes.js';
+export { healthRoutes, type ReadinessCheck } from './health-routes.js';
 export {
   ApiError,
   type ApiRequest,
@@ -8,6 +10,16 @@ export {
   type Route,
 } from './http-api.js';
 export { KafkaSpanRecordSink } from './kafka-span-record-sink.js';
+export { metricsRoute } from './metrics-route.js';
+export { operatorRoutes } from './operator-routes.js';
+export {
+  OperatorView,
+  type OperatorViewOptions,
+  type RuleReading,
+  type ServerStatus,
+  type Sparkline,
+  type StatusReport,
+} from './operator-view.js';
 export {
   emptyIntakeMetrics,
   type IntakeMetrics,

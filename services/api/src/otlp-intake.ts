@@ -1,5 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { decodeTraces, OtlpDecodeError, traceRecords } from '@budgetwatch/otlp';
+import { observeCounts } from '@budgetwatch/telemetry';
 import protobuf from 'protobufjs';
 import type { ApiResponse, Route } from './http-api.js';
 
@@ -43,6 +44,7 @@ export function otlpIntakeRoutes(options: OtlpIntakeOptions, metrics: IntakeMetr
   const maxRecordBytes = options.maxRecordBytes ?? 900_000;
   const maxInFlightBytes = options.maxInFlightBytes ?? 64 * 1024 * 1024;
   let inFlightBytes = 0;
+  observeIntakeMetrics(metrics);
   const reject = (reason: string, response: ApiResponse): ApiResponse => {
     metrics.requestsRejected[reason] = (metrics.requestsRejected[reason] ?? 0) + 1;
     return response;
@@ -139,4 +141,30 @@ function status(encoding: 'otlp_proto' | 'otlp_json', httpStatus: number, messag
 
 export function emptyIntakeMetrics(): IntakeMetrics {
   return { requestsAccepted: 0, spansAccepted: 0, requestsRejected: {}, requestsThrottled: 0 };
+}
+
+function observeIntakeMetrics(metrics: IntakeMetrics): void {
+  observeCounts('budgetwatch.intake', [
+    {
+      name: 'budgetwatch.intake.requests_accepted',
+      description: 'OTLP/HTTP export requests accepted',
+      read: () => metrics.requestsAccepted,
+    },
+    {
+      name: 'budgetwatch.intake.spans_accepted',
+      description: 'Spans in accepted OTLP/HTTP requests',
+      read: () => metrics.spansAccepted,
+    },
+    {
+      name: 'budgetwatch.intake.requests_rejected',
+      description: 'OTLP/HTTP requests refused, by reason',
+      read: () => metrics.requestsRejected,
+      label: 'reason',
+    },
+    {
+      name: 'budgetwatch.intake.requests_throttled',
+      description: 'OTLP/HTTP requests answered 429 or 503 (retry later)',
+      read: () => metrics.requestsThrottled,
+    },
+  ]);
 }

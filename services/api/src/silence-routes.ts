@@ -1,4 +1,4 @@
-import { type RedisSilenceStore, SilenceError } from '@budgetwatch/notifier';
+import { SilenceError, type SilenceStore } from '@budgetwatch/notifier';
 import { z } from 'zod';
 import { ApiError, type Route } from './http-api.js';
 
@@ -16,7 +16,7 @@ const newSilenceSchema = z.strictObject({
 });
 
 /** GET, POST /api/v1/silences and DELETE /api/v1/silences/:id (expire). */
-export function silenceRoutes(silences: RedisSilenceStore): Route[] {
+export function silenceRoutes(silences: SilenceStore): Route[] {
   return [
     {
       method: 'GET',

@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import { ConfigError } from '@budgetwatch/config';
 import {
   DRILL_SCENARIOS,
@@ -16,8 +15,10 @@ import { runIngestWorker } from './commands/ingest-worker.js';
 import { inventoryCheck } from './commands/inventory-check.js';
 import { runNotifier } from './commands/notifier.js';
 import { replay } from './commands/replay.js';
-import { runStages, STAGES } from './commands/run-stages.js';
+import { serviceVersion } from './commands/service-version.js';
 import { type CreateSilenceOptions, createSilence, expireSilence, listSilences } from './commands/silence.js';
+import { STAGES } from './commands/stage-commands.js';
+import { runStart } from './commands/start.js';
 import { showStatus } from './commands/status.js';
 import { showWindow, type WindowOptions } from './commands/window.js';
 import { ExitCode } from './exit-codes.js';
@@ -27,12 +28,10 @@ export interface CliIo {
   err: NodeJS.WritableStream;
 }
 
-const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
-
 function buildProgram(io: CliIo, setExit: (code: ExitCode) => void): Command {
   const program = new Command('budgetwatch')
     .description('Reliability budget monitor for MCP tool servers')
-    .version(version)
+    .version(serviceVersion)
     .option('-c, --config <file>', 'YAML configuration file (default: $BUDGETWATCH_CONFIG)')
     .exitOverride()
     .configureOutput({
@@ -45,16 +44,16 @@ function buildProgram(io: CliIo, setExit: (code: ExitCode) => void): Command {
 
   program
     .command('start')
-    .description('run every Budgetwatch stage in one process')
-    .action(async () =>
-      setExit(
-        await runStages(
-          STAGES.map((stage) => stage.name),
-          configFile(),
-          io.out,
-        ),
-      ),
-    );
+    .description(
+      'run every stage in one process: on Kafka and Redis when KAFKA_BROKERS and REDIS_URL are set, else in memory',
+    )
+    .option('--demo', 'generate agent traffic for a few servers, one of which degrades', false)
+    .action(async (options: { demo: boolean }) => setExit(await runStart(options, configFile(), io.out)));
+
+  program
+    .command('demo')
+    .description('start --demo: every stage in one process, with demo traffic (alerts within a minute)')
+    .action(async () => setExit(await runStart({ demo: true }, configFile(), io.out)));
 
   for (const stage of STAGES) {
     program

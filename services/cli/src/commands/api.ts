@@ -1,22 +1,23 @@
-import {
-  crsRoutes,
-  emptyIntakeMetrics,
-  HttpApi,
-  KafkaSpanRecordSink,
-  otlpIntakeRoutes,
-  silenceRoutes,
-} from '@budgetwatch/api';
+import { KafkaSpanRecordSink, type ReadinessCheck } from '@budgetwatch/api';
 import { loadConfig, loadPolicy } from '@budgetwatch/config';
 import { createLogger } from '@budgetwatch/logger';
 import { RedisSilenceStore } from '@budgetwatch/notifier';
 import { connectRedis, createRedis } from '@budgetwatch/redis';
+import { startTelemetry } from '@budgetwatch/telemetry';
 import { ExitCode } from '../exit-codes.js';
+import { startOperatorHttp } from '../stages/operator-http.js';
+import { kafkaReachable, redisReachable } from '../stages/readiness-checks.js';
+import { redisOperatorView } from '../stages/redis-operator-view.js';
+import { RunningStages } from '../stages/running-stages.js';
 import { connectedKafka } from './connected-kafka.js';
-import { crsScorer } from './crs-scorer.js';
 import { untilShutdownSignal } from './ingest-worker.js';
 import { requireConnections } from './require-connections.js';
+import { serviceVersion } from './service-version.js';
 
-/** Serves the HTTP API on http.port until SIGTERM/SIGINT. */
+/**
+ * Serves the dashboard, the JSON API, /healthz, /readyz and /metrics on http.port, and with Kafka
+ * the OTLP/HTTP intake on http.otlpPort, until SIGTERM/SIGINT.
+ */
 export async function runApi(
   configFile: string | undefined,
   shutdown: Promise<unknown> = untilShutdownSignal(),
@@ -24,48 +25,43 @@ export async function runApi(
   const { config: loaded } = loadConfig(configFile === undefined ? {} : { file: configFile });
   const config = requireConnections(loaded, 'api', ['redis']);
   const logger = createLogger({ name: 'api', level: config.log.level });
+  const telemetry = startTelemetry({ serviceName: 'budgetwatch-api', serviceVersion });
+  const stages = new RunningStages();
   const redis = createRedis(config.redis, 'budgetwatch-api');
   await connectRedis(redis);
+  stages.add('redis', async () => {
+    await redis.quit();
+  });
   const { policy } = loadPolicy({
     ...(config.evaluator.policyFile === undefined ? {} : { file: config.evaluator.policyFile }),
     latencyThresholdsMs: config.ingest.latencyThresholdsMs,
   });
-  const api = new HttpApi({
-    routes: [
-      ...silenceRoutes(new RedisSilenceStore(redis, config.redis.keyPrefix)),
-      ...crsRoutes(crsScorer(config, redis, policy), policy.crs.haltThreshold),
-    ],
-    token: config.http.apiToken ?? null,
+  const readiness: ReadinessCheck[] = [{ name: 'redis', check: () => redisReachable(redis) }];
+  let intake: KafkaSpanRecordSink | null = null;
+  if (config.kafka === undefined) {
+    logger.warn('no Kafka configured: the OTLP/HTTP intake is off (set KAFKA_BROKERS)');
+  } else {
+    const kafka = await connectedKafka(config.kafka, logger);
+    const sink = new KafkaSpanRecordSink(kafka, config.topics.spans[0] as string);
+    intake = sink;
+    stages.add('span producer', () => sink.close());
+    readiness.push({ name: 'kafka', check: kafkaReachable(kafka, stages) });
+  }
+  const operator = redisOperatorView(config, redis, policy);
+  const http = await startOperatorHttp({
+    config,
     logger,
+    view: operator.view,
+    silences: new RedisSilenceStore(redis, config.redis.keyPrefix),
+    crs: operator.crs,
+    readiness,
+    telemetry,
+    intake,
   });
-  const port = await api.listen(config.http.port);
-  logger.info({ port, mutations: config.http.apiToken !== undefined }, 'API listening');
-  // OTLP/HTTP intake: agents' OTLP exporters post here, and the records go to the span topic.
-  const sink =
-    config.kafka === undefined
-      ? null
-      : new KafkaSpanRecordSink(await connectedKafka(config.kafka, logger), config.topics.spans[0] as string);
-  const intakeMetrics = emptyIntakeMetrics();
-  const intake =
-    sink === null
-      ? null
-      : new HttpApi({
-          routes: otlpIntakeRoutes({ sink, maxBodyBytes: config.http.otlpMaxBodyBytes }, intakeMetrics),
-          token: null,
-          logger,
-        });
-  if (intake === null) logger.warn('no Kafka configured: the OTLP/HTTP intake is off (set KAFKA_BROKERS)');
-  else
-    logger.info(
-      { port: await intake.listen(config.http.otlpPort), topic: config.topics.spans[0] },
-      'OTLP/HTTP intake listening',
-    );
+  stages.add('http', () => http.close());
   const signal = await shutdown;
   logger.info({ signal }, 'shutting down');
-  await api.close();
-  await intake?.close();
-  await sink?.close();
-  logger.info({ intake: intakeMetrics }, 'OTLP/HTTP intake counters');
-  await redis.quit();
+  await stages.stopAll((stage, error) => logger.error({ err: error, stage }, 'did not stop cleanly'));
+  await telemetry.shutdown();
   return ExitCode.ok;
 }

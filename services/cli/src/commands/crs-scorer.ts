@@ -6,9 +6,9 @@ import type { Redis } from 'ioredis';
 import { inventoryWithDrills } from './inventory-with-drills.js';
 
 /**
- * Scores registered servers from the live windows, with passed drills counted as kill-switch tests;
- * the inventory file is read at each call (unless the caller has it), so an edit shows at once.
- * `server` narrows to one.
+ * Scores registered servers from the live Redis windows, with passed drills counted as kill-switch
+ * tests; the inventory file is read at each call (unless the caller has it), so an edit shows at
+ * once. `server` narrows to one.
  */
 export function crsScorer(
   config: BudgetwatchConfig & { redis: NonNullable<BudgetwatchConfig['redis']> },
@@ -19,23 +19,30 @@ export function crsScorer(
     thresholdsMs: config.ingest.latencyThresholdsMs,
   });
   const windows = new WindowReader(store, config.ingest.latencyThresholdsMs);
-  return async (server, known) => {
-    const inventory = known ?? (await inventoryWithDrills(config, redis));
-    const now = Date.now();
-    const scored: CrsBreakdown[] = [];
-    for (const entry of inventory.servers.filter(
-      (candidate) => server === undefined || candidate.id === server,
-    )) {
-      scored.push(
-        await serverCrs(
-          entry,
-          policy,
-          windows,
-          { scoring: policy.crs, killSwitchMaxAgeDays: config.inventory.killSwitchMaxAgeDays },
-          now,
-        ),
-      );
-    }
-    return scored;
-  };
+  return async (server, known) =>
+    scoreServers(
+      known ?? (await inventoryWithDrills(config, redis)),
+      windows,
+      policy,
+      config.inventory.killSwitchMaxAgeDays,
+      server,
+    );
+}
+
+/** The CRS breakdown of each registered server (or of `server` only), now. */
+export async function scoreServers(
+  inventory: Inventory,
+  windows: WindowReader,
+  policy: Policy,
+  killSwitchMaxAgeDays: number,
+  server?: string,
+): Promise<CrsBreakdown[]> {
+  const now = Date.now();
+  const scored: CrsBreakdown[] = [];
+  for (const entry of inventory.servers.filter(
+    (candidate) => server === undefined || candidate.id === server,
+  )) {
+    scored.push(await serverCrs(entry, policy, windows, { scoring: policy.crs, killSwitchMaxAgeDays }, now));
+  }
+  return scored;
 }

@@ -1,14 +1,22 @@
 import { unwatchFile, watchFile } from 'node:fs';
 import { loadConfig, loadInventory, loadPolicy } from '@budgetwatch/config';
 import { RedisDrillResults } from '@budgetwatch/drills';
-import { Evaluator, KafkaEventPublisher, RedisRuleStateStore } from '@budgetwatch/evaluator';
+import {
+  HistoryRecordingPublisher,
+  KafkaEventPublisher,
+  RedisEventHistory,
+  RedisRuleStateStore,
+} from '@budgetwatch/evaluator';
 import { createLogger } from '@budgetwatch/logger';
 import { connectRedis, createRedis } from '@budgetwatch/redis';
+import { startTelemetry } from '@budgetwatch/telemetry';
 import { RedisWindowStore, WindowReader } from '@budgetwatch/window-store';
 import { ExitCode } from '../exit-codes.js';
+import { configuredEvaluator } from '../stages/stage-services.js';
 import { connectedKafka } from './connected-kafka.js';
 import { untilShutdownSignal } from './ingest-worker.js';
 import { requireConnections } from './require-connections.js';
+import { serviceVersion } from './service-version.js';
 
 /**
  * Runs the evaluator against the configured Redis windows and Kafka events topic until
@@ -28,6 +36,8 @@ export async function runEvaluator(
     config.inventory.file === undefined ? {} : { file: config.inventory.file },
   );
   const logger = createLogger({ name: 'evaluator', level: config.log.level });
+  // Before the services: their instruments bind to the SDK's providers when created.
+  const telemetry = startTelemetry({ serviceName: 'budgetwatch-evaluator', serviceVersion });
   const kafka = await connectedKafka(config.kafka, logger);
   const redis = createRedis(config.redis, 'budgetwatch-evaluator');
   await connectRedis(redis);
@@ -35,17 +45,20 @@ export async function runEvaluator(
     thresholdsMs: config.ingest.latencyThresholdsMs,
   });
   const drills = new RedisDrillResults(redis, config.redis.keyPrefix);
-  const evaluator = new Evaluator({
-    policy,
-    windows: new WindowReader(store, config.ingest.latencyThresholdsMs),
-    store,
-    states: new RedisRuleStateStore(redis, config.redis.keyPrefix),
-    publisher: new KafkaEventPublisher(kafka, config.topics.events),
-    logger,
-    crs: { inventory, scoring: policy.crs, killSwitchMaxAgeDays: config.inventory.killSwitchMaxAgeDays },
-    drillPasses: () => drills.passTimes(),
-    sweepIntervalMs: config.evaluator.sweepIntervalMs,
-  });
+  const evaluator = configuredEvaluator(
+    { config, policy, inventory, logger },
+    {
+      store,
+      windows: new WindowReader(store, config.ingest.latencyThresholdsMs),
+      states: new RedisRuleStateStore(redis, config.redis.keyPrefix),
+      publisher: new HistoryRecordingPublisher(
+        new KafkaEventPublisher(kafka, config.topics.events),
+        new RedisEventHistory(redis, config.redis.keyPrefix),
+        logger,
+      ),
+      drillPasses: () => drills.passTimes(),
+    },
+  );
   evaluator.start();
   const inventoryFile = config.inventory.file;
   if (inventoryFile !== undefined) {
@@ -75,5 +88,6 @@ export async function runEvaluator(
   if (inventoryFile !== undefined) unwatchFile(inventoryFile);
   await evaluator.stop();
   await redis.quit();
+  await telemetry.shutdown();
   return ExitCode.ok;
 }

@@ -1,12 +1,14 @@
 import { loadConfig, loadInventory } from '@budgetwatch/config';
-import { DEFAULT_CLASSIFICATION_RULES, inventoryResolver } from '@budgetwatch/domain';
-import { IngestWorker } from '@budgetwatch/ingest-worker';
+import { DEFAULT_POLICY } from '@budgetwatch/domain';
 import { createLogger } from '@budgetwatch/logger';
 import { connectRedis, createRedis } from '@budgetwatch/redis';
+import { startTelemetry } from '@budgetwatch/telemetry';
 import { RedisWindowStore } from '@budgetwatch/window-store';
 import { ExitCode } from '../exit-codes.js';
+import { configuredIngestWorker } from '../stages/stage-services.js';
 import { connectedKafka } from './connected-kafka.js';
 import { requireConnections } from './require-connections.js';
+import { serviceVersion } from './service-version.js';
 
 /** Resolves on the first SIGTERM or SIGINT. */
 export function untilShutdownSignal(): Promise<NodeJS.Signals> {
@@ -35,30 +37,20 @@ export async function runIngestWorker(
     config.inventory.file === undefined ? {} : { file: config.inventory.file },
   );
   const logger = createLogger({ name: 'ingest-worker', level: config.log.level });
+  // Before the services: their instruments bind to the SDK's providers when created.
+  const telemetry = startTelemetry({ serviceName: 'budgetwatch-ingest-worker', serviceVersion });
   const kafka = await connectedKafka(config.kafka, logger);
   const redis = createRedis(config.redis, 'budgetwatch-ingest');
   await connectRedis(redis);
-  const worker = new IngestWorker({
-    kafka: kafka,
-    store: new RedisWindowStore(redis, config.redis.keyPrefix, {
-      thresholdsMs: config.ingest.latencyThresholdsMs,
-    }),
-    logger,
-    spanTopics: config.topics.spans,
-    deadLetterTopic: config.topics.deadLetter,
-    groupId: config.ingest.groupId,
-    sessionTimeoutMs: config.ingest.sessionTimeoutMs,
-    partitionsConcurrency: config.ingest.partitionsConcurrency,
-    commitIntervalMs: config.ingest.commitIntervalMs,
-    maxBatchBytes: config.ingest.maxBatchBytes,
-    latencyThresholdsMs: config.ingest.latencyThresholdsMs,
-    rules: { ...DEFAULT_CLASSIFICATION_RULES, perspective: config.ingest.perspective },
-    resolveInventory: inventoryResolver(inventory),
+  const store = new RedisWindowStore(redis, config.redis.keyPrefix, {
+    thresholdsMs: config.ingest.latencyThresholdsMs,
   });
+  const worker = configuredIngestWorker({ config, policy: DEFAULT_POLICY, inventory, logger }, kafka, store);
   await worker.start();
   const signal = await shutdown;
   logger.info({ signal, metrics: worker.metrics }, 'shutting down');
   await worker.stop();
   await redis.quit();
+  await telemetry.shutdown();
   return ExitCode.ok;
 }

@@ -1,11 +1,15 @@
 import { ConfigError, loadConfig } from '@budgetwatch/config';
 import { createLogger } from '@budgetwatch/logger';
-import { EmailSink, Notifier, RedisNotifierStore, RedisSilenceStore, SlackSink } from '@budgetwatch/notifier';
+import { RedisNotifierStore, RedisSilenceStore } from '@budgetwatch/notifier';
 import { connectRedis, createRedis } from '@budgetwatch/redis';
+import { startTelemetry } from '@budgetwatch/telemetry';
 import { ExitCode } from '../exit-codes.js';
+import { dispatcherSettings } from '../stages/notification-channels.js';
+import { configuredNotifier } from '../stages/stage-services.js';
 import { connectedKafka } from './connected-kafka.js';
 import { untilShutdownSignal } from './ingest-worker.js';
 import { requireConnections } from './require-connections.js';
+import { serviceVersion } from './service-version.js';
 
 /**
  * Runs the notifier until SIGTERM/SIGINT: its own consumer group on the events topic, Slack and
@@ -17,8 +21,11 @@ export async function runNotifier(
 ): Promise<ExitCode> {
   const { config: loaded } = loadConfig(configFile === undefined ? {} : { file: configFile });
   const config = requireConnections(loaded, 'notifier', ['kafka', 'redis']);
-  const { notifier: settings } = config;
-  if (settings.slack === undefined && settings.email === undefined) {
+  const logger = createLogger({ name: 'notifier', level: config.log.level });
+  // Before the services: their instruments bind to the SDK's providers when created.
+  const telemetry = startTelemetry({ serviceName: 'budgetwatch-notifier', serviceVersion });
+  const channels = dispatcherSettings(config, logger);
+  if (channels === null) {
     throw new ConfigError([
       {
         source: { kind: 'default' },
@@ -28,31 +35,13 @@ export async function runNotifier(
       },
     ]);
   }
-  const logger = createLogger({ name: 'notifier', level: config.log.level });
+  const settings = config.notifier;
   const kafka = await connectedKafka(config.kafka, logger);
   const redis = createRedis(config.redis, 'budgetwatch-notifier');
   await connectRedis(redis);
-  const notifier = new Notifier({
-    kafka: kafka,
-    eventsTopic: config.topics.events,
-    deadLetterTopic: config.topics.deadLetter,
-    groupId: settings.groupId,
-    commitIntervalMs: settings.commitIntervalMs,
+  const notifier = configuredNotifier(config, kafka, channels, {
     store: new RedisNotifierStore(redis, config.redis.keyPrefix),
     silences: new RedisSilenceStore(redis, config.redis.keyPrefix),
-    slack:
-      settings.slack === undefined
-        ? null
-        : new SlackSink({ token: settings.slack.token, apiUrl: settings.slack.apiUrl, logger }),
-    email:
-      settings.email === undefined
-        ? null
-        : new EmailSink({ smtpUrl: settings.email.smtpUrl, from: settings.email.from }),
-    planner: { repeatIntervalMs: settings.repeatIntervalMs, routing: settings.routes },
-    groupWaitMs: settings.groupWaitMs,
-    dashboardUrl: settings.dashboardUrl ?? null,
-    messageIdDomain: settings.email?.messageIdDomain ?? 'budgetwatch.local',
-    logger,
   });
   await notifier.start();
   logger.info(
@@ -68,5 +57,6 @@ export async function runNotifier(
   logger.info({ signal, metrics: notifier.metrics }, 'shutting down');
   await notifier.stop();
   await redis.quit();
+  await telemetry.shutdown();
   return ExitCode.ok;
 }

@@ -1,0 +1,233 @@
+// The dashboard: plain DOM over the JSON API, refreshed every few seconds; no build step.
+const REFRESH_MS = 5000;
+const SPARKLINE_REFRESH_MS = 60_000;
+const TIER_NAMES = {
+  2: 'Tier 2 · state-changing',
+  1: 'Tier 1 · internal read',
+  0: 'Tier 0 · public, read-only',
+};
+/** The gauge spans 0 to 1.5 times the budget; the mark sits at 1 (the threshold). */
+const GAUGE_SPAN = 1.5;
+const sparklines = new Map();
+
+function element(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value !== undefined && value !== null) node.setAttribute(name, String(value));
+  }
+  for (const child of children)
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  return node;
+}
+
+function formatValue(reading) {
+  if (reading.value === null) return '–';
+  return reading.unit === 'ms' ? `${Math.round(reading.value)} ms` : `${(reading.value * 100).toFixed(1)}%`;
+}
+
+function formatThreshold(reading) {
+  const value =
+    reading.unit === 'ms' ? `${reading.threshold} ms` : `${(reading.threshold * 100).toFixed(1)}%`;
+  return `${reading.comparator} ${value}`;
+}
+
+function eventValue(data) {
+  if (typeof data.value !== 'number') return '';
+  return data.metric === 'latency_quantile'
+    ? `${Math.round(data.value)} ms`
+    : `${(data.value * 100).toFixed(1)}%`;
+}
+
+function gauge(reading) {
+  const used = Math.min(reading.budgetUsed, GAUGE_SPAN);
+  const bar = element('span', { style: `width:${((used / GAUGE_SPAN) * 100).toFixed(1)}%` });
+  if (reading.budgetUsed >= 1) bar.classList.add('over');
+  return element(
+    'div',
+    { class: 'gauge', title: `${(reading.budgetUsed * 100).toFixed(0)}% of the budget used` },
+    bar,
+    element('i'),
+  );
+}
+
+function sparkline(line) {
+  const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+  svg.setAttribute('class', 'spark');
+  svg.setAttribute('viewBox', '0 0 120 22');
+  if (line === undefined) return svg;
+  const values = line.points.filter((point) => point !== null);
+  const low = Math.min(line.threshold, ...values);
+  const high = Math.max(line.threshold, ...values);
+  const span = high - low || 1;
+  const y = (value) => (20 - ((value - low) / span) * 18).toFixed(1);
+  const points = line.points
+    .map((point, i) => (point === null ? null : `${((i / 23) * 118 + 1).toFixed(1)},${y(point)}`))
+    .filter((point) => point !== null);
+  const polyline = document.createElementNS(svg.namespaceURI, 'polyline');
+  polyline.setAttribute('points', points.join(' '));
+  const threshold = document.createElementNS(svg.namespaceURI, 'line');
+  for (const [name, value] of Object.entries({
+    x1: 0,
+    x2: 120,
+    y1: y(line.threshold),
+    y2: y(line.threshold),
+  }))
+    threshold.setAttribute(name, String(value));
+  svg.append(threshold, polyline);
+  return svg;
+}
+
+function serverCard(server) {
+  const title = element(
+    'h3',
+    {},
+    server.server,
+    element(
+      'span',
+      { class: `badge ${server.state}` },
+      server.state === 'no_data' ? 'no data' : server.state,
+    ),
+  );
+  const crs =
+    server.crs === null
+      ? ''
+      : element(
+          'span',
+          { class: server.crs.gated ? 'halted' : '' },
+          `CRS ${server.crs.score.toFixed(1)}${server.crs.gated ? ' · expansion halted' : ''}`,
+        );
+  const meta = element('div', { class: 'meta' }, `owner ${server.owner ?? '(none)'} · `, crs);
+  const rows = server.rules.map((reading) =>
+    element(
+      'tr',
+      {
+        'data-rule': reading.rule,
+        'data-scope': reading.scope,
+        'data-tool': reading.tool,
+        'data-state': reading.state,
+      },
+      element('td', {}, reading.rule),
+      element('td', {}, reading.tool ?? 'server'),
+      element('td', { class: 'state' }, reading.state === 'no_data' ? 'no data' : reading.state),
+      element('td', { class: 'value' }, formatValue(reading)),
+      element('td', {}, formatThreshold(reading)),
+      element('td', {}, gauge(reading)),
+      element(
+        'td',
+        {},
+        reading.scope === 'server' ? sparkline(sparklines.get(server.server)?.get(reading.rule)) : '',
+      ),
+    ),
+  );
+  const table = element(
+    'table',
+    {},
+    element(
+      'thead',
+      {},
+      element(
+        'tr',
+        {},
+        ...['rule', 'on', 'state', 'value', 'threshold', 'budget', '24h'].map((name) =>
+          element('th', {}, name),
+        ),
+      ),
+    ),
+    element('tbody', {}, ...rows),
+  );
+  return element(
+    'article',
+    { class: 'server', 'data-server': server.server, 'data-state': server.state },
+    title,
+    meta,
+    table,
+  );
+}
+
+async function getJson(path) {
+  const response = await fetch(path, { headers: { accept: 'application/json' } });
+  if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+  return response.json();
+}
+
+async function refreshSparklines(servers) {
+  await Promise.all(
+    servers.map(async (server) => {
+      const { sparklines: lines } = await getJson(
+        `/api/v1/servers/${encodeURIComponent(server.server)}/sparklines`,
+      );
+      sparklines.set(server.server, new Map(lines.map((line) => [line.rule, line])));
+    }),
+  );
+}
+
+function render(status, events) {
+  const tiers = document.getElementById('tiers');
+  tiers.replaceChildren(
+    ...[2, 1, 0]
+      .map((tier) => [tier, status.servers.filter((server) => server.tier === tier)])
+      .filter(([, servers]) => servers.length > 0)
+      .map(([tier, servers]) =>
+        element(
+          'section',
+          { 'data-tier': tier },
+          element('h2', {}, TIER_NAMES[tier]),
+          element('div', { class: 'servers' }, ...servers.map(serverCard)),
+        ),
+      ),
+  );
+  document.getElementById('unregistered-section').hidden = status.unregistered.length === 0;
+  document
+    .getElementById('unregistered')
+    .replaceChildren(
+      ...status.unregistered.map((server) =>
+        element(
+          'li',
+          { 'data-server': server.server },
+          `${server.server} — tools: ${server.tools.join(', ') || '(none)'}`,
+        ),
+      ),
+    );
+  document
+    .querySelector('#events tbody')
+    .replaceChildren(
+      ...events.map((event) =>
+        element(
+          'tr',
+          {},
+          element('td', {}, new Date(event.time).toLocaleTimeString()),
+          element('td', {}, event.type.replace(/^budgetwatch\./, '')),
+          element('td', {}, event.data.server ?? ''),
+          element('td', {}, event.data.tool ?? ''),
+          element('td', {}, event.data.rule ?? ''),
+          element('td', {}, eventValue(event.data)),
+        ),
+      ),
+    );
+  const firing = status.servers
+    .concat(status.unregistered)
+    .filter((server) => server.state === 'firing').length;
+  document.getElementById('summary').textContent =
+    `${status.servers.length} registered, ${status.unregistered.length} unregistered, ${firing} firing · ${new Date(status.generatedAt).toLocaleTimeString()}`;
+}
+
+let lastSparklines = 0;
+async function refresh() {
+  try {
+    const [status, { events }] = await Promise.all([
+      getJson('/api/v1/status'),
+      getJson('/api/v1/events?limit=20'),
+    ]);
+    if (Date.now() - lastSparklines > SPARKLINE_REFRESH_MS) {
+      lastSparklines = Date.now();
+      await refreshSparklines(status.servers.concat(status.unregistered));
+    }
+    render(status, events);
+  } catch (error) {
+    document.getElementById('summary').textContent = `cannot reach the API: ${error.message}`;
+  } finally {
+    setTimeout(refresh, REFRESH_MS);
+  }
+}
+
+void refresh();

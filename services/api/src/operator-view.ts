@@ -1,0 +1,254 @@
+import {
+  budgetConsumed,
+  type Comparator,
+  type CrsBreakdown,
+  type Inventory,
+  limitsFor,
+  measure,
+  type Policy,
+  type Rule,
+  type RuleStatus,
+  type SeriesRef,
+  seriesId,
+  type Tier,
+  type WindowSummary,
+} from '@budgetwatch/domain';
+import type { EventHistory, RuleStateStore } from '@budgetwatch/evaluator';
+import type { BudgetwatchEvent } from '@budgetwatch/events';
+import type { WindowReader, WindowStore } from '@budgetwatch/window-store';
+
+/** One rule on one series: its stored state and the value its window reads now. */
+export interface RuleReading {
+  rule: string;
+  scope: 'server' | 'tool';
+  /** The tool, for a tool-scope reading. */
+  tool: string | null;
+  state: RuleStatus;
+  /** Since when the state holds (ISO), null before the first evaluation. */
+  since: string | null;
+  /** In the rule's unit (a ratio, or ms for latency); null without calls in the window. */
+  value: number | null;
+  threshold: number;
+  comparator: Comparator;
+  unit: 'ratio' | 'ms';
+  /** Calls the value is computed from (the rule's denominator). */
+  calls: number;
+  /** Share of the rule's error budget used: 0 none, 1 at the threshold (capped at 10). */
+  budgetUsed: number;
+  windowMs: number;
+}
+
+export interface ServerStatus {
+  server: string;
+  registered: boolean;
+  tier: Tier | null;
+  owner: string | null;
+  /** firing when any rule fires on the server or one of its tools. */
+  state: RuleStatus;
+  crs: { score: number; gated: boolean; threshold: number } | null;
+  tools: string[];
+  rules: RuleReading[];
+}
+
+export interface StatusReport {
+  generatedAt: string;
+  servers: ServerStatus[];
+  unregistered: ServerStatus[];
+}
+
+export interface Sparkline {
+  rule: string;
+  unit: 'ratio' | 'ms';
+  threshold: number;
+  /** Hourly values, oldest first; the last ends now. null: no calls that hour. */
+  points: (number | null)[];
+}
+
+export interface OperatorViewOptions {
+  policy: Policy;
+  store: WindowStore;
+  windows: WindowReader;
+  states: RuleStateStore;
+  history: EventHistory;
+  /** The inventory as it is now (re-read on each call, so an edit shows at once). */
+  inventory: () => Promise<Inventory>;
+  /** CRS breakdowns of registered servers (of the given inventory). */
+  crs: (inventory: Inventory) => Promise<CrsBreakdown[]>;
+  now?: () => number;
+}
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+/** Budget use is reported up to this multiple (an infinite use does not survive JSON). */
+const MAX_BUDGET_USED = 10;
+
+/**
+ * What operators look at, read from the same stores the evaluator writes: each server's rules
+ * with state and value, series, windows, sparklines and the event history. Read-only.
+ */
+export class OperatorView {
+  private readonly now: () => number;
+
+  constructor(private readonly options: OperatorViewOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  get policy(): Policy {
+    return this.options.policy;
+  }
+
+  /** Production series written in the last 24h. */
+  async series(): Promise<SeriesRef[]> {
+    return (await this.options.store.activeSeries(this.now() - DAY)).filter((series) => !series.drill);
+  }
+
+  window(series: SeriesRef, windowMs: number): Promise<WindowSummary> {
+    return this.options.windows.series(series, windowMs, this.now());
+  }
+
+  async status(): Promise<StatusReport> {
+    const now = this.now();
+    const inventory = await this.options.inventory();
+    const crs = new Map(
+      (await this.options.crs(inventory)).map((breakdown) => [breakdown.server, breakdown]),
+    );
+    const byServer = new Map<string, SeriesRef[]>(inventory.servers.map((server) => [server.id, []]));
+    for (const series of await this.series()) {
+      byServer.set(series.server, [...(byServer.get(series.server) ?? []), series]);
+    }
+    const statuses: ServerStatus[] = [];
+    for (const [server, seen] of byServer) {
+      const entry = inventory.servers.find((candidate) => candidate.id === server);
+      const tools = [
+        ...new Set(seen.flatMap((series) => (series.tool === null ? [] : [series.tool]))),
+      ].sort();
+      const readings = [
+        ...(await this.readings({ server, tool: null, drill: false }, entry?.tier, now)),
+        ...(
+          await Promise.all(
+            tools.map((tool) => this.readings({ server, tool, drill: false }, entry?.tier, now)),
+          )
+        ).flat(),
+      ];
+      const breakdown = crs.get(server);
+      statuses.push({
+        server,
+        registered: entry !== undefined,
+        tier: entry?.tier ?? null,
+        owner: entry?.owner?.team ?? null,
+        state: overallState(readings),
+        crs:
+          breakdown === undefined
+            ? null
+            : {
+                score: breakdown.crs,
+                gated: breakdown.gated,
+                threshold: this.options.policy.crs.haltThreshold,
+              },
+        tools,
+        rules: readings,
+      });
+    }
+    statuses.sort((a, b) => (a.tier ?? 9) - (b.tier ?? 9) || a.server.localeCompare(b.server));
+    return {
+      generatedAt: new Date(now).toISOString(),
+      servers: statuses.filter((status) => status.registered),
+      unregistered: statuses.filter((status) => !status.registered),
+    };
+  }
+
+  /** Each server-scope rule's value hour by hour over the last 24h, for the server's rollup. */
+  async sparklines(server: string, tier: Tier | undefined): Promise<Sparkline[]> {
+    const now = this.now();
+    const rollup: SeriesRef = { server, tool: null, drill: false };
+    const hours = await Promise.all(
+      Array.from({ length: 24 }, (_, i) => this.options.windows.series(rollup, HOUR, now - (23 - i) * HOUR)),
+    );
+    return this.options.policy.rules
+      .filter((rule) => rule.scopes.includes('server'))
+      .map((rule) => {
+        const limits = limitsFor(rule, tier);
+        return {
+          rule: rule.id,
+          unit: unitOf(rule),
+          threshold: limits.threshold,
+          points: hours.map((summary) => measure(rule, limits, summary).value),
+        };
+      });
+  }
+
+  async history(limit: number, server?: string): Promise<BudgetwatchEvent[]> {
+    const events = await this.options.history.recent(server === undefined ? limit : 1000);
+    return (server === undefined ? events : events.filter((event) => event.data.server === server)).slice(
+      0,
+      limit,
+    );
+  }
+
+  /** Every stored rule state of the production series seen in the last 24h. */
+  async ruleStates(): Promise<
+    { series: SeriesRef; rule: string; state: RuleStatus; since: string | null }[]
+  > {
+    const ruleIds = this.options.policy.rules.map((rule) => rule.id);
+    const rows: { series: SeriesRef; rule: string; state: RuleStatus; since: string | null }[] = [];
+    for (const series of await this.series()) {
+      for (const [rule, stored] of await this.options.states.read(seriesId(series), ruleIds)) {
+        rows.push({ series, rule, state: stored.state.status, since: isoOrNull(stored.state.since) });
+      }
+    }
+    return rows;
+  }
+
+  private async readings(series: SeriesRef, tier: Tier | undefined, now: number): Promise<RuleReading[]> {
+    const scope = series.tool === null ? 'server' : 'tool';
+    const rules = this.options.policy.rules.filter((rule) => rule.scopes.includes(scope));
+    const stored = await this.options.states.read(
+      seriesId(series),
+      rules.map((rule) => rule.id),
+    );
+    const summaries = new Map<number, Promise<WindowSummary>>();
+    const windowOf = (windowMs: number) => {
+      let summary = summaries.get(windowMs);
+      if (summary === undefined) {
+        summary = this.options.windows.series(series, windowMs, now);
+        summaries.set(windowMs, summary);
+      }
+      return summary;
+    };
+    return Promise.all(
+      rules.map(async (rule) => {
+        const limits = limitsFor(rule, tier);
+        const measurement = measure(rule, limits, await windowOf(rule.windowMs));
+        const state = stored.get(rule.id)?.state;
+        return {
+          rule: rule.id,
+          scope,
+          tool: series.tool,
+          state: state?.status ?? 'no_data',
+          since: state === undefined ? null : isoOrNull(state.since),
+          value: measurement.value,
+          threshold: limits.threshold,
+          comparator: rule.comparator,
+          unit: unitOf(rule),
+          calls: measurement.whole,
+          budgetUsed: Math.min(MAX_BUDGET_USED, budgetConsumed(rule, limits, measurement)),
+          windowMs: rule.windowMs,
+        };
+      }),
+    );
+  }
+}
+
+function unitOf(rule: Rule): 'ratio' | 'ms' {
+  return rule.metric === 'latency_quantile' ? 'ms' : 'ratio';
+}
+
+function isoOrNull(ms: number): string | null {
+  return ms > 0 ? new Date(ms).toISOString() : null;
+}
+
+function overallState(readings: readonly RuleReading[]): RuleStatus {
+  if (readings.some((reading) => reading.state === 'firing')) return 'firing';
+  if (readings.some((reading) => reading.state === 'ok')) return 'ok';
+  return 'no_data';
+}

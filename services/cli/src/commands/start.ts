@@ -1,0 +1,86 @@
+import { fileURLToPath } from 'node:url';
+import {
+  type BudgetwatchConfig,
+  ConfigError,
+  loadConfig,
+  loadInventory,
+  loadPolicy,
+} from '@budgetwatch/config';
+import { createLogger } from '@budgetwatch/logger';
+import { startTelemetry } from '@budgetwatch/telemetry';
+import { ExitCode } from '../exit-codes.js';
+import { startConnectedStages } from '../stages/connected-stages.js';
+import { startEmbeddedStages } from '../stages/embedded-stages.js';
+import type { StageContext } from '../stages/stage-context.js';
+import { untilShutdownSignal } from './ingest-worker.js';
+import { serviceVersion } from './service-version.js';
+
+export interface StartOptions {
+  demo: boolean;
+}
+
+const DEMO_INVENTORY = fileURLToPath(new URL('../../demo/inventory.yaml', import.meta.url));
+
+/**
+ * Runs every stage in this process until SIGTERM/SIGINT: on Kafka and Redis when both are
+ * configured, else on embedded defaults (in-process transport, in-memory stores). With `demo`,
+ * generated agent traffic flows in, and one server degrades.
+ */
+export async function runStart(
+  options: StartOptions,
+  configFile: string | undefined,
+  out: NodeJS.WritableStream,
+  shutdown: Promise<unknown> = untilShutdownSignal(),
+): Promise<ExitCode> {
+  const { config, file } = loadConfig(configFile === undefined ? {} : { file: configFile });
+  const mode = modeOf(config);
+  const { policy } = loadPolicy({
+    ...(config.evaluator.policyFile === undefined ? {} : { file: config.evaluator.policyFile }),
+    latencyThresholdsMs: config.ingest.latencyThresholdsMs,
+  });
+  const inventoryFile = config.inventory.file ?? (options.demo ? DEMO_INVENTORY : undefined);
+  const { inventory } = loadInventory(inventoryFile === undefined ? {} : { file: inventoryFile });
+  const logger = createLogger({ name: 'budgetwatch', level: config.log.level });
+  const telemetry = startTelemetry({ serviceName: 'budgetwatch', serviceVersion });
+  logger.info(
+    { configFile: file ?? null, mode, inventory: inventoryFile ?? null, otlpExport: telemetry.exporting },
+    mode === 'embedded'
+      ? 'starting every stage on embedded defaults: in-process transport, in-memory windows (nothing is kept across restarts)'
+      : 'starting every stage on Kafka and Redis',
+  );
+  const context: StageContext = { config, policy, inventory, logger, telemetry, demo: options.demo };
+  const { stages, http } =
+    mode === 'embedded'
+      ? await startEmbeddedStages(context)
+      : await startConnectedStages({
+          ...context,
+          config: config as Parameters<typeof startConnectedStages>[0]['config'],
+        });
+  out.write(
+    `Budgetwatch is running (${mode === 'embedded' ? 'embedded, in memory' : 'Kafka and Redis'}${options.demo ? ', demo traffic' : ''}).\n` +
+      `  dashboard   http://localhost:${http.port}/\n` +
+      `  status      http://localhost:${http.port}/api/v1/status\n` +
+      `  OTLP/HTTP   http://localhost:${http.intakePort}/v1/traces\n` +
+      'Stop with Ctrl-C.\n',
+  );
+  const signal = await shutdown;
+  logger.info({ signal }, 'shutting down: stop intake, finish and commit batches, flush producers');
+  await stages.stopAll((stage, error) => logger.error({ err: error, stage }, 'stage did not stop cleanly'));
+  await telemetry.shutdown();
+  logger.info('stopped');
+  return ExitCode.ok;
+}
+
+/** Both Kafka and Redis, or neither: half of each would split state between two worlds. */
+function modeOf(config: BudgetwatchConfig): 'embedded' | 'connected' {
+  if (config.kafka === undefined && config.redis === undefined) return 'embedded';
+  if (config.kafka !== undefined && config.redis !== undefined) return 'connected';
+  const missing = config.kafka === undefined ? 'KAFKA_BROKERS' : 'REDIS_URL';
+  throw new ConfigError([
+    {
+      source: { kind: 'default' },
+      path: config.kafka === undefined ? 'kafka.brokers' : 'redis.url',
+      reason: `start runs on Kafka and Redis together, or on neither (embedded): set ${missing} too, or unset both`,
+    },
+  ]);
+}

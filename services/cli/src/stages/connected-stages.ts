@@ -1,0 +1,119 @@
+import { KafkaSpanRecordSink, type ReadinessCheck } from '@budgetwatch/api';
+import type { BudgetwatchConfig } from '@budgetwatch/config';
+import { RedisDrillResults } from '@budgetwatch/drills';
+import {
+  HistoryRecordingPublisher,
+  KafkaEventPublisher,
+  RedisEventHistory,
+  RedisRuleStateStore,
+} from '@budgetwatch/evaluator';
+import { RedisNotifierStore, RedisSilenceStore } from '@budgetwatch/notifier';
+import { connectRedis, createRedis } from '@budgetwatch/redis';
+import { RedisWindowStore, WindowReader } from '@budgetwatch/window-store';
+import type { Kafka } from 'kafkajs';
+import { connectedKafka } from '../commands/connected-kafka.js';
+import { DemoTraffic } from '../demo/demo-traffic.js';
+import { dispatcherSettings } from './notification-channels.js';
+import { type OperatorHttp, startOperatorHttp } from './operator-http.js';
+import { kafkaReachable, redisReachable } from './readiness-checks.js';
+import { redisOperatorView } from './redis-operator-view.js';
+import { RunningStages } from './running-stages.js';
+import type { StageContext } from './stage-context.js';
+import { configuredEvaluator, configuredIngestWorker, configuredNotifier } from './stage-services.js';
+
+type Connected = BudgetwatchConfig & {
+  kafka: NonNullable<BudgetwatchConfig['kafka']>;
+  redis: NonNullable<BudgetwatchConfig['redis']>;
+};
+
+/**
+ * Every stage in this process on Kafka and Redis: the same services the per-stage commands run, so
+ * more workers, evaluators or notifiers can join from other processes at any time.
+ */
+export async function startConnectedStages(
+  context: StageContext & { config: Connected },
+): Promise<{ stages: RunningStages; http: OperatorHttp }> {
+  const { config, policy, inventory, logger } = context;
+  const thresholdsMs = config.ingest.latencyThresholdsMs;
+  const prefix = config.redis.keyPrefix;
+  const stages = new RunningStages();
+  const kafka: Kafka = await connectedKafka(config.kafka, logger);
+  const redis = createRedis(config.redis, 'budgetwatch-start');
+  await connectRedis(redis);
+  stages.add('redis', async () => {
+    await redis.quit();
+  });
+  const store = new RedisWindowStore(redis, prefix, { thresholdsMs });
+  const windows = new WindowReader(store, thresholdsMs);
+  const states = new RedisRuleStateStore(redis, prefix);
+  const history = new RedisEventHistory(redis, prefix);
+  const silences = new RedisSilenceStore(redis, prefix);
+  const drills = new RedisDrillResults(redis, prefix);
+
+  const notification = dispatcherSettings(config, logger.child({ stage: 'notifier' }));
+  if (notification === null) {
+    logger.info('notifications off: no Slack or email configured (SLACK_BOT_TOKEN, SMTP_URL)');
+  } else {
+    const notifier = configuredNotifier(config, kafka, notification, {
+      store: new RedisNotifierStore(redis, prefix),
+      silences,
+    });
+    await notifier.start();
+    stages.add('notifier', () => notifier.stop());
+  }
+
+  const evaluator = configuredEvaluator(
+    { config, policy, inventory, logger: logger.child({ stage: 'evaluator' }) },
+    {
+      store,
+      windows,
+      states,
+      publisher: new HistoryRecordingPublisher(
+        new KafkaEventPublisher(kafka, config.topics.events),
+        history,
+        logger,
+      ),
+      drillPasses: () => drills.passTimes(),
+    },
+  );
+  evaluator.start();
+  stages.add('evaluator', () => evaluator.stop());
+
+  const worker = configuredIngestWorker(
+    { config, policy, inventory, logger: logger.child({ stage: 'ingest' }) },
+    kafka,
+    store,
+  );
+  await worker.start();
+  stages.add('ingest', () => worker.stop());
+
+  const spanSink = new KafkaSpanRecordSink(kafka, config.topics.spans[0] as string);
+  stages.add('span producer', () => spanSink.close());
+  const operator = redisOperatorView(config, redis, policy);
+  const readiness: ReadinessCheck[] = [
+    { name: 'redis', check: () => redisReachable(redis) },
+    { name: 'kafka', check: kafkaReachable(kafka, stages) },
+    {
+      name: 'ingest consumer',
+      check: async () => (worker.hasAssignment ? null : 'the ingest consumer holds no partitions'),
+    },
+  ];
+  const http = await startOperatorHttp({
+    config,
+    logger: logger.child({ stage: 'api' }),
+    view: operator.view,
+    silences,
+    crs: operator.crs,
+    readiness,
+    telemetry: context.telemetry,
+    intake: spanSink,
+  });
+  stages.add('api', () => http.close());
+
+  if (context.demo) {
+    const demo = new DemoTraffic(spanSink, logger.child({ stage: 'demo' }));
+    await demo.start();
+    stages.add('demo', () => demo.stop());
+  }
+  return { stages, http };
+}

@@ -1,0 +1,92 @@
+import { OperatorView } from '@budgetwatch/api';
+import {
+  HistoryRecordingPublisher,
+  InMemoryEventHistory,
+  InMemoryRuleStateStore,
+  InProcessEventBus,
+} from '@budgetwatch/evaluator';
+import { InProcessIngest } from '@budgetwatch/ingest-worker';
+import { InMemoryNotifierStore, InMemorySilenceStore, InProcessNotifier } from '@budgetwatch/notifier';
+import { InMemoryWindowStore, WindowReader } from '@budgetwatch/window-store';
+import { scoreServers } from '../commands/crs-scorer.js';
+import { DemoTraffic } from '../demo/demo-traffic.js';
+import { dispatcherSettings } from './notification-channels.js';
+import { type OperatorHttp, startOperatorHttp } from './operator-http.js';
+import { RunningStages } from './running-stages.js';
+import type { StageContext } from './stage-context.js';
+import { classificationFor, configuredEvaluator } from './stage-services.js';
+
+/**
+ * Every stage in this process on embedded defaults: spans queue in process instead of on Kafka,
+ * windows, rule states, notifications and silences live in memory instead of Redis. The domain code
+ * and the services are the same; only the adapters differ. Nothing survives a restart.
+ */
+export async function startEmbeddedStages(
+  context: StageContext,
+): Promise<{ stages: RunningStages; http: OperatorHttp }> {
+  const { config, policy, inventory, logger } = context;
+  const thresholdsMs = config.ingest.latencyThresholdsMs;
+  const stages = new RunningStages();
+  const store = new InMemoryWindowStore({ thresholdsMs });
+  const windows = new WindowReader(store, thresholdsMs);
+  const states = new InMemoryRuleStateStore();
+  const history = new InMemoryEventHistory();
+  const bus = new InProcessEventBus();
+  const silences = new InMemorySilenceStore();
+
+  const ingest = new InProcessIngest({
+    store,
+    logger: logger.child({ stage: 'ingest' }),
+    latencyThresholdsMs: thresholdsMs,
+    ...classificationFor(context),
+  });
+
+  const notification = dispatcherSettings(config, logger.child({ stage: 'notifier' }));
+  if (notification === null) {
+    logger.info('notifications off: no Slack or email configured (SLACK_BOT_TOKEN, SMTP_URL)');
+  } else {
+    const notifier = new InProcessNotifier({ ...notification, store: new InMemoryNotifierStore(), silences });
+    bus.subscribe(notifier.take);
+    notifier.start();
+    stages.add('notifier', () => notifier.stop());
+  }
+
+  const evaluator = configuredEvaluator(
+    { config, policy, inventory, logger: logger.child({ stage: 'evaluator' }) },
+    { store, windows, states, publisher: new HistoryRecordingPublisher(bus, history, logger) },
+  );
+  evaluator.start();
+  stages.add('evaluator', () => evaluator.stop());
+  // Stopped before the evaluator: queued spans are counted first.
+  stages.add('ingest', () => ingest.stop());
+
+  const score = (server?: string) =>
+    scoreServers(inventory, windows, policy, config.inventory.killSwitchMaxAgeDays, server);
+  const http = await startOperatorHttp({
+    config,
+    logger: logger.child({ stage: 'api' }),
+    view: new OperatorView({
+      policy,
+      store,
+      windows,
+      states,
+      history,
+      inventory: async () => inventory,
+      crs: () => score(),
+    }),
+    silences,
+    crs: score,
+    // Nothing outside this process to wait for.
+    readiness: [],
+    telemetry: context.telemetry,
+    intake: ingest,
+  });
+  stages.add('api', () => http.close());
+
+  if (context.demo) {
+    const demo = new DemoTraffic(ingest, logger.child({ stage: 'demo' }));
+    await demo.start();
+    stages.add('demo', () => demo.stop());
+  }
+  return { stages, http };
+}

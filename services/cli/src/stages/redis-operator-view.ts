@@ -1,0 +1,39 @@
+import { OperatorView } from '@budgetwatch/api';
+import type { BudgetwatchConfig } from '@budgetwatch/config';
+import type { CrsBreakdown, Policy } from '@budgetwatch/domain';
+import { RedisEventHistory, RedisRuleStateStore } from '@budgetwatch/evaluator';
+import { RedisWindowStore, WindowReader } from '@budgetwatch/window-store';
+import type { Redis } from 'ioredis';
+import { scoreServers } from '../commands/crs-scorer.js';
+import { inventoryWithDrills } from '../commands/inventory-with-drills.js';
+
+type WithRedis = BudgetwatchConfig & { redis: NonNullable<BudgetwatchConfig['redis']> };
+
+/**
+ * What operators see, read from Redis: the windows, rule states and history the services write,
+ * the inventory file as it is now (with passed drills) and the CRS from the live windows.
+ */
+export function redisOperatorView(
+  config: WithRedis,
+  redis: Redis,
+  policy: Policy,
+): { view: OperatorView; crs: (server?: string) => Promise<CrsBreakdown[]> } {
+  const thresholdsMs = config.ingest.latencyThresholdsMs;
+  const store = new RedisWindowStore(redis, config.redis.keyPrefix, { thresholdsMs });
+  const windows = new WindowReader(store, thresholdsMs);
+  const maxAgeDays = config.inventory.killSwitchMaxAgeDays;
+  const view = new OperatorView({
+    policy,
+    store,
+    windows,
+    states: new RedisRuleStateStore(redis, config.redis.keyPrefix),
+    history: new RedisEventHistory(redis, config.redis.keyPrefix),
+    inventory: () => inventoryWithDrills(config, redis),
+    crs: (inventory) => scoreServers(inventory, windows, policy, maxAgeDays),
+  });
+  return {
+    view,
+    crs: async (server) =>
+      scoreServers(await inventoryWithDrills(config, redis), windows, policy, maxAgeDays, server),
+  };
+}

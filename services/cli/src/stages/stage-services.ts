@@ -1,0 +1,92 @@
+import type { BudgetwatchConfig } from '@budgetwatch/config';
+import {
+  DEFAULT_CLASSIFICATION_RULES,
+  type Inventory,
+  inventoryResolver,
+  type Policy,
+} from '@budgetwatch/domain';
+import { Evaluator, type EventPublisher, type RuleStateStore } from '@budgetwatch/evaluator';
+import { IngestWorker } from '@budgetwatch/ingest-worker';
+import type { Logger } from '@budgetwatch/logger';
+import { Notifier, type NotifierStore, type SilenceStore } from '@budgetwatch/notifier';
+import type { WindowReader, WindowStore } from '@budgetwatch/window-store';
+import type { Kafka } from 'kafkajs';
+import type { DispatcherSettings } from './notification-channels.js';
+
+/** The services as the configuration sets them up; what differs between modes is passed in. */
+export interface ServiceSettings {
+  config: BudgetwatchConfig;
+  policy: Policy;
+  inventory: Inventory;
+  logger: Logger;
+}
+
+/** How spans become calls under this configuration: perspective and inventory match rules. */
+export function classificationFor({ config, inventory }: ServiceSettings) {
+  return {
+    rules: { ...DEFAULT_CLASSIFICATION_RULES, perspective: config.ingest.perspective },
+    resolveInventory: inventoryResolver(inventory),
+  };
+}
+
+/** The Kafka ingest worker with the configuration's group, topics and batch settings. */
+export function configuredIngestWorker(
+  settings: ServiceSettings,
+  kafka: Kafka,
+  store: WindowStore,
+): IngestWorker {
+  const { config, logger } = settings;
+  return new IngestWorker({
+    kafka,
+    store,
+    logger,
+    spanTopics: config.topics.spans,
+    deadLetterTopic: config.topics.deadLetter,
+    groupId: config.ingest.groupId,
+    sessionTimeoutMs: config.ingest.sessionTimeoutMs,
+    partitionsConcurrency: config.ingest.partitionsConcurrency,
+    commitIntervalMs: config.ingest.commitIntervalMs,
+    maxBatchBytes: config.ingest.maxBatchBytes,
+    latencyThresholdsMs: config.ingest.latencyThresholdsMs,
+    ...classificationFor(settings),
+  });
+}
+
+/** The evaluator with the configuration's policy, inventory and sweep, over the given stores. */
+export function configuredEvaluator(
+  settings: ServiceSettings,
+  adapters: {
+    store: WindowStore;
+    windows: WindowReader;
+    states: RuleStateStore;
+    publisher: EventPublisher;
+    drillPasses?: () => Promise<ReadonlyMap<string, string>>;
+  },
+): Evaluator {
+  const { config, policy, inventory, logger } = settings;
+  return new Evaluator({
+    policy,
+    ...adapters,
+    logger,
+    crs: { inventory, scoring: policy.crs, killSwitchMaxAgeDays: config.inventory.killSwitchMaxAgeDays },
+    sweepIntervalMs: config.evaluator.sweepIntervalMs,
+  });
+}
+
+/** The Kafka notifier with the configuration's group and topics, over the given stores. */
+export function configuredNotifier(
+  config: BudgetwatchConfig,
+  kafka: Kafka,
+  channels: DispatcherSettings,
+  stores: { store: NotifierStore; silences: SilenceStore },
+): Notifier {
+  return new Notifier({
+    ...channels,
+    ...stores,
+    kafka,
+    eventsTopic: config.topics.events,
+    deadLetterTopic: config.topics.deadLetter,
+    groupId: config.notifier.groupId,
+    commitIntervalMs: config.notifier.commitIntervalMs,
+  });
+}

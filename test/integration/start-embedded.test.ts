@@ -1,0 +1,160 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ServerStatus, StatusReport } from '@budgetwatch/api';
+import type { WindowSummary } from '@budgetwatch/domain';
+import { waitFor } from '@budgetwatch/testkit';
+import { OTLPTraceExporter as OtlpHttpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as OtlpHttpProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import { chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordAgentCalls } from '../support/agent-spans.js';
+import { type BudgetwatchInstance, startBudgetwatch } from '../support/budgetwatch-instance.js';
+
+const SCREENSHOTS = join(import.meta.dirname, '../../test-output');
+
+/** The README's run command without Kafka or Redis: every stage in one process, in memory. */
+describe('budgetwatch start --demo on embedded defaults (no Kafka, no Redis)', () => {
+  let instance: BudgetwatchInstance;
+  let startedAt = 0;
+
+  beforeAll(async () => {
+    startedAt = Date.now();
+    instance = await startBudgetwatch(['start', '--demo'], {});
+  });
+
+  afterAll(async () => {
+    await instance?.stop();
+  });
+
+  const paymentsFiring = async () => {
+    const status = await instance.getJson<StatusReport>('/api/v1/status');
+    const payments = status.servers.find((server) => server.server === 'payments-mcp');
+    return payments?.state === 'firing' ? payments : undefined;
+  };
+
+  it('shows a firing rule for the degrading demo server on /api/v1/status within 90 s', async () => {
+    const payments: ServerStatus = await waitFor(paymentsFiring, {
+      description: 'payments-mcp firing in /api/v1/status',
+      timeoutMs: 90_000 - (Date.now() - startedAt),
+      intervalMs: 500,
+    });
+    const firing = payments.rules.filter((rule) => rule.state === 'firing');
+    expect(firing.length).toBeGreaterThan(0);
+    for (const reading of firing) {
+      expect(reading.value).not.toBeNull();
+      expect(reading.budgetUsed).toBeGreaterThanOrEqual(1);
+    }
+    expect(payments).toMatchObject({ registered: true, tier: 2, owner: 'payments' });
+    expect(payments.crs?.score).toBeGreaterThan(0);
+
+    const status = await instance.getJson<StatusReport>('/api/v1/status');
+    // The healthy demo servers stay quiet, and the server missing from the inventory is listed.
+    for (const server of status.servers.filter((one) => one.server !== 'payments-mcp')) {
+      expect(server.state, server.server).toBe('ok');
+    }
+    expect(status.unregistered.map((server) => server.server)).toContain('notes-mcp');
+    const { events } = await instance.getJson<{ events: { type: string; data: { server: string } }[] }>(
+      '/api/v1/events?server=payments-mcp',
+    );
+    expect(events.map((event) => event.type)).toContain('budgetwatch.budget.breached');
+  }, 95_000);
+
+  it.each([
+    ['http/protobuf', (url: string) => new OtlpHttpProtobufExporter({ url })],
+    ['http/json', (url: string) => new OtlpHttpJsonExporter({ url })],
+  ])(
+    'counts spans an OTel SDK %s exporter sends to the intake exactly in the windows',
+    async (protocol, exporter) => {
+      const server = `agent-${protocol.replace('/', '-')}-mcp`;
+      await recordAgentCalls(exporter(instance.intakeUrl), { server, tool: 'lookup', count: 70, failing: 7 });
+      const window = await waitFor(
+        async () => {
+          const body = await instance.getJson<{ window: WindowSummary }>(
+            `/api/v1/windows?server=${server}&tool=lookup&window=1h`,
+          );
+          return body.window.calls === 70 ? body.window : undefined;
+        },
+        { description: `70 calls of ${server} in the 1h window`, timeoutMs: 20_000 },
+      );
+      expect(window).toMatchObject({ calls: 70, served: 70, errors: 7 });
+    },
+  );
+
+  it('answers a bad OTLP payload with 400 and counts it on /metrics', async () => {
+    const response = await fetch(instance.intakeUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"resourceSpans": "not a list"}',
+    });
+    expect(response.status).toBe(400);
+    const families = parsePrometheusTextFormat(await (await fetch(`${instance.apiUrl}/metrics`)).text());
+    const rejected = families.find((family) => family.name === 'budgetwatch_intake_requests_rejected_total');
+    expect(rejected?.metrics.find((sample) => sample.labels?.reason === 'bad_payload')?.value).toBe('1');
+  });
+
+  it('serves /metrics in the Prometheus text format with the pipeline counters', async () => {
+    const response = await fetch(`${instance.apiUrl}/metrics`);
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const families = new Map(
+      parsePrometheusTextFormat(await response.text()).map((family) => [family.name, family]),
+    );
+    const total = (name: string) => Number(families.get(name)?.metrics[0]?.value ?? Number.NaN);
+    expect(families.get('budgetwatch_ingest_records_total')?.type).toBe('COUNTER');
+    expect(total('budgetwatch_ingest_records_total')).toBeGreaterThan(0);
+    expect(total('budgetwatch_ingest_spans_total')).toBeGreaterThan(
+      total('budgetwatch_ingest_records_total'),
+    );
+    expect(total('budgetwatch_evaluator_events_emitted_total')).toBeGreaterThan(0);
+    expect(families.get('budgetwatch_ingest_consumer_lag')?.type).toBe('GAUGE');
+    for (const histogram of ['budgetwatch_ingest_batch_duration', 'budgetwatch_evaluator_pass_duration']) {
+      expect(families.get(histogram)?.type, histogram).toBe('HISTOGRAM');
+      // Every observation falls in the +Inf bucket: its count is the histogram's count.
+      expect(Number(families.get(histogram)?.metrics[0]?.buckets?.['+Inf']), histogram).toBeGreaterThan(0);
+    }
+    expect(await instance.getJson('/readyz')).toEqual({ status: 'ready', checks: {} });
+  });
+
+  it('the dashboard shows the firing server as firing, with its value (headless Chromium)', async () => {
+    const payments = await waitFor(paymentsFiring, { description: 'payments-mcp firing', timeoutMs: 60_000 });
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
+      await page.goto(`${instance.apiUrl}/`);
+      const card = page.locator('article.server[data-server="payments-mcp"]');
+      await card.and(page.locator('[data-state="firing"]')).waitFor({ timeout: 20_000 });
+      await expect(card.locator('h3 .badge').textContent()).resolves.toBe('firing');
+      const reading = payments.rules.find((rule) => rule.state === 'firing');
+      const row = card.locator(
+        reading?.tool === null
+          ? `tr[data-rule="${reading?.rule}"][data-scope="server"]`
+          : `tr[data-rule="${reading?.rule}"][data-tool="${reading?.tool}"]`,
+      );
+      await expect(row.getAttribute('data-state')).resolves.toBe('firing');
+      const shown = (await row.locator('td.value').textContent()) ?? '';
+      // The value the API reports, as the dashboard formats it (it may have moved a little since).
+      expect(shown).toMatch(reading?.unit === 'ms' ? /^\d+ ms$/ : /^\d+\.\d%$/);
+      const shownNumber = Number.parseFloat(shown);
+      const apiNumber = reading?.unit === 'ms' ? (reading?.value ?? 0) : (reading?.value ?? 0) * 100;
+      expect(Math.abs(shownNumber - apiNumber)).toBeLessThan(apiNumber * 0.25);
+      await expect(
+        page.locator('article.server[data-server="weather-mcp"]').getAttribute('data-state'),
+      ).resolves.toBe('ok');
+      await expect(page.locator('section[data-tier="2"] h2').textContent()).resolves.toContain('Tier 2');
+      await expect(page.locator('#unregistered li[data-server="notes-mcp"]').count()).resolves.toBe(1);
+      await expect(page.locator('#events tbody tr').count()).resolves.toBeGreaterThan(0);
+      mkdirSync(SCREENSHOTS, { recursive: true });
+      await page.screenshot({ path: join(SCREENSHOTS, 'dashboard.png'), fullPage: true });
+    } finally {
+      await browser.close();
+    }
+  }, 90_000);
+
+  it('stops on SIGTERM with exit code 0', async () => {
+    expect(await instance.stop()).toBe(0);
+    expect(instance.output()).toContain('"msg":"stopped"');
+  });
+});

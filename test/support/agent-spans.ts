@@ -1,0 +1,34 @@
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+
+/**
+ * Tool-call spans as an agent's OpenTelemetry SDK records them, exported by `exporter`: `count`
+ * calls of `tool` on `server`, the first `failing` of them with status ERROR.
+ */
+export async function recordAgentCalls(
+  exporter: SpanExporter,
+  call: { server: string; tool: string; count: number; failing: number },
+): Promise<void> {
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'agent' }),
+    spanProcessors: [new BatchSpanProcessor(exporter)],
+  });
+  const tracer = provider.getTracer('agent');
+  const now = Date.now();
+  for (let i = 0; i < call.count; i++) {
+    const span = tracer.startSpan(`tools/call ${call.tool}`, {
+      kind: SpanKind.CLIENT,
+      startTime: now - 1000 - i - 50,
+      attributes: {
+        'mcp.method.name': 'tools/call',
+        'gen_ai.tool.name': call.tool,
+        'mcp.server.name': call.server,
+      },
+    });
+    if (i < call.failing) span.setStatus({ code: SpanStatusCode.ERROR });
+    span.end(now - 1000 - i);
+  }
+  await provider.forceFlush();
+  await provider.shutdown();
+}
