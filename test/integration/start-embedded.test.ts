@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ServerStatus, StatusReport } from '@budgetwatch/api';
+import type { ServerStatus, Sparkline, StatusReport } from '@budgetwatch/api';
 import type { WindowSummary } from '@budgetwatch/domain';
 import { waitFor } from '@budgetwatch/testkit';
 import { OTLPTraceExporter as OtlpHttpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -59,6 +59,22 @@ describe('budgetwatch start --demo on embedded defaults (no Kafka, no Redis)', (
     );
     expect(events.map((event) => event.type)).toContain('budgetwatch.budget.breached');
   }, 95_000);
+
+  it('serves a 24h sparkline per server budget from the demo history', async () => {
+    const { sparklines } = await instance.getJson<{ sparklines: Sparkline[] }>(
+      '/api/v1/servers/search-mcp/sparklines',
+    );
+    expect(sparklines.map((line) => line.rule).sort()).toEqual([
+      'fallback-activation',
+      'latency-p95',
+      'success-rate',
+      'unexpected-policy-blocks',
+    ]);
+    const successRate = sparklines.find((line) => line.rule === 'success-rate');
+    expect(successRate?.points).toHaveLength(24);
+    // Every hour of the filled history has calls.
+    expect(successRate?.points.filter((point) => point !== null).length).toBeGreaterThanOrEqual(23);
+  });
 
   it.each([
     ['http/protobuf', (url: string) => new OtlpHttpProtobufExporter({ url })],

@@ -3,6 +3,7 @@ import {
   type BucketCounters,
   bucketIndex,
   type CallOutcome,
+  COARSE,
   emptyCounters,
   FINE,
   isWithinRing,
@@ -48,8 +49,9 @@ function expectedTotals(
   windowMs: number,
   readNow: number,
   writeNow: number,
+  coarse = false,
 ) {
-  const resolution = resolutionFor(windowMs);
+  const resolution = coarse ? COARSE : resolutionFor(windowMs);
   const { first, last } = windowBucketRange(windowMs, readNow, resolution);
   const totals = emptyCounters(THRESHOLDS.length);
   const latencies: number[] = [];
@@ -134,18 +136,28 @@ describe.each(STORES)('%s window store against a brute-force recomputation', (_n
               { server, tool: null, drill: false },
             ];
           });
-          const reads: [number, number][] = [
+          const reads: [number, number, boolean?][] = [
             [2 * HOUR, writeNow],
             [2 * HOUR, writeNow - 5 * 60_000],
             [FINE.bucketMs * 30, writeNow],
             [24 * HOUR, writeNow],
             [24 * HOUR, writeNow - 30 * 60_000],
             [6 * HOUR, writeNow - 2 * HOUR],
+            // Hourly history (the dashboard's sparklines) from the five-minute ring.
+            [HOUR, writeNow - 10 * HOUR, true],
+            [HOUR, writeNow, true],
           ];
           for (const series of seriesList) {
-            for (const [windowMs, readNow] of reads) {
-              const actual = await store.readWindow(series, windowMs, readNow);
-              const { totals, latencies } = expectedTotals(valid, series, windowMs, readNow, writeNow);
+            for (const [windowMs, readNow, coarse = false] of reads) {
+              const actual = await store.readWindow(series, windowMs, readNow, { coarse });
+              const { totals, latencies } = expectedTotals(
+                valid,
+                series,
+                windowMs,
+                readNow,
+                writeNow,
+                coarse,
+              );
               expect(exactCounters(actual)).toEqual(exactCounters(totals));
               if (latencies.length > 0) {
                 const sorted = [...latencies].sort((a, b) => a - b);

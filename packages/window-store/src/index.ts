@@ -3,4 +3,10 @@ export { InMemoryWindowStore } from './memory/in-memory-window-store.js';
 export { RedisWindowStore } from './redis/redis-window-store.js';
 export { WindowKeys } from './redis/window-keys.js';
 export { type ServerWindows, type ToolWindow, WindowReader } from './window-reader.js';
-export type { ApplyOutcome, SourcePartition, WindowStore, WindowStoreOptions } from './window-store.js';
+export type {
+  ApplyOutcome,
+  ReadWindowOptions,
+  SourcePartition,
+  WindowStore,
+  WindowStoreOptions,
+} from './window-store.js';

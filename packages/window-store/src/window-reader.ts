@@ -25,15 +25,19 @@ export class WindowReader {
     private readonly thresholdsMs: readonly number[],
   ) {}
 
-  /** `quantiles: false` skips the latency sketch (p50/p95/p99 come back null): much less to read. */
+  /**
+   * `quantiles: false` skips the latency sketch (p50/p95/p99 come back null): much less to read.
+   * `coarse: true` reads five-minute buckets, for short windows ending more than 2h ago.
+   */
   async series(
     series: SeriesRef,
     windowMs: number,
     nowMs = Date.now(),
-    options: { quantiles?: boolean } = {},
+    options: { quantiles?: boolean; coarse?: boolean } = {},
   ): Promise<WindowSummary> {
     const totals = await this.store.readWindow(series, windowMs, nowMs, {
       sketch: options.quantiles ?? true,
+      coarse: options.coarse ?? false,
     });
     return summarizeWindow(totals, this.thresholdsMs, windowMs);
   }

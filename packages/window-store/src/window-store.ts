@@ -37,10 +37,20 @@ export interface WindowStore {
     series: SeriesRef,
     windowMs: number,
     nowMs: number,
-    options?: { sketch?: boolean },
+    options?: ReadWindowOptions,
   ): Promise<BucketCounters>;
   /** Series seen since `sinceMs` (by write time). */
   activeSeries(sinceMs: number): Promise<SeriesRef[]>;
+}
+
+export interface ReadWindowOptions {
+  /** Read the latency sketch too (default true). */
+  sketch?: boolean;
+  /**
+   * Read the five-minute ring even for a window of 2h or less: a short window ending up to 24h
+   * ago (the one-minute ring only reaches back 2h).
+   */
+  coarse?: boolean;
 }
 
 export interface WindowStoreOptions {

@@ -162,7 +162,9 @@ export class OperatorView {
     const now = this.now();
     const rollup: SeriesRef = { server, tool: null, drill: false };
     const hours = await Promise.all(
-      Array.from({ length: 24 }, (_, i) => this.options.windows.series(rollup, HOUR, now - (23 - i) * HOUR)),
+      Array.from({ length: 24 }, (_, i) =>
+        this.options.windows.series(rollup, HOUR, now - (23 - i) * HOUR, { coarse: true }),
+      ),
     );
     return this.options.policy.rules
       .filter((rule) => rule.scopes.includes('server'))

@@ -1,5 +1,6 @@
 import {
   type BucketCounters,
+  COARSE,
   emptyCounters,
   MAX_WINDOW_MS,
   mergeCounters,
@@ -13,7 +14,13 @@ import {
   slotOf,
   windowBucketRange,
 } from '@budgetwatch/domain';
-import type { ApplyOutcome, SourcePartition, WindowStore, WindowStoreOptions } from '../window-store.js';
+import type {
+  ApplyOutcome,
+  ReadWindowOptions,
+  SourcePartition,
+  WindowStore,
+  WindowStoreOptions,
+} from '../window-store.js';
 
 /** One slot of a ring: the bucket it holds now and that bucket's counters. */
 interface Slot {
@@ -97,9 +104,9 @@ export class InMemoryWindowStore implements WindowStore {
     series: SeriesRef,
     windowMs: number,
     nowMs: number,
-    options: { sketch?: boolean } = {},
+    options: ReadWindowOptions = {},
   ): Promise<BucketCounters> {
-    const resolution = resolutionFor(windowMs);
+    const resolution = options.coarse === true ? COARSE : resolutionFor(windowMs);
     const totals = emptyCounters(this.options.thresholdsMs.length);
     const ring = this.series.get(seriesId(series))?.rings.get(resolution.name);
     if (ring === undefined) return totals;

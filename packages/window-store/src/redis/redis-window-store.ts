@@ -14,7 +14,13 @@ import {
   slotOf,
 } from '@budgetwatch/domain';
 import type { Redis } from 'ioredis';
-import type { ApplyOutcome, SourcePartition, WindowStore, WindowStoreOptions } from '../window-store.js';
+import type {
+  ApplyOutcome,
+  ReadWindowOptions,
+  SourcePartition,
+  WindowStore,
+  WindowStoreOptions,
+} from '../window-store.js';
 import { addRingCounters, addRingSketches } from './ring-layout.js';
 import { WindowKeys } from './window-keys.js';
 import { registerWindowScripts, type ScriptedRedis } from './window-scripts.js';
@@ -110,9 +116,9 @@ export class RedisWindowStore implements WindowStore {
     series: SeriesRef,
     windowMs: number,
     nowMs: number,
-    options: { sketch?: boolean } = {},
+    options: ReadWindowOptions = {},
   ): Promise<BucketCounters> {
-    const resolution = resolutionFor(windowMs);
+    const resolution = options.coarse === true ? COARSE : resolutionFor(windowMs);
     const id = seriesId(series);
     const withSketch = options.sketch ?? true;
     const pipeline = this.redis.pipeline().getBuffer(this.keys.counts(id, resolution));
