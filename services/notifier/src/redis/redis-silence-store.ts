@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isSilenceActive, type Silence, type SilenceMatchers, silenceProblems } from '@budgetwatch/alerting';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@budgetwatch/redis';
 import { NotifierKeys } from './notifier-keys.js';
 
 export interface NewSilence {
@@ -26,7 +26,7 @@ export class RedisSilenceStore {
   private readonly keys: NotifierKeys;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
     private readonly now: () => number = Date.now,
   ) {
