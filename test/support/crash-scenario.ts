@@ -5,7 +5,7 @@ import { seriesId } from '@budgetwatch/domain';
 import { type RedisNamespace, waitFor } from '@budgetwatch/testkit';
 import { RedisWindowStore } from '@budgetwatch/window-store';
 import { AssignerProtocol } from 'kafkajs';
-import { expect, inject } from 'vitest';
+import { expect, inject, onTestFinished } from 'vitest';
 import { testKafka, type useTopics, waitForGroupCaughtUp } from './kafka.js';
 import { redisEnvironment } from './redis.js';
 import { SERVERS, SPANS_PER_RECORD, TOOLS, toolCallRecord } from './tool-call-records.js';
@@ -33,6 +33,7 @@ interface Worker {
 }
 
 async function kill(worker: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (worker.exitCode !== null || worker.signalCode !== null) return;
   const exited = new Promise((resolve) => worker.once('exit', resolve));
   worker.kill(signal);
   await exited;
@@ -69,6 +70,12 @@ export async function crashScenario(topics: Topics, namespace: RedisNamespace, l
   const now = Date.now();
   const producer = testKafka().producer({ idempotent: true });
   await producer.connect();
+  const started: ChildProcess[] = [];
+  onTestFinished(async () => {
+    // After a failure, workers would otherwise go on running (and loading the machine) for ever.
+    for (const child of started) await kill(child, 'SIGKILL');
+    await producer.disconnect();
+  });
   const store = new RedisWindowStore(namespace.client, keyPrefix, { thresholdsMs: [3000] });
   const seriesIds = SERVERS.flatMap((server) => [
     seriesId({ server, tool: null, drill: false }),
@@ -144,10 +151,11 @@ export async function crashScenario(topics: Topics, namespace: RedisNamespace, l
 
   return {
     store,
-    startWorker: (clientId = 'budgetwatch'): Worker => ({
-      clientId,
-      process: startWorker({ ...env, KAFKA_CLIENT_ID: clientId }),
-    }),
+    startWorker: (clientId = 'budgetwatch'): Worker => {
+      const child = startWorker({ ...env, KAFKA_CLIENT_ID: clientId });
+      started.push(child);
+      return { clientId, process: child };
+    },
     produceChunk,
     killWhileUncommitted,
     /** Waits until the partitions the group assigned to each of `workers` satisfy `holds`. */
