@@ -1,8 +1,9 @@
 import { IngestWorker } from '@budgetwatch/ingest-worker';
 import { createLogger } from '@budgetwatch/logger';
 import { decodeTraces } from '@budgetwatch/otlp';
+import type { RedisClient } from '@budgetwatch/redis';
 import { RedisWindowStore } from '@budgetwatch/window-store';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import type { BenchBed } from './bench-bed.js';
 import { produceRecords, SPANS_PER_RECORD, toolCallRecords } from './ingest-workload.js';
 import type { BenchRow } from './report.js';
@@ -212,7 +213,10 @@ async function measureWorker(
 }
 
 /** Counts the commands a client sends (pipelined ones included), by name. */
-function countCommands(redis: Redis): { count(name?: string): number } {
+function countCommands(client: RedisClient): { count(name?: string): number } {
+  // A cluster client hands pipelines to its node connections, past its own sendCommand.
+  if (!(client instanceof Redis)) throw new Error('commands are counted on a single Redis server');
+  const redis = client;
   const counts = new Map<string, number>();
   const send = redis.sendCommand.bind(redis);
   redis.sendCommand = ((command, ...rest) => {

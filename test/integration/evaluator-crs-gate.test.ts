@@ -1,29 +1,17 @@
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_CRS_SCORING, DEFAULT_POLICY, type Inventory, inventoryResolver } from '@budgetwatch/domain';
-import { Evaluator, KafkaEventPublisher, RedisRuleStateStore } from '@budgetwatch/evaluator';
-import { createLogger } from '@budgetwatch/logger';
-import {
-  createEventValidator,
-  otlpProtobuf,
-  recordToolCallSpans,
-  type ToolCallSpanSpec,
-  waitFor,
-} from '@budgetwatch/testkit';
-import { WindowReader } from '@budgetwatch/window-store';
-import type { Producer } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, inject, it, onTestFinished } from 'vitest';
+import { waitFor } from '@budgetwatch/testkit';
+import { describe, expect, inject, it, onTestFinished } from 'vitest';
 import { stringify } from 'yaml';
 import { budgetwatch } from '../support/cli.js';
-import { TEST_THRESHOLDS_MS, useIngestWorkers } from '../support/ingest.js';
-import { testKafka, useTopics } from '../support/kafka.js';
+import { useTopics } from '../support/kafka.js';
 import { useRedisNamespace } from '../support/redis.js';
+import { useRuleEvaluation } from '../support/rule-evaluation.js';
 
 const topics = useTopics();
 const namespace = await useRedisNamespace('evaluator-crs');
-const validator = createEventValidator();
 
 /**
  * docs/crs.md's example server without the blocks: A 35 (static token, no scopes), O 30 (kill
@@ -52,81 +40,34 @@ const INVENTORY: Inventory = {
   ],
 };
 
-interface ReceivedEvent {
-  id: string;
-  type: string;
-  data: { rule: string; crs?: { score: number; R: number; reasons: { text: string }[] } };
+/** The data of the gate's events. */
+interface GateData {
+  rule: string;
+  crs?: { score: number; R: number; reasons: { text: string }[] };
 }
 
 describe('the inventory in the evaluator: CRS expansion gate and unregistered servers', () => {
-  const workers = useIngestWorkers(namespace);
-  const received: ReceivedEvent[] = [];
-  const schemaErrors: string[] = [];
-  const reader = testKafka().consumer({ groupId: `bwtest-crs-${randomUUID()}` });
-  let producer: Producer;
-  let spanTopic = '';
-  let evaluator: Evaluator;
-
-  beforeAll(async () => {
-    spanTopic = await topics.create('crs-spans', { partitions: 2 });
-    const eventsTopic = await topics.create('crs-events', { partitions: 2 });
-    await workers.start(
-      { spanTopic, deadLetterTopic: await topics.create('crs-dlq') },
-      { commitIntervalMs: 200, resolveInventory: inventoryResolver(INVENTORY) },
-    );
-    producer = testKafka().producer({ idempotent: true });
-    await producer.connect();
-    evaluator = new Evaluator({
+  const {
+    workers,
+    received,
+    schemaErrors,
+    send: sendSpans,
+    calls,
+    twoMoreSweeps,
+  } = useRuleEvaluation(topics, namespace, 'crs', {
+    evaluator: {
       policy: DEFAULT_POLICY,
-      windows: new WindowReader(workers.store, TEST_THRESHOLDS_MS),
-      store: workers.store,
-      states: new RedisRuleStateStore(namespace.client, namespace.prefix),
-      publisher: new KafkaEventPublisher(testKafka('evaluator'), eventsTopic),
-      logger: createLogger({ name: 'test-evaluator', level: 'silent' }),
       crs: { inventory: INVENTORY, scoring: DEFAULT_CRS_SCORING, killSwitchMaxAgeDays: 30 },
-      sweepIntervalMs: 1000,
-      dirtyPollMs: 100,
-    });
-    evaluator.start();
-    await reader.connect();
-    await reader.subscribe({ topic: eventsTopic, fromBeginning: true });
-    await reader.run({
-      eachMessage: async ({ message }) => {
-        const event = JSON.parse(message.value?.toString() ?? '{}') as ReceivedEvent;
-        schemaErrors.push(...validator.errors(event).map((error) => `${event.type}: ${error}`));
-        received.push(event);
-      },
-    });
+    },
+    workers: { resolveInventory: inventoryResolver(INVENTORY) },
   });
 
-  afterAll(async () => {
-    await evaluator?.stop();
-    await reader.disconnect();
-    await producer?.disconnect();
-  });
-
-  const send = async (count: number, error: boolean, server = 'gate-mcp', tool = 'refund') => {
-    const now = Date.now();
-    const specs: ToolCallSpanSpec[] = Array.from({ length: count }, (_, i) => ({
-      tool,
-      server,
-      endTimeMs: now - 1000 - i,
-      durationMs: 40,
-      error,
-    }));
-    await producer.send({
-      topic: spanTopic,
-      messages: [{ value: Buffer.from(otlpProtobuf(recordToolCallSpans(specs))) }],
-    });
-  };
-  const gateEvents = () => received.filter((event) => event.data.rule === 'crs-gate');
-  const twoMoreSweeps = async () => {
-    const sweeps = evaluator.metrics.sweeps;
-    await waitFor(() => evaluator.metrics.sweeps >= sweeps + 2, {
-      description: 'two more sweeps',
-      timeoutMs: 30_000,
-    });
-  };
+  const send = (count: number, error: boolean, server = 'gate-mcp', tool = 'refund') =>
+    sendSpans(calls(server, tool, count, { durationMs: 40, error }));
+  const gateEvents = () =>
+    received
+      .filter((event) => event.data.rule === 'crs-gate')
+      .map((event) => ({ ...event, data: event.data as unknown as GateData }));
 
   it('live failures push CRS over 60: one expansion.halted; recovery: one expansion.resumed', async () => {
     await send(1000, false);
@@ -170,16 +111,11 @@ describe('the inventory in the evaluator: CRS expansion gate and unregistered se
     await send(10, false, 'shadow-mcp', 'write');
     await twoMoreSweeps();
     expect(unregistered()).toHaveLength(1);
-    const [event] = unregistered() as unknown as {
-      subject: string;
-      data: { server: string; tools: string[] };
-    }[];
+    const [event] = unregistered();
     expect(event?.subject).toBe('shadow-mcp');
     expect(event?.data.tools).toEqual(expect.arrayContaining(['exec']));
     // The registered server is never announced.
-    expect(unregistered().map((e) => (e as unknown as { subject: string }).subject)).not.toContain(
-      'gate-mcp',
-    );
+    expect(unregistered().map((e) => e.subject)).not.toContain('gate-mcp');
     expect(schemaErrors).toEqual([]);
 
     // budgetwatch status lists it apart from the registered ones.

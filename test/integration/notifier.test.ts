@@ -1,109 +1,15 @@
-import { randomUUID } from 'node:crypto';
-import { KafkaEventPublisher } from '@budgetwatch/evaluator';
-import type { ResponderContext } from '@budgetwatch/events';
-import { createLogger } from '@budgetwatch/logger';
-import { EmailSink, Notifier, RedisNotifierStore, RedisSilenceStore, SlackSink } from '@budgetwatch/notifier';
-import {
-  budgetTransitionEvents,
-  freeLoopbackPort,
-  OWNED_RESPONDER,
-  type RedisNamespace,
-  waitFor,
-} from '@budgetwatch/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '@budgetwatch/testkit';
+import { describe, expect, it } from 'vitest';
 import { testKafka, useTopics } from '../support/kafka.js';
+import { useNotifierScenarios } from '../support/notifier-scenarios.js';
 import { useRedisNamespace } from '../support/redis.js';
-import { SlackStandIn } from '../support/slack-stand-in.js';
-import { SmtpStandIn } from '../support/smtp-stand-in.js';
 
 const topics = useTopics();
 const namespace = await useRedisNamespace('notifier');
-const slack = new SlackStandIn();
-const smtp = new SmtpStandIn(await freeLoopbackPort());
-const logger = createLogger({ name: 'test-notifier', level: 'silent' });
-const stops: (() => Promise<void>)[] = [];
-
-beforeAll(async () => {
-  await slack.start();
-  await smtp.start();
-});
-afterAll(async () => {
-  for (const stop of stops.reverse()) await stop();
-  await slack.stop();
-  await smtp.stop();
-});
-
-/** A team of its own per scenario, so each one reads only its own messages. */
-function team(label: string): ResponderContext {
-  return {
-    ...OWNED_RESPONDER,
-    owner: { team: label, email: `${label}@example.com`, slackChannel: `#${label}` },
-  };
-}
-
-/** A notifier on its own events topic and Redis prefix, and a publisher like the evaluator's. */
-async function scenario(
-  label: string,
-  options: { repeatIntervalMs?: number; commitIntervalMs?: number } = {},
-) {
-  const eventsTopic = await topics.create(`${label}-events`, { partitions: 2 });
-  const prefix = `${namespace.prefix}${label}:`;
-  const store = new RedisNotifierStore(namespace.client, prefix);
-  const groupId = `bwtest-notifier-${randomUUID()}`;
-  const notifier = new Notifier({
-    kafka: testKafka('notifier'),
-    eventsTopic,
-    deadLetterTopic: await topics.create(`${label}-dlq`),
-    groupId,
-    commitIntervalMs: options.commitIntervalMs ?? 500,
-    dispatchPollMs: 100,
-    store,
-    silences: new RedisSilenceStore(namespace.client, prefix),
-    slack: new SlackSink({ token: 'xoxb-test-token', apiUrl: slack.apiUrl, logger }),
-    email: new EmailSink({ smtpUrl: smtp.url, from: 'budgetwatch@example.com' }),
-    planner: {
-      repeatIntervalMs: options.repeatIntervalMs ?? 3_600_000,
-      routing: { default: { slackChannel: '#budgetwatch', emails: ['sre@example.com'] }, tiers: {} },
-    },
-    groupWaitMs: 500,
-    dashboardUrl: 'http://budgetwatch.example/',
-    messageIdDomain: 'bw.test',
-    logger,
-  });
-  await notifier.start();
-  const publisher = new KafkaEventPublisher(testKafka('evaluator'), eventsTopic);
-  stops.push(async () => {
-    await notifier.stop();
-    await publisher.close();
-  });
-  const responder = team(label);
-  return {
-    notifier,
-    groupId,
-    store,
-    prefix,
-    eventsTopic,
-    responder,
-    publish: (transition: Parameters<typeof budgetTransitionEvents>[0]) =>
-      publisher.publish(budgetTransitionEvents({ server: `${label}-mcp`, responder, ...transition })),
-    posts: () => slack.posts(`#${label}`),
-    updates: () => slack.updates().filter((call) => call.channel === `#${label}`),
-    mails: () => smtp.received.filter((mail) => mail.to.includes(`${label}@example.com`)),
-  };
-}
-
-type Scenario = Awaited<ReturnType<typeof scenario>>;
-
-/** Waits until nothing is due and nothing is pending for the scenario's servers. */
-async function settled(s: Scenario, ns: RedisNamespace = namespace): Promise<void> {
-  await waitFor(
-    async () => {
-      const due = await ns.client.zrangebyscore(`${s.prefix}n:due`, '-inf', Date.now() + 1000);
-      return due.length === 0;
-    },
-    { description: 'the notifier to have nothing left to send', timeoutMs: 30_000 },
-  );
-}
+const { slack, smtp, scenario, settled, expectRedeliveriesNotSentAgain } = await useNotifierScenarios(
+  topics,
+  namespace,
+);
 
 describe('notifier on the real broker, Redis, an SMTP server and a Slack Web API stand-in', () => {
   it('a freeze becomes one Slack message and one email to the owner; recovery edits, replies and threads', async () => {
@@ -208,22 +114,7 @@ describe('notifier on the real broker, Redis, an SMTP server and a Slack Web API
   });
 
   it('redelivered events and a restart never send twice, and the restarted notifier threads', async () => {
-    const s = await scenario('redeliver');
-    await s.publish({ transition: 'breached', number: 1 });
-    await waitFor(() => s.posts().length === 1 && s.mails().length === 1, {
-      description: 'the notifications',
-      timeoutMs: 30_000,
-    });
-    await settled(s);
-    // The same events again (a producer retry, a replay): nothing new is sent.
-    await s.publish({ transition: 'breached', number: 1 });
-    await waitFor(() => s.notifier.metrics.eventsAlreadyNotified >= 2, {
-      description: 'the redelivered events to be read and recognised',
-      timeoutMs: 10_000,
-    });
-    await settled(s);
-    expect(s.posts()).toHaveLength(1);
-    expect(s.mails()).toHaveLength(1);
+    await expectRedeliveriesNotSentAgain(await scenario('redeliver'));
   });
 
   it('commits what it has read when it stops (SIGTERM), so a restart re-reads nothing', async () => {

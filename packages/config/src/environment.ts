@@ -24,6 +24,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { variable: 'KAFKA_SASL_USERNAME', path: ['kafka', 'sasl', 'username'], parse: 'string' },
   { variable: 'KAFKA_SASL_PASSWORD', path: ['kafka', 'sasl', 'password'], parse: 'string', secret: true },
   { variable: 'REDIS_URL', path: ['redis', 'url'], parse: 'string', secret: true },
+  { variable: 'REDIS_CLUSTER', path: ['redis', 'cluster'], parse: 'boolean' },
   { variable: 'REDIS_USERNAME', path: ['redis', 'username'], parse: 'string' },
   { variable: 'REDIS_PASSWORD', path: ['redis', 'password'], parse: 'string', secret: true },
   { variable: 'REDIS_TLS', path: ['redis', 'tls', 'enabled'], parse: 'boolean' },

@@ -62,7 +62,12 @@ describe('loadConfig', () => {
     expect(config.kafka?.clientId).toBe('from-env');
     expect(config.topics.spans).toEqual(['a', 'b']);
     expect(config.http.port).toBe(9100);
-    expect(config.redis).toMatchObject({ url: 'redis://r:6379', keyPrefix: 'bw:' });
+    expect(config.redis).toMatchObject({ url: 'redis://r:6379', keyPrefix: 'bw:', cluster: false });
+  });
+
+  it('REDIS_CLUSTER makes REDIS_URL the seed node of a cluster', () => {
+    const env = { REDIS_URL: 'redis://seed:7000', REDIS_CLUSTER: 'true' };
+    expect(loadConfig({ env }).config.redis).toMatchObject({ url: 'redis://seed:7000', cluster: true });
   });
 
   it('finds the file through BUDGETWATCH_CONFIG', () => {
@@ -149,6 +154,11 @@ const errorCases: ErrorCase[] = [
     name: 'password inside the file URL is refused',
     file: 'redis:\n  url: redis://u:p@host:6379\n',
     expected: ['redis.url', 'holds a password'],
+  },
+  {
+    name: 'a cluster URL naming a database other than 0',
+    env: { REDIS_URL: 'redis://seed:7000/2', REDIS_CLUSTER: 'yes' },
+    expected: ['environment variable REDIS_URL', 'redis.url', 'only database 0'],
   },
   {
     name: 'bad environment value names the variable',

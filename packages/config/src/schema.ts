@@ -27,22 +27,41 @@ export const kafkaConfigSchema = z.strictObject({
     .optional(),
 });
 
-export const redisConfigSchema = z.strictObject({
-  url: z
-    .string()
-    .regex(/^rediss?:\/\/[^\s]+$/, 'expected a redis:// or rediss:// URL')
-    .default('redis://127.0.0.1:6379'),
-  username: z.string().min(1).optional(),
-  /** Only ever set from REDIS_PASSWORD (or inside REDIS_URL). */
-  password: z.string().min(1).optional(),
-  tls: tlsSchema.optional(),
-  /** Prepended to every key Budgetwatch writes, so several deployments can share one Redis. */
-  keyPrefix: z
-    .string()
-    .regex(/^[A-Za-z0-9_:.-]*$/, 'letters, digits and _ : . - only')
-    .default('bw:'),
-  connectTimeoutMs: z.number().int().positive().default(5000),
-});
+export const redisConfigSchema = z
+  .strictObject({
+    url: z
+      .string()
+      .regex(/^rediss?:\/\/[^\s]+$/, 'expected a redis:// or rediss:// URL')
+      .default('redis://127.0.0.1:6379'),
+    /**
+     * A Redis Cluster: `url` names one seed node (scheme, credentials and TLS apply to every node),
+     * and the client learns the other nodes and the slot map from it.
+     */
+    cluster: z.boolean().default(false),
+    username: z.string().min(1).optional(),
+    /** Only ever set from REDIS_PASSWORD (or inside REDIS_URL). */
+    password: z.string().min(1).optional(),
+    tls: tlsSchema.optional(),
+    /** Prepended to every key Budgetwatch writes, so several deployments can share one Redis. */
+    keyPrefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_:.-]*$/, 'letters, digits and _ : . - only')
+      .default('bw:'),
+    connectTimeoutMs: z.number().int().positive().default(5000),
+  })
+  .check((context) => {
+    // A cluster has only database 0; a URL naming another would silently be ignored.
+    const database = /^rediss?:\/\/[^/]*\/(\d+)/.exec(context.value.url)?.[1];
+    if (context.value.cluster && database !== undefined && Number(database) !== 0) {
+      context.issues.push({
+        code: 'custom',
+        path: ['url'],
+        message: `a Redis Cluster has only database 0, not ${database}`,
+        // The database alone: the URL may hold a password.
+        input: database,
+      });
+    }
+  });
 
 export const topicsConfigSchema = z.strictObject({
   spans: z.array(z.string().min(1)).min(1).default(['otlp_spans']),

@@ -1,46 +1,86 @@
 import { readFileSync } from 'node:fs';
 import type { RedisConfig } from '@budgetwatch/config';
-import { Redis } from 'ioredis';
-import { redisClientOptions } from './redis-client-options.js';
+import { Cluster, Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
+import { redisClientOptions, redisClusterSettings } from './redis-client-options.js';
 
-/**
- * An ioredis client for the configured server. It connects lazily: call `connectRedis` to connect
- * and fail fast with a clear error when the server is unreachable or refuses the credentials.
- */
-export function createRedis(config: RedisConfig, connectionName: string): Redis {
-  const client = new Redis(
-    config.url,
-    redisClientOptions(config, connectionName, (path) => readFileSync(path, 'utf8')),
-  );
-  // Connection errors reach callers through connectRedis and failed commands; without a listener
-  // ioredis would also print each reconnect attempt's error to stderr.
-  client.on('error', (error: Error) => lastErrors.set(client, error));
-  return client;
-}
+const readPem = (path: string) => readFileSync(path, 'utf8');
 
 /** The last connection error of each client: what a failed ping ("Connection is closed") hides. */
-const lastErrors = new WeakMap<Redis, Error>();
+const lastErrors = new WeakMap<RedisClient, Error>();
+/** What an error message names for a cluster: the seed node of the configuration. */
+const seeds = new WeakMap<Cluster, string>();
+
+/**
+ * An ioredis client for the configured server, or for the cluster it seeds (`redis.cluster`). It
+ * connects lazily: call `connectRedis` to connect and fail fast with a clear error when Redis is
+ * unreachable or refuses the credentials.
+ */
+export function createRedis(config: RedisConfig, connectionName: string): RedisClient {
+  let client: RedisClient;
+  if (config.cluster) {
+    const { startupNodes, options } = redisClusterSettings(config, connectionName, readPem);
+    client = new Cluster(startupNodes, options);
+    seeds.set(client, describeSeed(config));
+  } else {
+    client = new Redis(config.url, redisClientOptions(config, connectionName, readPem));
+  }
+  // Connection errors reach callers through connectRedis and failed commands; without a listener
+  // ioredis would also print each reconnect attempt's error to stderr. A cluster's "Failed to
+  // refresh slots cache" carries the node's own error, which is the one that explains it.
+  client.on('error', (error: Error & { lastNodeError?: Error }) =>
+    lastErrors.set(client, error.lastNodeError ?? error),
+  );
+  return client;
+}
 
 export class RedisConnectionError extends Error {
   override readonly name = 'RedisConnectionError';
 }
 
-/** Connects and checks the server answers; authentication failures are not retried. */
-export async function connectRedis(client: Redis): Promise<void> {
+/**
+ * Connects and checks that Redis answers, and that it is what the configuration says: a cluster
+ * node reached as a single server would answer MOVED for most keys. Authentication failures are
+ * not retried.
+ */
+export async function connectRedis(client: RedisClient): Promise<void> {
   try {
     if (client.status === 'wait') await client.connect();
     await client.ping();
   } catch (error) {
     const cause = lastErrors.get(client) ?? error;
     const reason = cause instanceof Error ? cause.message : String(cause);
-    client.disconnect();
-    throw new RedisConnectionError(`cannot use Redis at ${describeRedisTarget(client)}: ${reason}`, {
-      cause,
-    });
+    throw failure(client, reason, cause);
+  }
+  if (client instanceof Redis && /^cluster_enabled:1\b/m.test(await clusterInfo(client))) {
+    throw failure(client, 'it is a Redis Cluster node: set REDIS_CLUSTER=true (redis.cluster)');
   }
 }
 
-function describeRedisTarget(client: Redis): string {
+function failure(client: RedisClient, reason: string, cause?: unknown): RedisConnectionError {
+  client.disconnect();
+  return new RedisConnectionError(`cannot use Redis at ${describeRedisTarget(client)}: ${reason}`, {
+    cause,
+  });
+}
+
+/** INFO's cluster section; empty where a managed Redis does not allow INFO. */
+async function clusterInfo(client: Redis): Promise<string> {
+  try {
+    return await client.info('cluster');
+  } catch {
+    return '';
+  }
+}
+
+function describeSeed(config: RedisConfig): string {
+  const url = new URL(config.url);
+  const tls = config.tls?.enabled === true || url.protocol === 'rediss:';
+  return `${tls ? 'rediss' : 'redis'}://${url.hostname}:${url.port || 6379} (cluster seed)`;
+}
+
+function describeRedisTarget(client: RedisClient): string {
+  if (client instanceof Cluster) return seeds.get(client) ?? 'a Redis Cluster';
   const { host, port, tls } = client.options;
   return `${tls === undefined ? 'redis' : 'rediss'}://${host ?? '?'}:${port ?? '?'}`;
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
 
 /** A Lua script run as a custom command (EVALSHA, loaded on demand by ioredis). */
 export interface LuaScript {
@@ -21,7 +21,7 @@ export function readLuaScript(name: string, moduleUrl: string): string {
 }
 
 /** Adds each script to the client as a command of its name (once per client). */
-export function defineLuaScripts(client: Redis, scripts: Readonly<Record<string, LuaScript>>): void {
+export function defineLuaScripts(client: RedisClient, scripts: Readonly<Record<string, LuaScript>>): void {
   for (const [name, script] of Object.entries(scripts)) {
     if (!(name in client)) client.defineCommand(name, { numberOfKeys: script.keys, lua: script.source });
   }

@@ -1,6 +1,6 @@
 import { loadConfig } from '@budgetwatch/config';
 import { describe, expect, it } from 'vitest';
-import { redisClientOptions } from './redis-client-options.js';
+import { redisClientOptions, redisClusterSettings } from './redis-client-options.js';
 
 const pem = (path: string) => `PEM(${path})`;
 
@@ -36,5 +36,39 @@ describe('redisClientOptions', () => {
   it('a rediss:// URL turns TLS on without further settings', () => {
     const options = redisClientOptions(redisConfigFrom({ REDIS_URL: 'rediss://r:6380' }), 'x', pem);
     expect(options.tls).toEqual({ rejectUnauthorized: true });
+  });
+});
+
+describe('redisClusterSettings', () => {
+  const clusterConfig = (env: Record<string, string>) => redisConfigFrom({ REDIS_CLUSTER: 'true', ...env });
+
+  it('seeds the cluster with the URL node and gives every node the same options', () => {
+    const { startupNodes, options } = redisClusterSettings(
+      clusterConfig({ REDIS_URL: 'redis://seed.internal:7000', REDIS_PASSWORD: 'pw' }),
+      'ingest',
+      pem,
+    );
+    expect(startupNodes).toEqual([{ host: 'seed.internal', port: 7000 }]);
+    expect(options).toMatchObject({ lazyConnect: true, enableAutoPipelining: false });
+    expect(options.redisOptions).toMatchObject({
+      connectionName: 'ingest',
+      password: 'pw',
+      maxRetriesPerRequest: 3,
+    });
+    expect(options.redisOptions).not.toHaveProperty('lazyConnect');
+  });
+
+  it('credentials in the URL reach the discovered nodes too; rediss:// turns TLS on for all', () => {
+    const { startupNodes, options } = redisClusterSettings(
+      clusterConfig({ REDIS_URL: 'rediss://ops:p%40ss@[::1]', REDIS_PASSWORD: 'other' }),
+      'x',
+      pem,
+    );
+    expect(startupNodes).toEqual([{ host: '::1', port: 6379 }]);
+    expect(options.redisOptions).toMatchObject({
+      username: 'ops',
+      password: 'p@ss',
+      tls: { rejectUnauthorized: true },
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { type ReadPem, type RedisConfig, tlsConnectionOptions } from '@budgetwatch/config';
-import type { RedisOptions } from 'ioredis';
+import type { ClusterNode, ClusterOptions, RedisOptions } from 'ioredis';
 
 /** Translates Budgetwatch's Redis settings into ioredis options; pure apart from `readPem`. */
 export function redisClientOptions(
@@ -20,4 +20,36 @@ export function redisClientOptions(
   const tlsWanted = config.tls?.enabled === true || config.url.startsWith('rediss://');
   if (tlsWanted) options.tls = tlsConnectionOptions(config.tls, readPem);
   return options;
+}
+
+export interface RedisClusterSettings {
+  /** The seed node named by `redis.url`. */
+  startupNodes: ClusterNode[];
+  options: ClusterOptions;
+}
+
+/**
+ * The same settings for a Redis Cluster seeded by `redis.url`: every node, including those the
+ * client discovers, gets the URL's credentials (which win over `redis.username`/`password`, as
+ * they do for a single server) and TLS.
+ */
+export function redisClusterSettings(
+  config: RedisConfig,
+  connectionName: string,
+  readPem: ReadPem,
+): RedisClusterSettings {
+  const { lazyConnect, enableAutoPipelining, ...nodeOptions } = redisClientOptions(
+    config,
+    connectionName,
+    readPem,
+  );
+  const seed = new URL(config.url);
+  if (seed.username !== '' || seed.password !== '') {
+    nodeOptions.username = decodeURIComponent(seed.username);
+    nodeOptions.password = decodeURIComponent(seed.password);
+  }
+  return {
+    startupNodes: [{ host: seed.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(seed.port || 6379) }],
+    options: { lazyConnect, enableAutoPipelining, redisOptions: nodeOptions },
+  };
 }

@@ -19,6 +19,11 @@ export {
 } from './otel/record-tool-call-spans.js';
 export { DEFAULT_REDIS_URL, type EnsuredRedis, ensureRedis } from './redis/ensure-redis.js';
 export { type PrivateRedis, type PrivateRedisOptions, startPrivateRedis } from './redis/private-redis.js';
-export { createRedisNamespace, type RedisNamespace } from './redis/redis-namespace.js';
+export {
+  type LocalRedisCluster,
+  type RedisClusterOptions,
+  startRedisCluster,
+} from './redis/redis-cluster.js';
+export { createRedisNamespace, type RedisNamespace, type RedisTarget } from './redis/redis-namespace.js';
 export { MissingToolError, type ProcessResult, runProcess } from './run-process.js';
 export { WaitAbortedError, type WaitForOptions, waitFor } from './wait-for.js';

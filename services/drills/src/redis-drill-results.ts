@@ -1,5 +1,5 @@
 import type { DrillScenarioName } from '@budgetwatch/domain';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@budgetwatch/redis';
 
 export interface DrillPass {
   scenario: DrillScenarioName;
@@ -13,7 +13,7 @@ export interface DrillPass {
  */
 export class RedisDrillResults {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

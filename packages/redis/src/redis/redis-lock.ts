@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { defineLuaScripts, readLuaScript } from '../lua-scripts.js';
+import type { RedisClient } from '../redis-client.js';
 
 const SCRIPTS = {
   renewLock: { keys: 1, source: readLuaScript('renew-lock-1', import.meta.url) },
   releaseLock: { keys: 1, source: readLuaScript('release-lock-1', import.meta.url) },
 } as const;
 
-type LockRedis = Redis & {
+type LockRedis = RedisClient & {
   renewLock(key: string, token: string, ttlMs: number): Promise<number>;
   releaseLock(key: string, token: string): Promise<number>;
 };
@@ -20,7 +20,7 @@ type LockRedis = Redis & {
 export class RedisLocks {
   private readonly redis: LockRedis;
 
-  constructor(redis: Redis) {
+  constructor(redis: RedisClient) {
     defineLuaScripts(redis, SCRIPTS);
     this.redis = redis as LockRedis;
   }

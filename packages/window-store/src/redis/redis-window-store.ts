@@ -13,7 +13,7 @@ import {
   seriesId,
   slotOf,
 } from '@budgetwatch/domain';
-import type { Redis } from 'ioredis';
+import { execPipelines, type RedisClient, type SlotCommands } from '@budgetwatch/redis';
 import type {
   ApplyOutcome,
   ReadWindowOptions,
@@ -23,7 +23,12 @@ import type {
 } from '../window-store.js';
 import { addRingCounters, addRingSketches } from './ring-layout.js';
 import { WindowKeys } from './window-keys.js';
-import { registerWindowScripts, type ScriptedRedis } from './window-scripts.js';
+import {
+  registerWindowScripts,
+  type ScriptedPipeline,
+  type ScriptedRedis,
+  type SeriesKeys,
+} from './window-scripts.js';
 
 /** Keys outlive their ring by this much, so a quiet series is not lost between two writes. */
 const TTL_MARGIN_MS = 10 * 60_000;
@@ -33,23 +38,31 @@ export class RedisWindowStore implements WindowStore {
   private readonly keys: WindowKeys;
 
   constructor(
-    redis: Redis,
+    private readonly client: RedisClient,
     keyPrefix: string,
     private readonly options: WindowStoreOptions,
   ) {
-    this.redis = registerWindowScripts(redis);
+    this.redis = registerWindowScripts(client);
     this.keys = new WindowKeys(keyPrefix);
+  }
+
+  /** Series keys live in many slots: on a cluster, one pipeline per node. */
+  private pipelined(commands: readonly SlotCommands<ScriptedPipeline>[]) {
+    return execPipelines(this.client, () => this.redis.pipeline(), commands);
   }
 
   async readFences(seriesIds: readonly string[], source: SourcePartition): Promise<Map<string, number>> {
     const fences = new Map<string, number>();
     if (seriesIds.length === 0) return fences;
-    const pipeline = this.redis.pipeline();
     const field = this.keys.fenceField(source);
-    for (const id of seriesIds) pipeline.hget(this.keys.sketches(id, COARSE), field);
-    const replies = (await pipeline.exec()) ?? [];
+    const replies = await this.pipelined(
+      seriesIds.map((id) => {
+        const key = this.keys.sketches(id, COARSE);
+        return { key, queue: (pipeline) => pipeline.hget(key, field) };
+      }),
+    );
     seriesIds.forEach((id, i) => {
-      const [error, value] = replies[i] ?? [new Error('no reply'), null];
+      const [error, value] = replies[i]?.[0] ?? [new Error('no reply'), null];
       if (error) throw error;
       fences.set(id, value === null ? -1 : Number(value));
     });
@@ -64,10 +77,9 @@ export class RedisWindowStore implements WindowStore {
   ): Promise<Map<string, ApplyOutcome>> {
     const outcomes = new Map<string, ApplyOutcome>();
     if (deltas.length === 0) return outcomes;
-    const pipeline = this.redis.pipeline();
     const field = this.keys.fenceField(source);
     const thresholds = this.options.thresholdsMs.length;
-    for (const delta of deltas) {
+    const commands: SlotCommands<ScriptedPipeline>[] = deltas.map((delta) => {
       const args: (string | number)[] = [
         field,
         expectedFences.get(delta.id) ?? -1,
@@ -80,24 +92,25 @@ export class RedisWindowStore implements WindowStore {
       ];
       for (const resolution of RESOLUTIONS)
         appendBuckets(args, delta.buckets.get(resolution.name), resolution);
-      pipeline.applySeriesDelta(
+      const keys: SeriesKeys = [
         this.keys.counts(delta.id, FINE),
         this.keys.sketches(delta.id, FINE),
         this.keys.counts(delta.id, COARSE),
         this.keys.sketches(delta.id, COARSE),
-        ...args,
-      );
-    }
+      ];
+      return { key: keys[0], queue: (pipeline) => pipeline.applySeriesDelta(...keys, ...args) };
+    });
     // Index of active series: a separate key (another cluster slot), so outside the atomic step;
     // ZADD is idempotent, so a crash between the two only delays when a series shows as active.
     const now = Date.now();
     const zadd: (string | number)[] = [];
     for (const delta of deltas) zadd.push(now, delta.id);
-    pipeline.zadd(this.keys.activeSeries(), ...zadd);
+    const activeSeries = this.keys.activeSeries();
+    commands.push({ key: activeSeries, queue: (pipeline) => pipeline.zadd(activeSeries, ...zadd) });
 
-    const replies = (await pipeline.exec()) ?? [];
+    const replies = await this.pipelined(commands);
     deltas.forEach((delta, i) => {
-      const [error, reply] = replies[i] ?? [new Error('no reply'), null];
+      const [error, reply] = replies[i]?.[0] ?? [new Error('no reply'), null];
       if (error) throw error;
       const [status, value] = reply as [number, number];
       outcomes.set(
@@ -107,7 +120,7 @@ export class RedisWindowStore implements WindowStore {
           : { status: 'conflict', currentFence: value },
       );
     });
-    const [zaddError] = replies[deltas.length] ?? [null];
+    const [zaddError] = replies[deltas.length]?.[0] ?? [null];
     if (zaddError) throw zaddError;
     return outcomes;
   }

@@ -1,5 +1,5 @@
-import { defineLuaScripts, readLuaScript } from '@budgetwatch/redis';
-import type { ChainableCommander, Redis } from 'ioredis';
+import { defineLuaScripts, type RedisClient, readLuaScript } from '@budgetwatch/redis';
+import type { ChainableCommander } from 'ioredis';
 
 /** Script name -> source; registered per connection with ioredis (EVALSHA, loaded on demand). */
 const SCRIPTS = {
@@ -26,12 +26,12 @@ export interface ScriptedPipeline extends ChainableCommander {
   applySeriesDelta(...keysThenArgs: [...SeriesKeys, ...(string | number)[]]): ScriptedPipeline;
 }
 
-export type ScriptedRedis = Omit<Redis, 'pipeline'> &
+export type ScriptedRedis = Omit<RedisClient, 'pipeline'> &
   WindowScriptCommands & {
     pipeline(): ScriptedPipeline;
   };
 
-export function registerWindowScripts(client: Redis): ScriptedRedis {
+export function registerWindowScripts(client: RedisClient): ScriptedRedis {
   defineLuaScripts(client, SCRIPTS);
   return client as unknown as ScriptedRedis;
 }

@@ -1,8 +1,8 @@
 import type { BudgetwatchConfig } from '@budgetwatch/config';
 import type { CrsBreakdown, Inventory, Policy } from '@budgetwatch/domain';
 import { serverCrs } from '@budgetwatch/evaluator';
+import type { RedisClient } from '@budgetwatch/redis';
 import { RedisWindowStore, WindowReader } from '@budgetwatch/window-store';
-import type { Redis } from 'ioredis';
 import { inventoryWithDrills } from './inventory-with-drills.js';
 
 /**
@@ -12,7 +12,7 @@ import { inventoryWithDrills } from './inventory-with-drills.js';
  */
 export function crsScorer(
   config: BudgetwatchConfig & { redis: NonNullable<BudgetwatchConfig['redis']> },
-  redis: Redis,
+  redis: RedisClient,
   policy: Policy,
 ): (server?: string, inventory?: Inventory) => Promise<CrsBreakdown[]> {
   const store = new RedisWindowStore(redis, config.redis.keyPrefix, {

@@ -1,7 +1,7 @@
 import { type BudgetwatchConfig, loadInventory } from '@budgetwatch/config';
 import { type Inventory, withDrillPasses } from '@budgetwatch/domain';
 import { RedisDrillResults } from '@budgetwatch/drills';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@budgetwatch/redis';
 
 /**
  * The inventory file as the checks and the CRS see it: with Redis, each server's last passed drill
@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
  */
 export async function inventoryWithDrills(
   config: BudgetwatchConfig,
-  redis: Redis | null,
+  redis: RedisClient | null,
 ): Promise<Inventory> {
   const { inventory } = loadInventory(
     config.inventory.file === undefined ? {} : { file: config.inventory.file },

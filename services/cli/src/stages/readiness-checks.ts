@@ -1,9 +1,9 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@budgetwatch/redis';
 import type { Admin, Kafka } from 'kafkajs';
 import type { RunningStages } from './running-stages.js';
 
 /** Redis answers a PING; otherwise why not. */
-export async function redisReachable(redis: Redis): Promise<string | null> {
+export async function redisReachable(redis: RedisClient): Promise<string | null> {
   if (redis.status !== 'ready') return `Redis connection is ${redis.status}`;
   await redis.ping();
   return null;

@@ -2,8 +2,8 @@ import { OperatorView } from '@budgetwatch/api';
 import type { BudgetwatchConfig } from '@budgetwatch/config';
 import type { CrsBreakdown, Policy } from '@budgetwatch/domain';
 import { RedisEventHistory, RedisRuleStateStore } from '@budgetwatch/evaluator';
+import type { RedisClient } from '@budgetwatch/redis';
 import { RedisWindowStore, WindowReader } from '@budgetwatch/window-store';
-import type { Redis } from 'ioredis';
 import { scoreServers } from '../commands/crs-scorer.js';
 import { inventoryWithDrills } from '../commands/inventory-with-drills.js';
 
@@ -15,7 +15,7 @@ type WithRedis = BudgetwatchConfig & { redis: NonNullable<BudgetwatchConfig['red
  */
 export function redisOperatorView(
   config: WithRedis,
-  redis: Redis,
+  redis: RedisClient,
   policy: Policy,
 ): { view: OperatorView; crs: (server?: string) => Promise<CrsBreakdown[]> } {
   const thresholdsMs = config.ingest.latencyThresholdsMs;

@@ -1,5 +1,5 @@
 import type { BudgetwatchEvent } from '@budgetwatch/events';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@budgetwatch/redis';
 import { distinctEvents, type EventHistory, HISTORY_LENGTH } from './event-history.js';
 
 /** The history as one capped Redis list, `<prefix>events:history`, newest first. */
@@ -7,7 +7,7 @@ export class RedisEventHistory implements EventHistory {
   private readonly key: string;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
   ) {
     this.key = `${prefix}events:history`;

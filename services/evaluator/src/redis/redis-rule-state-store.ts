@@ -1,7 +1,6 @@
 import type { RuleState } from '@budgetwatch/domain';
 import type { BudgetwatchEvent } from '@budgetwatch/events';
-import { RedisLocks } from '@budgetwatch/redis';
-import type { Redis } from 'ioredis';
+import { type RedisClient, RedisLocks } from '@budgetwatch/redis';
 import type { Outbox, RuleStateStore, StoredRuleState } from '../rule-state-store.js';
 import { type RuleStateRedis, registerRuleStateScripts } from './rule-state-scripts.js';
 
@@ -15,7 +14,7 @@ export class RedisRuleStateStore implements RuleStateStore {
   private readonly locks: RedisLocks;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly prefix: string,
   ) {
     this.redis = registerRuleStateScripts(redis);

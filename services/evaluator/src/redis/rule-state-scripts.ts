@@ -1,12 +1,11 @@
-import { defineLuaScripts, readLuaScript } from '@budgetwatch/redis';
-import type { Redis } from 'ioredis';
+import { defineLuaScripts, type RedisClient, readLuaScript } from '@budgetwatch/redis';
 
 const SCRIPTS = {
   transitionRuleState: { keys: 1, source: readLuaScript('transition-rule-state-1', import.meta.url) },
   clearOutbox: { keys: 1, source: readLuaScript('clear-outbox-1', import.meta.url) },
 } as const;
 
-export type RuleStateRedis = Redis & {
+export type RuleStateRedis = RedisClient & {
   transitionRuleState(
     key: string,
     ruleId: string,
@@ -18,7 +17,7 @@ export type RuleStateRedis = Redis & {
   clearOutbox(key: string, ruleId: string, published: string): Promise<number>;
 };
 
-export function registerRuleStateScripts(client: Redis): RuleStateRedis {
+export function registerRuleStateScripts(client: RedisClient): RuleStateRedis {
   defineLuaScripts(client, SCRIPTS);
   return client as RuleStateRedis;
 }

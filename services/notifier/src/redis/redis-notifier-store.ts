@@ -1,6 +1,5 @@
 import type { Incident } from '@budgetwatch/alerting';
-import { RedisLocks } from '@budgetwatch/redis';
-import type { Redis } from 'ioredis';
+import { execPipelines, type RedisClient, RedisLocks } from '@budgetwatch/redis';
 import {
   comparePendingOrder,
   type LogEntry,
@@ -18,7 +17,7 @@ export class RedisNotifierStore implements NotifierStore {
   private readonly locks: RedisLocks;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
   ) {
     this.keys = new NotifierKeys(prefix);
@@ -119,13 +118,16 @@ export class RedisNotifierStore implements NotifierStore {
     }
     if (done) fields.push('done', '1');
     if (fields.length === 0) return;
-    const pipeline = this.redis.pipeline();
-    for (const id of ids) {
-      pipeline.hset(this.keys.log(id), ...fields);
-      pipeline.pexpire(this.keys.log(id), LOG_TTL_MS);
-    }
-    const replies = (await pipeline.exec()) ?? [];
-    for (const [error] of replies) if (error) throw error;
+    // Each id's log is a slot of its own: on a cluster, one pipeline per node.
+    const replies = await execPipelines(
+      this.redis,
+      () => this.redis.pipeline(),
+      ids.map((id) => {
+        const key = this.keys.log(id);
+        return { key, queue: (pipeline) => pipeline.hset(key, ...fields).pexpire(key, LOG_TTL_MS) };
+      }),
+    );
+    for (const [error] of replies.flat()) if (error) throw error;
   }
 
   /** The log of one event (or repeat notification): channel -> entry. */

@@ -1,5 +1,5 @@
 import type { Silence } from '@budgetwatch/alerting';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@budgetwatch/redis';
 import { type SilenceRecords, SilenceStore } from '../silence-store.js';
 import { NotifierKeys } from './notifier-keys.js';
 
@@ -8,7 +8,7 @@ class RedisSilenceRecords implements SilenceRecords {
   private readonly key: string;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
   ) {
     this.key = new NotifierKeys(prefix).silences();
@@ -34,7 +34,7 @@ class RedisSilenceRecords implements SilenceRecords {
 
 /** The silences of every notifier and the API sharing one Redis. */
 export class RedisSilenceStore extends SilenceStore {
-  constructor(redis: Redis, prefix: string, now: () => number = Date.now) {
+  constructor(redis: RedisClient, prefix: string, now: () => number = Date.now) {
     super(new RedisSilenceRecords(redis, prefix), now);
   }
 }

@@ -1,0 +1,225 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { seriesId } from '@budgetwatch/domain';
+import { type RedisNamespace, waitFor } from '@budgetwatch/testkit';
+import { RedisWindowStore } from '@budgetwatch/window-store';
+import { AssignerProtocol } from 'kafkajs';
+import { expect, inject, onTestFinished } from 'vitest';
+import { testKafka, type useTopics, waitForGroupCaughtUp } from './kafka.js';
+import { redisEnvironment } from './redis.js';
+import { SERVERS, SPANS_PER_RECORD, TOOLS, toolCallRecord } from './tool-call-records.js';
+import { expectExactCounts } from './window-assertions.js';
+
+const CLI = join(import.meta.dirname, '../../services/cli/src/main.ts');
+export const RECORDS = 2000;
+export const KILLS = 5;
+/** Records are produced in chunks; a kill follows a chunk until KILLS kills landed in the window. */
+const CHUNKS = 10;
+const PARTITIONS = 3;
+const HANDOVERS = 2;
+const ALL_PARTITIONS = Array.from({ length: PARTITIONS }, (_, p) => p);
+
+function startWorker(env: NodeJS.ProcessEnv): ChildProcess {
+  return spawn('node', ['--conditions=@budgetwatch/source', '--import', 'tsx', CLI, 'ingest-worker'], {
+    env,
+    stdio: 'ignore',
+  });
+}
+
+interface Worker {
+  clientId: string;
+  process: ChildProcess;
+}
+
+async function kill(worker: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (worker.exitCode !== null || worker.signalCode !== null) return;
+  const exited = new Promise((resolve) => worker.once('exit', resolve));
+  worker.kill(signal);
+  await exited;
+}
+
+type Topics = ReturnType<typeof useTopics>;
+
+/**
+ * A span topic, ingest-worker processes counting it into `namespace`'s Redis (a single server or
+ * a cluster), and the checks both crash tests use.
+ */
+export async function crashScenario(topics: Topics, namespace: RedisNamespace, label: string) {
+  const spanTopic = await topics.create(`${label}-spans`, { partitions: PARTITIONS });
+  const dlqTopic = await topics.create(`${label}-dlq`);
+  const groupId = `bwtest-${label}-${randomUUID()}`;
+  const keyPrefix = `${namespace.prefix}${label}:`;
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    KAFKA_BROKERS: inject('testBed').kafkaBrokers.join(','),
+    KAFKAJS_NO_PARTITIONER_WARNING: '1',
+    ...redisEnvironment(namespace.target),
+    REDIS_KEY_PREFIX: keyPrefix,
+    BUDGETWATCH_SPAN_TOPICS: spanTopic,
+    BUDGETWATCH_DLQ_TOPIC: dlqTopic,
+    BUDGETWATCH_INGEST_GROUP_ID: groupId,
+    BUDGETWATCH_INGEST_SESSION_TIMEOUT_MS: '6000',
+    // Long enough that counted-but-uncommitted records are the normal state, so kills land there.
+    BUDGETWATCH_INGEST_COMMIT_INTERVAL_MS: '5000',
+    // Small batches: a chunk is many batches, and all but the first after a commit are uncommitted.
+    BUDGETWATCH_INGEST_MAX_BATCH_BYTES: String(64 * 1024),
+    BUDGETWATCH_LOG_LEVEL: 'error',
+  };
+  const now = Date.now();
+  const producer = testKafka().producer({ idempotent: true });
+  await producer.connect();
+  const started: ChildProcess[] = [];
+  onTestFinished(async () => {
+    // After a failure, workers would otherwise go on running (and loading the machine) for ever.
+    for (const child of started) await kill(child, 'SIGKILL');
+    await producer.disconnect();
+  });
+  const store = new RedisWindowStore(namespace.client, keyPrefix, { thresholdsMs: [3000] });
+  const seriesIds = SERVERS.flatMap((server) => [
+    seriesId({ server, tool: null, drill: false }),
+    ...TOOLS.map((tool) => seriesId({ server, tool, drill: false })),
+  ]);
+
+  /**
+   * True when Redis holds records the group has not committed: a restart re-delivers them, and
+   * only the fences keep them from being counted twice.
+   */
+  const countedBeyondCommit = async (partitions = ALL_PARTITIONS): Promise<boolean> => {
+    const [committed] = await topics.admin.fetchOffsets({ groupId, topics: [spanTopic] });
+    for (const partition of partitions) {
+      const fences = await store.readFences(seriesIds, { topic: spanTopic, partition });
+      const applied = Math.max(...fences.values());
+      const next = Number(committed?.partitions.find((p) => p.partition === partition)?.offset ?? -1);
+      if (applied >= 0 && applied >= Math.max(next, 0)) return true;
+    }
+    return false;
+  };
+
+  const produceChunk = async (chunk: number) => {
+    const messages = Array.from({ length: RECORDS / CHUNKS }, (_, i) => ({
+      value: toolCallRecord(chunk * (RECORDS / CHUNKS) + i, now),
+      partition: i % PARTITIONS,
+    }));
+    for (let i = 0; i < messages.length; i += 50) {
+      await producer.send({ topic: spanTopic, messages: messages.slice(i, i + 50) });
+    }
+  };
+
+  /** The partitions the group has assigned to the member started with `clientId`. */
+  const assignedTo = async (clientId: string): Promise<number[]> => {
+    const { groups } = await topics.admin.describeGroups([groupId]);
+    const member = groups[0]?.members.find((m) => m.clientId === clientId);
+    if (member === undefined || member.memberAssignment.length === 0) return [];
+    const decoded = AssignerProtocol.MemberAssignment.decode(member.memberAssignment);
+    return decoded?.assignment[spanTopic] ?? [];
+  };
+
+  /**
+   * Waits until Redis is ahead of the group on partitions one of `workers` owns, and SIGKILLs that
+   * worker there. Returns its index, and whether it died holding counted but uncommitted records.
+   */
+  const killWhileUncommitted = async (
+    workers: readonly Worker[],
+    chunk: number,
+  ): Promise<{ killed: number; landed: boolean }> => {
+    let victim = -1;
+    let owned: number[] = [];
+    await waitFor(
+      async () => {
+        for (const [index, worker] of workers.entries()) {
+          owned = await assignedTo(worker.clientId);
+          if (owned.length > 0 && (await countedBeyondCommit(owned))) {
+            victim = index;
+            return true;
+          }
+        }
+        return false;
+      },
+      {
+        description: `counted but not committed records (chunk ${chunk})`,
+        timeoutMs: 60_000,
+        intervalMs: 20,
+      },
+    );
+    await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 150)));
+    await kill((workers[victim] as Worker).process, 'SIGKILL');
+    // Nobody owns those partitions until the session times out: this is what the next owner reads.
+    return { killed: victim, landed: await countedBeyondCommit(owned) };
+  };
+
+  return {
+    store,
+    startWorker: (clientId = 'budgetwatch'): Worker => {
+      const child = startWorker({ ...env, KAFKA_CLIENT_ID: clientId });
+      started.push(child);
+      return { clientId, process: child };
+    },
+    produceChunk,
+    killWhileUncommitted,
+    /** Waits until the partitions the group assigned to each of `workers` satisfy `holds`. */
+    assignedTo: (workers: readonly Worker[], holds: (owned: number[]) => boolean) =>
+      waitFor(async () => (await Promise.all(workers.map((w) => assignedTo(w.clientId)))).every(holds), {
+        description: `partitions assigned to ${workers.map((w) => w.clientId).join(', ')}`,
+        timeoutMs: 60_000,
+      }),
+    caughtUp: (timeoutMs: number) => waitForGroupCaughtUp(topics.admin, groupId, spanTopic, timeoutMs),
+    close: () => producer.disconnect(),
+  };
+}
+
+type CrashScenario = Awaited<ReturnType<typeof crashScenario>>;
+
+/**
+ * One worker, SIGKILLed after chunks of the stream until KILLS kills landed between a window write
+ * and its offset commit, and restarted each time: the counters must still be exact.
+ */
+export async function countsExactlyThroughRestarts(scenario: CrashScenario): Promise<void> {
+  let worker = scenario.startWorker();
+  let kills = 0;
+  let killsInsideWindow = 0;
+  for (let chunk = 0; chunk < CHUNKS; chunk++) {
+    await scenario.produceChunk(chunk);
+    if (killsInsideWindow >= KILLS) continue;
+    kills += 1;
+    if ((await scenario.killWhileUncommitted([worker], chunk)).landed) killsInsideWindow += 1;
+    worker = scenario.startWorker();
+  }
+  await scenario.close();
+  expect(killsInsideWindow, `${kills} kills, ${killsInsideWindow} between write and commit`).toBe(KILLS);
+
+  await scenario.caughtUp(120_000);
+  await kill(worker.process, 'SIGTERM');
+  await expectExactCounts(scenario.store, RECORDS * SPANS_PER_RECORD);
+}
+
+/**
+ * Two workers; one is SIGKILLed holding uncommitted records, the survivor takes its partitions
+ * over, HANDOVERS times: the counters must still be exact.
+ */
+export async function countsExactlyThroughHandovers(scenario: CrashScenario): Promise<void> {
+  // Every process gets its own client id, so a dead member still in the group is never taken for
+  // its successor.
+  let incarnation = 0;
+  const start = () => scenario.startWorker(`bwtest-worker-${++incarnation}`);
+  const workers = [start(), start()];
+  let handovers = 0;
+  for (let chunk = 0; chunk < CHUNKS; chunk++) {
+    if (handovers < HANDOVERS) await scenario.assignedTo(workers, (owned) => owned.length > 0);
+    await scenario.produceChunk(chunk);
+    if (handovers >= HANDOVERS) continue;
+    const { killed, landed } = await scenario.killWhileUncommitted(workers, chunk);
+    const survivor = workers.filter((_, index) => index !== killed);
+    // Once the session times out, the survivor owns every partition and catches up alone.
+    await scenario.assignedTo(survivor, (owned) => owned.length === PARTITIONS);
+    await scenario.caughtUp(60_000);
+    if (landed) handovers += 1;
+    workers[killed] = start();
+  }
+  await scenario.close();
+  expect(handovers).toBe(HANDOVERS);
+  await scenario.caughtUp(120_000);
+  for (const worker of workers) await kill(worker.process, 'SIGTERM');
+  await expectExactCounts(scenario.store, RECORDS * SPANS_PER_RECORD);
+}
