@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServerStatus, Sparkline, StatusReport } from '@budgetwatch/api';
 import type { WindowSummary } from '@budgetwatch/domain';
@@ -8,6 +9,7 @@ import { OTLPTraceExporter as OtlpHttpProtobufExporter } from '@opentelemetry/ex
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { recordAgentCalls } from '../support/agent-spans.js';
 import { type BudgetwatchInstance, startBudgetwatch } from '../support/budgetwatch-instance.js';
 
@@ -173,4 +175,63 @@ describe('budgetwatch start --demo on embedded defaults (no Kafka, no Redis)', (
     expect(await instance.stop()).toBe(0);
     expect(instance.output()).toContain('"msg":"stopped"');
   });
+});
+
+describe('budgetwatch start follows its inventory file', () => {
+  it('registers a server added to the file, without a restart, in attribution and status', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bw-live-inventory-'));
+    const file = join(dir, 'inventory.yaml');
+    const server = (id: string, tier: number, address: string) => ({
+      id,
+      name: id,
+      owner: { team: 'ops', email: 'ops@example.com', slackChannel: '#ops' },
+      tier,
+      dataSensitivity: 'internal',
+      writeCapability: 'none',
+      auth: { mode: 'oauth', scopes: ['read'] },
+      sharedAdminCredentials: false,
+      credentialsSeparated: true,
+      match: [{ attribute: 'server.address', equals: address }],
+    });
+    writeFileSync(file, stringify({ servers: [server('docs-mcp', 1, 'docs.internal')] }));
+    const instance = await startBudgetwatch(['start'], { BUDGETWATCH_INVENTORY: file });
+    try {
+      const send = (address: string) =>
+        recordAgentCalls(new OtlpHttpProtobufExporter({ url: instance.intakeUrl }), {
+          server: null,
+          address,
+          tool: 'lookup',
+          count: 5,
+          failing: 0,
+        });
+      await send('billing.internal');
+      await waitFor(
+        async () =>
+          (await instance.getJson<StatusReport>('/api/v1/status')).unregistered.some(
+            (entry) => entry.server === 'billing.internal',
+          ),
+        { description: 'billing.internal listed as unregistered', timeoutMs: 20_000 },
+      );
+      writeFileSync(
+        file,
+        stringify({
+          servers: [server('docs-mcp', 1, 'docs.internal'), server('billing-mcp', 2, 'billing.internal')],
+        }),
+      );
+      // Spans sent after the edit are attributed by the new match rule.
+      const billing = await waitFor(
+        async () => {
+          await send('billing.internal');
+          const status = await instance.getJson<StatusReport>('/api/v1/status');
+          const entry = status.servers.find((candidate) => candidate.server === 'billing-mcp');
+          return entry !== undefined && entry.tools.includes('lookup') ? entry : undefined;
+        },
+        { description: 'billing-mcp registered, with its calls', timeoutMs: 30_000, intervalMs: 1000 },
+      );
+      expect(billing).toMatchObject({ registered: true, tier: 2, owner: 'ops' });
+    } finally {
+      await instance.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -4,11 +4,12 @@ import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@ope
 
 /**
  * Tool-call spans as an agent's OpenTelemetry SDK records them, exported by `exporter`: `count`
- * calls of `tool` on `server`, the first `failing` of them with status ERROR.
+ * calls of `tool` on `server` (named by mcp.server.name and/or server.address), the first
+ * `failing` of them with status ERROR.
  */
 export async function recordAgentCalls(
   exporter: SpanExporter,
-  call: { server: string; tool: string; count: number; failing: number },
+  call: { server: string | null; address?: string; tool: string; count: number; failing: number },
 ): Promise<void> {
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': 'agent' }),
@@ -23,7 +24,8 @@ export async function recordAgentCalls(
       attributes: {
         'mcp.method.name': 'tools/call',
         'gen_ai.tool.name': call.tool,
-        'mcp.server.name': call.server,
+        ...(call.server === null ? {} : { 'mcp.server.name': call.server }),
+        ...(call.address === undefined ? {} : { 'server.address': call.address }),
       },
     });
     if (i < call.failing) span.setStatus({ code: SpanStatusCode.ERROR });

@@ -1,4 +1,3 @@
-import { unwatchFile, watchFile } from 'node:fs';
 import { loadConfig, loadInventory, loadPolicy } from '@budgetwatch/config';
 import { RedisDrillResults } from '@budgetwatch/drills';
 import {
@@ -12,6 +11,7 @@ import { connectRedis, createRedis } from '@budgetwatch/redis';
 import { startTelemetry } from '@budgetwatch/telemetry';
 import { RedisWindowStore, WindowReader } from '@budgetwatch/window-store';
 import { ExitCode } from '../exit-codes.js';
+import { LiveInventory } from '../stages/live-inventory.js';
 import { configuredEvaluator } from '../stages/stage-services.js';
 import { connectedKafka } from './connected-kafka.js';
 import { untilShutdownSignal } from './ingest-worker.js';
@@ -45,8 +45,9 @@ export async function runEvaluator(
     thresholdsMs: config.ingest.latencyThresholdsMs,
   });
   const drills = new RedisDrillResults(redis, config.redis.keyPrefix);
+  const live = new LiveInventory(inventory);
   const evaluator = configuredEvaluator(
-    { config, policy, inventory, logger },
+    { config, policy, inventory: live, logger },
     {
       store,
       windows: new WindowReader(store, config.ingest.latencyThresholdsMs),
@@ -60,21 +61,7 @@ export async function runEvaluator(
     },
   );
   evaluator.start();
-  const inventoryFile = config.inventory.file;
-  if (inventoryFile !== undefined) {
-    // An edited inventory takes effect without a restart (checked every 5 s).
-    watchFile(inventoryFile, { interval: 5000 }, () => {
-      try {
-        const reloaded = loadInventory({ file: inventoryFile }).inventory;
-        logger.info({ servers: reloaded.servers.length }, 'inventory reloaded');
-        evaluator
-          .setInventory(reloaded)
-          .catch((error: unknown) => logger.error({ err: error }, 'CRS evaluation failed'));
-      } catch (error) {
-        logger.error({ err: error }, 'inventory not reloaded: the file is invalid; keeping the previous one');
-      }
-    });
-  }
+  live.watch(config.inventory.file, logger, (reloaded) => evaluator.setInventory(reloaded));
   logger.info(
     {
       rules: policy.rules.map((rule) => rule.id),
@@ -85,7 +72,7 @@ export async function runEvaluator(
   );
   const signal = await shutdown;
   logger.info({ signal, metrics: evaluator.metrics }, 'shutting down');
-  if (inventoryFile !== undefined) unwatchFile(inventoryFile);
+  live.stop();
   await evaluator.stop();
   await redis.quit();
   await telemetry.shutdown();

@@ -5,6 +5,7 @@ import { connectRedis, createRedis } from '@budgetwatch/redis';
 import { startTelemetry } from '@budgetwatch/telemetry';
 import { RedisWindowStore } from '@budgetwatch/window-store';
 import { ExitCode } from '../exit-codes.js';
+import { LiveInventory } from '../stages/live-inventory.js';
 import { configuredIngestWorker } from '../stages/stage-services.js';
 import { connectedKafka } from './connected-kafka.js';
 import { requireConnections } from './require-connections.js';
@@ -45,10 +46,17 @@ export async function runIngestWorker(
   const store = new RedisWindowStore(redis, config.redis.keyPrefix, {
     thresholdsMs: config.ingest.latencyThresholdsMs,
   });
-  const worker = configuredIngestWorker({ config, policy: DEFAULT_POLICY, inventory, logger }, kafka, store);
+  const live = new LiveInventory(inventory);
+  live.watch(config.inventory.file, logger);
+  const worker = configuredIngestWorker(
+    { config, policy: DEFAULT_POLICY, inventory: live, logger },
+    kafka,
+    store,
+  );
   await worker.start();
   const signal = await shutdown;
   logger.info({ signal, metrics: worker.metrics }, 'shutting down');
+  live.stop();
   await worker.stop();
   await redis.quit();
   await telemetry.shutdown();

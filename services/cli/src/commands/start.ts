@@ -11,6 +11,7 @@ import { startTelemetry } from '@budgetwatch/telemetry';
 import { ExitCode } from '../exit-codes.js';
 import { startConnectedStages } from '../stages/connected-stages.js';
 import { startEmbeddedStages } from '../stages/embedded-stages.js';
+import { LiveInventory } from '../stages/live-inventory.js';
 import type { StageContext } from '../stages/stage-context.js';
 import { untilShutdownSignal } from './ingest-worker.js';
 import { serviceVersion } from './service-version.js';
@@ -48,7 +49,15 @@ export async function runStart(
       ? 'starting every stage on embedded defaults: in-process transport, in-memory windows (nothing is kept across restarts)'
       : 'starting every stage on Kafka and Redis',
   );
-  const context: StageContext = { config, policy, inventory, logger, telemetry, demo: options.demo };
+  const context: StageContext = {
+    config,
+    policy,
+    inventory: new LiveInventory(inventory),
+    inventoryFile,
+    logger,
+    telemetry,
+    demo: options.demo,
+  };
   const { stages, http } =
     mode === 'embedded'
       ? await startEmbeddedStages(context)

@@ -78,6 +78,8 @@ export async function startConnectedStages(
   );
   evaluator.start();
   stages.add('evaluator', () => evaluator.stop());
+  inventory.watch(context.inventoryFile, logger, (reloaded) => evaluator.setInventory(reloaded));
+  stages.add('inventory watch', async () => inventory.stop());
 
   const worker = configuredIngestWorker(
     { config, policy, inventory, logger: logger.child({ stage: 'ingest' }) },
@@ -89,7 +91,7 @@ export async function startConnectedStages(
 
   const spanSink = new KafkaSpanRecordSink(kafka, config.topics.spans[0] as string);
   stages.add('span producer', () => spanSink.close());
-  const operator = redisOperatorView(config, redis, policy);
+  const operator = redisOperatorView(config, redis, policy, () => inventory.current);
   const readiness: ReadinessCheck[] = [
     { name: 'redis', check: () => redisReachable(redis) },
     { name: 'kafka', check: kafkaReachable(kafka, stages) },

@@ -57,11 +57,13 @@ export async function startEmbeddedStages(
   );
   evaluator.start();
   stages.add('evaluator', () => evaluator.stop());
+  inventory.watch(context.inventoryFile, logger, (reloaded) => evaluator.setInventory(reloaded));
+  stages.add('inventory watch', async () => inventory.stop());
   // Stopped before the evaluator: queued spans are counted first.
   stages.add('ingest', () => ingest.stop());
 
   const score = (server?: string) =>
-    scoreServers(inventory, windows, policy, config.inventory.killSwitchMaxAgeDays, server);
+    scoreServers(inventory.current, windows, policy, config.inventory.killSwitchMaxAgeDays, server);
   const http = await startOperatorHttp({
     config,
     logger: logger.child({ stage: 'api' }),
@@ -71,7 +73,7 @@ export async function startEmbeddedStages(
       windows,
       states,
       history,
-      inventory: async () => inventory,
+      inventory: async () => inventory.current,
       crs: () => score(),
     }),
     silences,

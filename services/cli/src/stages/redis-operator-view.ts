@@ -1,6 +1,6 @@
 import { OperatorView } from '@budgetwatch/api';
 import type { BudgetwatchConfig } from '@budgetwatch/config';
-import type { CrsBreakdown, Policy } from '@budgetwatch/domain';
+import type { CrsBreakdown, Inventory, Policy } from '@budgetwatch/domain';
 import { RedisEventHistory, RedisRuleStateStore } from '@budgetwatch/evaluator';
 import type { RedisClient } from '@budgetwatch/redis';
 import { RedisWindowStore, WindowReader } from '@budgetwatch/window-store';
@@ -17,6 +17,8 @@ export function redisOperatorView(
   config: WithRedis,
   redis: RedisClient,
   policy: Policy,
+  /** The inventory as the process has it (default: the configured file, read at each call). */
+  current?: () => Inventory,
 ): { view: OperatorView; crs: (server?: string) => Promise<CrsBreakdown[]> } {
   const thresholdsMs = config.ingest.latencyThresholdsMs;
   const store = new RedisWindowStore(redis, config.redis.keyPrefix, { thresholdsMs });
@@ -28,12 +30,18 @@ export function redisOperatorView(
     windows,
     states: new RedisRuleStateStore(redis, config.redis.keyPrefix),
     history: new RedisEventHistory(redis, config.redis.keyPrefix),
-    inventory: () => inventoryWithDrills(config, redis),
+    inventory: () => inventoryWithDrills(config, redis, current?.()),
     crs: (inventory) => scoreServers(inventory, windows, policy, maxAgeDays),
   });
   return {
     view,
     crs: async (server) =>
-      scoreServers(await inventoryWithDrills(config, redis), windows, policy, maxAgeDays, server),
+      scoreServers(
+        await inventoryWithDrills(config, redis, current?.()),
+        windows,
+        policy,
+        maxAgeDays,
+        server,
+      ),
   };
 }

@@ -11,13 +11,15 @@ import type { Logger } from '@budgetwatch/logger';
 import { Notifier, type NotifierStore, type SilenceStore } from '@budgetwatch/notifier';
 import type { WindowReader, WindowStore } from '@budgetwatch/window-store';
 import type { Kafka } from 'kafkajs';
+import type { LiveInventory } from './live-inventory.js';
 import type { DispatcherSettings } from './notification-channels.js';
 
 /** The services as the configuration sets them up; what differs between modes is passed in. */
 export interface ServiceSettings {
   config: BudgetwatchConfig;
   policy: Policy;
-  inventory: Inventory;
+  /** The inventory, followed as its file changes. */
+  inventory: LiveInventory;
   logger: Logger;
 }
 
@@ -25,7 +27,7 @@ export interface ServiceSettings {
 export function classificationFor({ config, inventory }: ServiceSettings) {
   return {
     rules: { ...DEFAULT_CLASSIFICATION_RULES, perspective: config.ingest.perspective },
-    resolveInventory: inventoryResolver(inventory),
+    resolveInventory: inventory.resolver,
   };
 }
 
@@ -68,7 +70,11 @@ export function configuredEvaluator(
     policy,
     ...adapters,
     logger,
-    crs: { inventory, scoring: policy.crs, killSwitchMaxAgeDays: config.inventory.killSwitchMaxAgeDays },
+    crs: {
+      inventory: inventory.current,
+      scoring: policy.crs,
+      killSwitchMaxAgeDays: config.inventory.killSwitchMaxAgeDays,
+    },
     sweepIntervalMs: config.evaluator.sweepIntervalMs,
   });
 }
