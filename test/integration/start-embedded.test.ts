@@ -224,7 +224,7 @@ describe('budgetwatch start follows its inventory file', () => {
           await send('billing.internal');
           const status = await instance.getJson<StatusReport>('/api/v1/status');
           const entry = status.servers.find((candidate) => candidate.server === 'billing-mcp');
-          return entry !== undefined && entry.tools.includes('lookup') ? entry : undefined;
+          return entry?.tools.includes('lookup') ? entry : undefined;
         },
         { description: 'billing-mcp registered, with its calls', timeoutMs: 30_000, intervalMs: 1000 },
       );

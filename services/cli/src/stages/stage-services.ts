@@ -1,10 +1,5 @@
 import type { BudgetwatchConfig } from '@budgetwatch/config';
-import {
-  DEFAULT_CLASSIFICATION_RULES,
-  type Inventory,
-  inventoryResolver,
-  type Policy,
-} from '@budgetwatch/domain';
+import { DEFAULT_CLASSIFICATION_RULES, type Policy } from '@budgetwatch/domain';
 import { Evaluator, type EventPublisher, type RuleStateStore } from '@budgetwatch/evaluator';
 import { IngestWorker } from '@budgetwatch/ingest-worker';
 import type { Logger } from '@budgetwatch/logger';
