@@ -139,6 +139,13 @@ describe('planDispatch', () => {
     expect(step(repeat.incident, [], T0 + 3_600_001).planned).toBeNull();
   });
 
+  it('never repeats a drill incident', () => {
+    const opened = step(null, transition({ transition: 'breached', number: 1, drill: true }), T0);
+    expect(opened.planned?.kind).toBe('opened');
+    expect(opened.incident?.drill).toBe(true);
+    expect(step(opened.incident, [], T0 + 10 * 3_600_000).planned).toBeNull();
+  });
+
   it('a silence mutes a breach and its repeats (recorded), but never its resolution', () => {
     const silences = [silence({ server: 'payments-mcp', rule: 'success-rate' })];
     const muted = step(null, transition({ transition: 'breached', number: 1 }), T0, silences);

@@ -148,14 +148,18 @@ export function planDispatch(input: DispatchInput, options: PlannerOptions): Dis
   return { incident: next, planned, muted, applied };
 }
 
-/** A still-firing incident is repeated after the interval; muted if every firing alert is silenced. */
+/**
+ * A still-firing incident is repeated after the interval; muted if every firing alert is silenced.
+ * A drill's incident is not: its series stay breached until the drill calls leave the 24h window,
+ * and a reminder of a rehearsal every few hours is noise.
+ */
 function planRepeat(
   incident: Incident | null,
   silences: readonly Silence[],
   nowMs: number,
   options: PlannerOptions,
 ): DispatchPlan {
-  if (incident === null) return { incident, planned: null, muted: [], applied: [] };
+  if (incident === null || incident.drill) return { incident, planned: null, muted: [], applied: [] };
   const firing = firingAlerts(incident);
   const last =
     incident.lastNotifiedAt === null ? Number.NEGATIVE_INFINITY : Date.parse(incident.lastNotifiedAt);
