@@ -7,6 +7,9 @@ import {
   type PendingEvent,
 } from '../notifier-store.js';
 
+/** The log is kept as long as in Redis (where its keys expire after 30 days). */
+const LOG_KEPT_MS = 30 * 24 * 3_600_000;
+
 /**
  * The notifier's store in the all-in-one mode: pending events, incidents, due times, locks and the
  * notification log in this process, with the Redis store's semantics. Values are copied in and out,
@@ -17,7 +20,10 @@ export class InMemoryNotifierStore implements NotifierStore {
   private readonly incidents = new Map<string, Incident>();
   private readonly due = new Map<string, number>();
   private readonly locks = new Map<string, { token: string; untilMs: number }>();
-  private readonly logs = new Map<string, { entries: Record<string, LogEntry>; done: boolean }>();
+  private readonly logs = new Map<
+    string,
+    { entries: Record<string, LogEntry>; done: boolean; atMs: number }
+  >();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -97,11 +103,19 @@ export class InMemoryNotifierStore implements NotifierStore {
     entries: Readonly<Record<string, LogEntry>>,
     done: boolean,
   ): Promise<void> {
+    const now = this.now();
     for (const id of ids) {
-      const log = this.logs.get(id) ?? { entries: {}, done: false };
+      const log = this.logs.get(id) ?? { entries: {}, done: false, atMs: now };
       Object.assign(log.entries, structuredClone(entries));
       log.done ||= done;
+      log.atMs = now;
+      // Re-inserted last: the map stays in write order, so the oldest entries come first.
+      this.logs.delete(id);
       this.logs.set(id, log);
+    }
+    for (const [id, log] of this.logs) {
+      if (now - log.atMs <= LOG_KEPT_MS) break;
+      this.logs.delete(id);
     }
   }
 
