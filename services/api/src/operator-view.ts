@@ -79,6 +79,8 @@ export interface OperatorViewOptions {
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
+/** How long one status report serves every caller. */
+const STATUS_SHARED_MS = 1000;
 /** Budget use is reported up to this multiple (an infinite use does not survive JSON). */
 const MAX_BUDGET_USED = 10;
 
@@ -88,6 +90,7 @@ const MAX_BUDGET_USED = 10;
  */
 export class OperatorView {
   private readonly now: () => number;
+  private lastStatus: { atMs: number; report: Promise<StatusReport> } | undefined;
 
   constructor(private readonly options: OperatorViewOptions) {
     this.now = options.now ?? Date.now;
@@ -106,8 +109,23 @@ export class OperatorView {
     return this.options.windows.series(series, windowMs, this.now());
   }
 
-  async status(): Promise<StatusReport> {
+  /**
+   * The status of every server. Dashboards poll it and it reads every series, so a report is
+   * shared for up to a second between callers instead of each reading Redis again.
+   */
+  status(): Promise<StatusReport> {
     const now = this.now();
+    if (this.lastStatus !== undefined && now - this.lastStatus.atMs < STATUS_SHARED_MS)
+      return this.lastStatus.report;
+    const report = this.readStatus(now);
+    this.lastStatus = { atMs: now, report };
+    report.catch(() => {
+      if (this.lastStatus?.report === report) this.lastStatus = undefined;
+    });
+    return report;
+  }
+
+  private async readStatus(now: number): Promise<StatusReport> {
     const inventory = await this.options.inventory();
     const crs = new Map(
       (await this.options.crs(inventory)).map((breakdown) => [breakdown.server, breakdown]),
