@@ -21,4 +21,5 @@ export { DEFAULT_REDIS_URL, type EnsuredRedis, ensureRedis } from './redis/ensur
 export { type PrivateRedis, type PrivateRedisOptions, startPrivateRedis } from './redis/private-redis.js';
 export { createRedisNamespace, type RedisNamespace } from './redis/redis-namespace.js';
 export { MissingToolError, type ProcessResult, runProcess } from './run-process.js';
+export { createThrowawayCertificates, type ThrowawayCertificates } from './tls/throwaway-certificates.js';
 export { WaitAbortedError, type WaitForOptions, waitFor } from './wait-for.js';
