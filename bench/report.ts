@@ -38,8 +38,18 @@ export function renderTable(title: string, rows: readonly BenchRow[]): string {
   return [title, line(header), rule, ...cells.map(line)].join('\n');
 }
 
-/** Flat name -> number JSON, for dashboards and for comparing runs. */
-export function writeFigures(file: string, figures: Record<string, number>): void {
+/**
+ * Flat name -> number JSON, for dashboards and for comparing runs; a series over time is a list of
+ * numbers, kept on one line so the file stays readable.
+ */
+export function writeFigures(
+  file: string,
+  figures: Readonly<Record<string, number | readonly number[]>>,
+): void {
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, `${JSON.stringify(figures, null, 2)}\n`);
+  const lines = Object.entries(figures).map(
+    ([name, value]) =>
+      `  ${JSON.stringify(name)}: ${Array.isArray(value) ? `[${value.join(', ')}]` : JSON.stringify(value)}`,
+  );
+  writeFileSync(file, `{\n${lines.join(',\n')}\n}\n`);
 }

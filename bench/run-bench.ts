@@ -9,6 +9,7 @@ import { runEvaluatorBench } from './evaluator-bench.js';
 import { runIngestBench } from './ingest-bench.js';
 import { renderTable, writeFigures } from './report.js';
 import { runScaleBench } from './scale-bench.js';
+import { runSoakBench } from './soak-bench.js';
 
 const resultsDir = fileURLToPath(new URL('../bench-results/', import.meta.url));
 
@@ -22,10 +23,20 @@ async function main(): Promise<number> {
       writeFigures(`${resultsDir}ingest.json`, { ...ingest.figures });
       missed += ingest.rows.filter((row) => row.met === false).length;
     }
-    if (process.env.BENCH_SKIP_SCALE !== '1') {
-      const scale = await runScaleBench(bed);
+    const scale = process.env.BENCH_SKIP_SCALE === '1' ? undefined : await runScaleBench(bed);
+    if (scale !== undefined) {
       console.log(`\n${renderTable('Scale (ingest-worker processes in one consumer group)', scale.rows)}`);
-      writeFigures(`${resultsDir}scale.json`, { ...scale.figures });
+    }
+    const soak =
+      process.env.BENCH_SKIP_SOAK === '1'
+        ? undefined
+        : await runSoakBench(bed, scale?.figures.spans_per_s_1_worker);
+    if (soak !== undefined) {
+      console.log(`\n${renderTable('Soak (one ingest-worker process, SIGKILLed every minute)', soak.rows)}`);
+      missed += soak.rows.filter((row) => row.met === false).length;
+    }
+    if (scale !== undefined || soak !== undefined) {
+      writeFigures(`${resultsDir}scale.json`, { ...scale?.figures, ...soak?.figures });
     }
     if (process.env.BENCH_SKIP_EVALUATOR !== '1') {
       const evaluator = await runEvaluatorBench(bed);

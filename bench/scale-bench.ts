@@ -1,16 +1,14 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
+import { committedRecords, producedRecords } from '@budgetwatch/testkit';
 import type { BenchBed } from './bench-bed.js';
 import { produceRecords, SPANS_PER_RECORD, toolCallRecords } from './ingest-workload.js';
 import type { BenchRow } from './report.js';
+import { ingestWorkerEnvironment, spawnIngestWorker, stopProcess } from './worker-processes.js';
 
 const RECORDS = 20_000;
 const DISTINCT_RECORDS = 200;
 const PARTITIONS = 8;
 const WORKER_COUNTS = [1, 2, 4] as const;
-const CLI = fileURLToPath(new URL('../services/cli/src/main.ts', import.meta.url));
 
 export interface ScaleFigures {
   spans_per_s_1_worker: number;
@@ -55,40 +53,23 @@ export async function runScaleBench(bed: BenchBed): Promise<{ rows: BenchRow[]; 
 async function measure(bed: BenchBed, topic: string, workers: number): Promise<number> {
   const namespace = await bed.redisNamespace(`scale-${workers}`);
   const groupId = `bwbench-scale-${workers}-${randomUUID()}`;
-  const env = {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? '',
-    KAFKAJS_NO_PARTITIONER_WARNING: '1',
-    BUDGETWATCH_LOG_LEVEL: 'warn',
-    KAFKA_BROKERS: bed.brokers.join(','),
-    REDIS_URL: bed.redisUrl,
-    REDIS_KEY_PREFIX: namespace.prefix,
-    BUDGETWATCH_SPAN_TOPICS: topic,
-    BUDGETWATCH_DLQ_TOPIC: `${topic}.dlq`,
-    BUDGETWATCH_INGEST_GROUP_ID: groupId,
-    BUDGETWATCH_INGEST_COMMIT_INTERVAL_MS: '200',
-  };
-  const processes: ChildProcess[] = Array.from({ length: workers }, () =>
-    spawn('node', ['--conditions=@budgetwatch/source', '--import', 'tsx', CLI, 'ingest-worker'], {
-      env,
-      stdio: 'ignore',
-    }),
+  const env = ingestWorkerEnvironment(
+    bed,
+    { topic, groupId, keyPrefix: namespace.prefix },
+    { BUDGETWATCH_INGEST_COMMIT_INTERVAL_MS: '200' },
   );
+  const processes = Array.from({ length: workers }, () => spawnIngestWorker(env).process);
   try {
-    const ends = await bed.admin.fetchTopicOffsets(topic);
-    const total = ends.reduce((sum, partition) => sum + Number(partition.high), 0);
-    const committed = async () => {
-      const [offsets] = await bed.admin.fetchOffsets({ groupId, topics: [topic] });
-      return (offsets?.partitions ?? []).reduce(
-        (sum, partition) => sum + Math.max(0, Number(partition.offset)),
-        0,
-      );
-    };
+    const total = await producedRecords(bed.admin, topic);
     const deadline = Date.now() + 600_000;
     let first: { records: number; at: number } | undefined;
     for (;;) {
       if (Date.now() > deadline) throw new Error(`${workers} workers did not finish within 10 minutes`);
-      const done = await committed();
+      const done = await committedRecords(bed.admin, groupId, topic).catch((error: unknown) => {
+        // A coordinator still loading the new group's offsets, on a busy machine: ask again.
+        if ((error as { retriable?: unknown }).retriable === true) return first?.records ?? 0;
+        throw error;
+      });
       if (first === undefined && done > 0) first = { records: done, at: performance.now() };
       if (done >= total && first !== undefined) {
         const seconds = (performance.now() - first.at) / 1000;
@@ -97,7 +78,6 @@ async function measure(bed: BenchBed, topic: string, workers: number): Promise<n
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   } finally {
-    for (const child of processes) child.kill('SIGTERM');
-    await Promise.all(processes.map((child) => (child.exitCode === null ? once(child, 'exit') : undefined)));
+    await Promise.all(processes.map((child) => stopProcess(child, 'SIGTERM')));
   }
 }

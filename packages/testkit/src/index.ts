@@ -1,3 +1,4 @@
+export { committedRecords, producedRecords } from './consumer-progress.js';
 export { budgetTransitionEvents, OWNED_RESPONDER } from './events/budget-transition-events.js';
 export { createEventValidator, type EventValidator, eventSchemaFiles } from './events/event-schemas.js';
 export { freeLoopbackPort } from './free-port.js';
@@ -17,6 +18,7 @@ export {
   type SpanConvention,
   type ToolCallSpanSpec,
 } from './otel/record-tool-call-spans.js';
+export { residentMemoryMiB } from './process-memory.js';
 export { DEFAULT_REDIS_URL, type EnsuredRedis, ensureRedis } from './redis/ensure-redis.js';
 export { type PrivateRedis, type PrivateRedisOptions, startPrivateRedis } from './redis/private-redis.js';
 export {
@@ -26,4 +28,5 @@ export {
 } from './redis/redis-cluster.js';
 export { createRedisNamespace, type RedisNamespace, type RedisTarget } from './redis/redis-namespace.js';
 export { MissingToolError, type ProcessResult, runProcess } from './run-process.js';
+export { createThrowawayCertificates, type ThrowawayCertificates } from './tls/throwaway-certificates.js';
 export { WaitAbortedError, type WaitForOptions, waitFor } from './wait-for.js';

@@ -1,3 +1,4 @@
+import type { ConnectionOptions } from 'node:tls';
 import { Redis } from 'ioredis';
 import { runProcess } from '../run-process.js';
 import { waitFor } from '../wait-for.js';
@@ -44,9 +45,13 @@ export async function ensureRedis(configuredUrl: string | undefined): Promise<En
   return { url: DEFAULT_REDIS_URL, started: true };
 }
 
-/** Whether a Redis server answers PING at `url` (credentials included), without retries. */
-export async function answersPing(url: string): Promise<boolean> {
+/**
+ * Whether a Redis server answers PING at `url` (credentials included), without retries; `tls` for
+ * a rediss:// URL.
+ */
+export async function answersPing(url: string, tls?: ConnectionOptions): Promise<boolean> {
   const client = new Redis(url, {
+    ...(tls === undefined ? {} : { tls }),
     lazyConnect: true,
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
