@@ -13,7 +13,9 @@ export function kafkaClientOptions(config: KafkaConfig, readPem: ReadPem): Kafka
     requestTimeout: config.requestTimeoutMs,
   };
   const ssl =
-    config.ssl === undefined || !config.ssl.enabled ? undefined : tlsConnectionOptions(config.ssl, readPem);
+    config.ssl === undefined || !config.ssl.enabled
+      ? undefined
+      : tlsConnectionOptions(config.ssl, readPem, 'kafka.ssl');
   if (ssl !== undefined) options.ssl = ssl;
   if (config.sasl !== undefined) options.sasl = saslOptions(config.sasl);
   return options;

@@ -18,7 +18,7 @@ export function redisClientOptions(
   if (config.username !== undefined) options.username = config.username;
   if (config.password !== undefined) options.password = config.password;
   const tlsWanted = config.tls?.enabled === true || config.url.startsWith('rediss://');
-  if (tlsWanted) options.tls = tlsConnectionOptions(config.tls, readPem);
+  if (tlsWanted) options.tls = tlsConnectionOptions(config.tls, readPem, 'redis.tls');
   return options;
 }
 
