@@ -48,6 +48,17 @@ describe.each(STORES)('%s rule state store', (_name, createStore) => {
     expect(await store.outboxes(1500)).toEqual([]);
   });
 
+  it('a stale outbox read clears nothing once another publisher cleared it', async () => {
+    const store = createStore('stale-clear');
+    await store.write('s4', 'r', 0, FIRING, [fakeEvent('a')], 1000);
+    const stale = await store.outbox('s4', 'r');
+    const fresh = await store.outbox('s4', 'r');
+    await store.clearOutbox(fresh as NonNullable<typeof fresh>);
+    await store.write('s4', 'r', 1, INITIAL_RULE_STATE, [fakeEvent('b')], 2000);
+    await store.clearOutbox(stale as NonNullable<typeof stale>);
+    expect((await store.outbox('s4', 'r'))?.events.map((event) => event.id)).toEqual(['b']);
+  });
+
   it('leases an outbox to one publisher at a time', async () => {
     const store = createStore('lease');
     const token = await store.claimOutbox('s3', 'r', 60_000);

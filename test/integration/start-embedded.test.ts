@@ -1,9 +1,12 @@
+import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServerStatus, Sparkline, StatusReport } from '@budgetwatch/api';
 import type { WindowSummary } from '@budgetwatch/domain';
-import { waitFor } from '@budgetwatch/testkit';
+import { freeLoopbackPort, waitFor } from '@budgetwatch/testkit';
 import { OTLPTraceExporter as OtlpHttpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OtlpHttpProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
@@ -12,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { recordAgentCalls } from '../support/agent-spans.js';
 import { type BudgetwatchInstance, startBudgetwatch } from '../support/budgetwatch-instance.js';
+import { budgetwatch } from '../support/cli.js';
 
 const SCREENSHOTS = join(import.meta.dirname, '../../test-output');
 
@@ -234,4 +238,22 @@ describe('budgetwatch start follows its inventory file', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+});
+
+describe('budgetwatch start when a port is taken', () => {
+  it('stops what it started and exits 1 with one line naming the problem', async () => {
+    const taken = createServer();
+    taken.listen(0, '0.0.0.0');
+    await once(taken, 'listening');
+    try {
+      const result = await budgetwatch(['start', '--demo'], {
+        BUDGETWATCH_HTTP_PORT: String(await freeLoopbackPort()),
+        BUDGETWATCH_OTLP_PORT: String((taken.address() as AddressInfo).port),
+      });
+      expect(result.code, result.output).toBe(1);
+      expect(result.output).toMatch(/budgetwatch: listen EADDRINUSE/);
+    } finally {
+      taken.close();
+    }
+  });
 });

@@ -1,8 +1,9 @@
+import { metrics } from '@opentelemetry/api';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { type MetricReader, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { MeterProvider, type MetricReader, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace';
 
@@ -30,10 +31,14 @@ export interface Telemetry {
  */
 export function startTelemetry(options: TelemetryOptions): Telemetry {
   const env = options.env ?? process.env;
-  const exporting = otlpConfigured(env);
+  const sdkDisabled = env.OTEL_SDK_DISABLED === 'true';
+  const exportTraces =
+    !sdkDisabled && configured(env.OTEL_EXPORTER_OTLP_ENDPOINT, env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
+  const exportMetrics =
+    !sdkDisabled && configured(env.OTEL_EXPORTER_OTLP_ENDPOINT, env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT);
   const prometheus = new PrometheusExporter({ preventServerStart: true });
   const metricReaders: MetricReader[] = [prometheus];
-  if (exporting) {
+  if (exportMetrics) {
     metricReaders.push(
       new PeriodicExportingMetricReader({
         exporter: new OTLPMetricExporter(),
@@ -41,35 +46,44 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
       }),
     );
   }
-  const sdk = new NodeSDK({
-    autoDetectResources: false,
-    resource: resourceFromAttributes({
-      'service.name': env.OTEL_SERVICE_NAME ?? options.serviceName,
-      'service.version': options.serviceVersion,
-      'service.namespace': 'budgetwatch',
-    }),
-    metricReaders,
-    spanProcessors: exporting ? [new BatchSpanProcessor({ exporter: new OTLPTraceExporter() })] : [],
-    logRecordProcessors: [],
-    instrumentations: [],
+  const resource = resourceFromAttributes({
+    'service.name': env.OTEL_SERVICE_NAME ?? options.serviceName,
+    'service.version': options.serviceVersion,
+    'service.namespace': 'budgetwatch',
   });
-  sdk.start();
+  let shutdown: () => Promise<void>;
+  if (sdkDisabled) {
+    // The SDK would start nothing, and /metrics would have no reader: keep the metrics, local only.
+    const provider = new MeterProvider({ resource, readers: [prometheus] });
+    metrics.setGlobalMeterProvider(provider);
+    shutdown = () => provider.shutdown();
+  } else {
+    const sdk = new NodeSDK({
+      autoDetectResources: false,
+      resource,
+      metricReaders,
+      spanProcessors: exportTraces ? [new BatchSpanProcessor({ exporter: new OTLPTraceExporter() })] : [],
+      logRecordProcessors: [],
+      instrumentations: [],
+    });
+    sdk.start();
+    shutdown = () => sdk.shutdown();
+  }
   const serializer = new PrometheusSerializer();
   return {
-    exporting,
+    exporting: exportTraces || exportMetrics,
     async prometheusText() {
       const { resourceMetrics } = await prometheus.collect();
       return serializer.serialize(resourceMetrics);
     },
-    shutdown: () => sdk.shutdown(),
+    shutdown,
   };
 }
 
-function otlpConfigured(env: NodeJS.ProcessEnv): boolean {
-  if (env.OTEL_SDK_DISABLED === 'true') return false;
-  return [
-    env.OTEL_EXPORTER_OTLP_ENDPOINT,
-    env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
-    env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT,
-  ].some((value) => value !== undefined && value !== '');
+/**
+ * Whether an OTLP endpoint is set for a signal (the shared one or its own). Each signal is decided
+ * on its own: an exporter without an endpoint would send to localhost:4318, Budgetwatch's intake.
+ */
+function configured(shared: string | undefined, own: string | undefined): boolean {
+  return (shared !== undefined && shared !== '') || (own !== undefined && own !== '');
 }

@@ -150,8 +150,9 @@ async function getJson(path) {
   return response.json();
 }
 
+/** Sparklines of registered servers only: unregistered ones come from spans and are unbounded. */
 async function refreshSparklines(servers) {
-  await Promise.all(
+  const results = await Promise.allSettled(
     servers.map(async (server) => {
       const { sparklines: lines } = await getJson(
         `/api/v1/servers/${encodeURIComponent(server.server)}/sparklines`,
@@ -159,6 +160,7 @@ async function refreshSparklines(servers) {
       sparklines.set(server.server, new Map(lines.map((line) => [line.rule, line])));
     }),
   );
+  for (const result of results) if (result.status === 'rejected') console.warn(result.reason);
 }
 
 function render(status, events) {
@@ -220,7 +222,7 @@ async function refresh() {
     ]);
     if (Date.now() - lastSparklines > SPARKLINE_REFRESH_MS) {
       lastSparklines = Date.now();
-      await refreshSparklines(status.servers.concat(status.unregistered));
+      await refreshSparklines(status.servers);
     }
     render(status, events);
   } catch (error) {

@@ -15,6 +15,23 @@ const CHECK_TIMEOUT_MS = 2000;
  * balancer or orchestrator stops sending work until it is back.
  */
 export function healthRoutes(checks: readonly ReadinessCheck[]): Route[] {
+  // Probes come often and from many places: one round of checks at a time, its answer shared for
+  // a second, so a hung dependency never piles checks up.
+  let last: { doneAtMs: number | null; answer: Promise<Readiness> } | undefined;
+  const readiness = (): Promise<Readiness> => {
+    if (last !== undefined && (last.doneAtMs === null || Date.now() - last.doneAtMs < SHARED_MS)) {
+      return last.answer;
+    }
+    const entry: { doneAtMs: number | null; answer: Promise<Readiness> } = {
+      doneAtMs: null,
+      answer: checkAll(checks),
+    };
+    last = entry;
+    void entry.answer.then(() => {
+      entry.doneAtMs = Date.now();
+    });
+    return entry.answer;
+  };
   return [
     {
       method: 'GET',
@@ -27,20 +44,33 @@ export function healthRoutes(checks: readonly ReadinessCheck[]): Route[] {
       pattern: '/readyz',
       mutates: false,
       handle: async () => {
-        const results = await Promise.all(
-          checks.map(async ({ name, check }) => [name, await withTimeout(check())] as const),
-        );
-        const ready = results.every(([, problem]) => problem === null);
-        return {
-          status: ready ? 200 : 503,
-          body: {
-            status: ready ? 'ready' : 'not ready',
-            checks: Object.fromEntries(results.map(([name, problem]) => [name, problem ?? 'ok'])),
-          },
-        };
+        const answer = await readiness();
+        return { status: answer.ready ? 200 : 503, body: answer.body };
       },
     },
   ];
+}
+
+interface Readiness {
+  ready: boolean;
+  body: { status: string; checks: Record<string, string> };
+}
+
+/** How long one round of checks answers every probe. */
+const SHARED_MS = 1000;
+
+async function checkAll(checks: readonly ReadinessCheck[]): Promise<Readiness> {
+  const results = await Promise.all(
+    checks.map(async ({ name, check }) => [name, await withTimeout(check())] as const),
+  );
+  const ready = results.every(([, problem]) => problem === null);
+  return {
+    ready,
+    body: {
+      status: ready ? 'ready' : 'not ready',
+      checks: Object.fromEntries(results.map(([name, problem]) => [name, problem ?? 'ok'])),
+    },
+  };
 }
 
 async function withTimeout(check: Promise<string | null>): Promise<string | null> {

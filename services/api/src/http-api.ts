@@ -79,20 +79,35 @@ export class HttpApi {
     return (this.server.address() as AddressInfo).port;
   }
 
-  async close(): Promise<void> {
+  /**
+   * Stops accepting connections and lets requests in progress finish (an OTLP export waiting on
+   * Kafka would otherwise be cut off and sent again, and counted twice), for up to `graceMs`.
+   */
+  async close(graceMs = 5000): Promise<void> {
     const server = this.server;
     if (server === undefined) return;
-    server.closeAllConnections();
+    const closed = once(server, 'close');
     server.close();
-    await once(server, 'close');
+    server.closeIdleConnections();
+    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+    timer.unref();
+    await closed;
+    clearTimeout(timer);
   }
 
   private async serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const path = url.pathname;
-    const matches = this.options.routes
-      .map((route) => ({ route, params: matchPattern(route.pattern, path) }))
-      .filter((match): match is { route: Route; params: Record<string, string> } => match.params !== null);
+    let matches: { route: Route; params: Record<string, string> }[];
+    try {
+      matches = this.options.routes
+        .map((route) => ({ route, params: matchPattern(route.pattern, path) }))
+        .filter((match): match is { route: Route; params: Record<string, string> } => match.params !== null);
+    } catch (error) {
+      if (error instanceof ApiError)
+        return send(response, { status: error.status, body: { error: error.message } });
+      throw error;
+    }
     if (matches.length === 0) return send(response, { status: 404, body: { error: `no route ${path}` } });
     const match = matches.find(({ route }) => route.method === request.method);
     if (match === undefined) {
@@ -148,8 +163,13 @@ function matchPattern(pattern: string, path: string): Record<string, string> | n
   const params: Record<string, string> = {};
   for (const [i, part] of expected.entries()) {
     const value = actual[i] as string;
-    if (part.startsWith(':')) params[part.slice(1)] = decodeURIComponent(value);
-    else if (part !== value) return null;
+    if (part.startsWith(':')) {
+      try {
+        params[part.slice(1)] = decodeURIComponent(value);
+      } catch {
+        throw new ApiError(400, `malformed percent-encoding in ${path}`);
+      }
+    } else if (part !== value) return null;
   }
   return params;
 }

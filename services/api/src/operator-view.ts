@@ -90,7 +90,8 @@ const MAX_BUDGET_USED = 10;
  */
 export class OperatorView {
   private readonly now: () => number;
-  private lastStatus: { atMs: number; report: Promise<StatusReport> } | undefined;
+  /** The read in progress, or the last one with when it finished. */
+  private lastStatus: { doneAtMs: number | null; report: Promise<StatusReport> } | undefined;
 
   constructor(private readonly options: OperatorViewOptions) {
     this.now = options.now ?? Date.now;
@@ -110,19 +111,28 @@ export class OperatorView {
   }
 
   /**
-   * The status of every server. Dashboards poll it and it reads every series, so a report is
-   * shared for up to a second between callers instead of each reading Redis again.
+   * The status of every server. Dashboards poll it and it reads every series, so callers share the
+   * read in progress, and its report for a second after it finished, instead of each reading again.
    */
   status(): Promise<StatusReport> {
     const now = this.now();
-    if (this.lastStatus !== undefined && now - this.lastStatus.atMs < STATUS_SHARED_MS)
-      return this.lastStatus.report;
-    const report = this.readStatus(now);
-    this.lastStatus = { atMs: now, report };
-    report.catch(() => {
-      if (this.lastStatus?.report === report) this.lastStatus = undefined;
-    });
-    return report;
+    const last = this.lastStatus;
+    if (last !== undefined && (last.doneAtMs === null || now - last.doneAtMs < STATUS_SHARED_MS))
+      return last.report;
+    const entry: { doneAtMs: number | null; report: Promise<StatusReport> } = {
+      doneAtMs: null,
+      report: this.readStatus(now),
+    };
+    this.lastStatus = entry;
+    entry.report.then(
+      () => {
+        entry.doneAtMs = this.now();
+      },
+      () => {
+        if (this.lastStatus === entry) this.lastStatus = undefined;
+      },
+    );
+    return entry.report;
   }
 
   private async readStatus(now: number): Promise<StatusReport> {

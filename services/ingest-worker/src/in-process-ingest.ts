@@ -70,8 +70,17 @@ export class InProcessIngest {
     }
     this.queuedBytes += bytes;
     this.lag.set('in-process', { ...SOURCE, lag: this.queue.length });
+    this.startDraining();
+  }
+
+  /**
+   * One drain at a time. Records queued between the drain's last look at the queue and its end
+   * would otherwise wait for the next send: the drain that ends starts the next one.
+   */
+  private startDraining(): void {
     this.draining ??= this.drain().finally(() => {
       this.draining = undefined;
+      if (this.queue.length > 0) this.startDraining();
     });
   }
 

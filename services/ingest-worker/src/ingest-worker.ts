@@ -61,8 +61,8 @@ export class IngestWorker {
   private readonly offsets: TimedOffsetCommitter;
   private readonly lag: ConsumerLag = new Map();
   private readonly batchDuration: Histogram;
-  /** Whether the group has given this worker partitions (readiness). */
-  private assigned = false;
+  /** Whether this worker is a settled member of its group (readiness). */
+  private joined = false;
 
   constructor(private readonly options: IngestWorkerOptions) {
     this.batchBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
@@ -82,19 +82,26 @@ export class IngestWorker {
     this.resolveInventory = options.resolveInventory ?? NO_INVENTORY;
     // Partitions may have moved: cached fences are only hints, but stale ones cost conflicts.
     this.offsets = new TimedOffsetCommitter(this.consumer, options.logger, () => this.fences.clear());
-    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
-      this.assigned = Object.values(payload.memberAssignment).some((partitions) => partitions.length > 0);
+    this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
+      this.joined = true;
       this.lag.clear();
     });
-    this.consumer.on(this.consumer.events.CRASH, () => {
-      this.assigned = false;
-    });
+    // A member without partitions (more workers than partitions) is still ready: it stands by.
+    for (const event of [
+      this.consumer.events.REBALANCING,
+      this.consumer.events.CRASH,
+      this.consumer.events.STOP,
+    ]) {
+      this.consumer.on(event, () => {
+        this.joined = false;
+      });
+    }
     ({ batchDuration: this.batchDuration } = ingestInstruments(this.metrics, this.lag));
   }
 
-  /** Whether this worker is in its group with partitions to consume. */
-  get hasAssignment(): boolean {
-    return this.assigned;
+  /** Whether this worker has joined its consumer group and no rebalance is under way. */
+  get hasJoinedGroup(): boolean {
+    return this.joined;
   }
 
   async start(): Promise<void> {

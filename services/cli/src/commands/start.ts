@@ -9,9 +9,11 @@ import {
 import { createLogger } from '@budgetwatch/logger';
 import { startTelemetry } from '@budgetwatch/telemetry';
 import { ExitCode } from '../exit-codes.js';
-import { startConnectedStages } from '../stages/connected-stages.js';
+import { type ConnectedConfig, startConnectedStages } from '../stages/connected-stages.js';
 import { startEmbeddedStages } from '../stages/embedded-stages.js';
 import { LiveInventory } from '../stages/live-inventory.js';
+import type { OperatorHttp } from '../stages/operator-http.js';
+import { RunningStages } from '../stages/running-stages.js';
 import type { StageContext } from '../stages/stage-context.js';
 import { untilShutdownSignal } from './ingest-worker.js';
 import { serviceVersion } from './service-version.js';
@@ -58,13 +60,21 @@ export async function runStart(
     telemetry,
     demo: options.demo,
   };
-  const { stages, http } =
-    mode === 'embedded'
-      ? await startEmbeddedStages(context)
-      : await startConnectedStages({
-          ...context,
-          config: config as Parameters<typeof startConnectedStages>[0]['config'],
-        });
+  const stages = new RunningStages();
+  const stopAll = () =>
+    stages.stopAll((stage, error) => logger.error({ err: error, stage }, 'stage did not stop cleanly'));
+  let http: OperatorHttp;
+  try {
+    http =
+      mode === 'embedded'
+        ? await startEmbeddedStages(context, stages)
+        : await startConnectedStages({ ...context, config: config as ConnectedConfig }, stages);
+  } catch (error) {
+    // What started must not linger: consumers would hold their group seats until the timeout.
+    await stopAll();
+    await telemetry.shutdown();
+    throw error;
+  }
   out.write(
     `Budgetwatch is running (${mode === 'embedded' ? 'embedded, in memory' : 'Kafka and Redis'}${options.demo ? ', demo traffic' : ''}).\n` +
       `  dashboard   http://localhost:${http.port}/\n` +
@@ -74,7 +84,7 @@ export async function runStart(
   );
   const signal = await shutdown;
   logger.info({ signal }, 'shutting down: stop intake, finish and commit batches, flush producers');
-  await stages.stopAll((stage, error) => logger.error({ err: error, stage }, 'stage did not stop cleanly'));
+  await stopAll();
   await telemetry.shutdown();
   logger.info('stopped');
   return ExitCode.ok;

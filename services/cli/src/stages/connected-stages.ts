@@ -17,11 +17,11 @@ import { dispatcherSettings } from './notification-channels.js';
 import { type OperatorHttp, startOperatorHttp } from './operator-http.js';
 import { kafkaReachable, redisReachable } from './readiness-checks.js';
 import { redisOperatorView } from './redis-operator-view.js';
-import { RunningStages } from './running-stages.js';
+import type { RunningStages } from './running-stages.js';
 import type { StageContext } from './stage-context.js';
 import { configuredEvaluator, configuredIngestWorker, configuredNotifier } from './stage-services.js';
 
-type Connected = BudgetwatchConfig & {
+export type ConnectedConfig = BudgetwatchConfig & {
   kafka: NonNullable<BudgetwatchConfig['kafka']>;
   redis: NonNullable<BudgetwatchConfig['redis']>;
 };
@@ -31,12 +31,13 @@ type Connected = BudgetwatchConfig & {
  * more workers, evaluators or notifiers can join from other processes at any time.
  */
 export async function startConnectedStages(
-  context: StageContext & { config: Connected },
-): Promise<{ stages: RunningStages; http: OperatorHttp }> {
+  context: StageContext & { config: ConnectedConfig },
+  /** Each stage is added as it starts, so the caller can stop what started if a later one fails. */
+  stages: RunningStages,
+): Promise<OperatorHttp> {
   const { config, policy, inventory, logger } = context;
   const thresholdsMs = config.ingest.latencyThresholdsMs;
   const prefix = config.redis.keyPrefix;
-  const stages = new RunningStages();
   const kafka: Kafka = await connectedKafka(config.kafka, logger);
   const redis = createRedis(config.redis, 'budgetwatch-start');
   await connectRedis(redis);
@@ -97,7 +98,8 @@ export async function startConnectedStages(
     { name: 'kafka', check: kafkaReachable(kafka, stages) },
     {
       name: 'ingest consumer',
-      check: async () => (worker.hasAssignment ? null : 'the ingest consumer holds no partitions'),
+      check: async () =>
+        worker.hasJoinedGroup ? null : 'the ingest consumer has not joined its group (or is rebalancing)',
     },
   ];
   const http = await startOperatorHttp({
@@ -117,5 +119,5 @@ export async function startConnectedStages(
     await demo.start();
     stages.add('demo', () => demo.stop());
   }
-  return { stages, http };
+  return http;
 }

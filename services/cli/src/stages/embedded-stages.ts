@@ -12,7 +12,7 @@ import { scoreServers } from '../commands/crs-scorer.js';
 import { DemoTraffic } from '../demo/demo-traffic.js';
 import { dispatcherSettings } from './notification-channels.js';
 import { type OperatorHttp, startOperatorHttp } from './operator-http.js';
-import { RunningStages } from './running-stages.js';
+import type { RunningStages } from './running-stages.js';
 import type { StageContext } from './stage-context.js';
 import { classificationFor, configuredEvaluator } from './stage-services.js';
 
@@ -23,10 +23,11 @@ import { classificationFor, configuredEvaluator } from './stage-services.js';
  */
 export async function startEmbeddedStages(
   context: StageContext,
-): Promise<{ stages: RunningStages; http: OperatorHttp }> {
+  /** Each stage is added as it starts, so the caller can stop what started if a later one fails. */
+  stages: RunningStages,
+): Promise<OperatorHttp> {
   const { config, policy, inventory, logger } = context;
   const thresholdsMs = config.ingest.latencyThresholdsMs;
-  const stages = new RunningStages();
   const store = new InMemoryWindowStore({ thresholdsMs });
   const windows = new WindowReader(store, thresholdsMs);
   const states = new InMemoryRuleStateStore();
@@ -90,5 +91,5 @@ export async function startEmbeddedStages(
     await demo.start();
     stages.add('demo', () => demo.stop());
   }
-  return { stages, http };
+  return http;
 }

@@ -70,7 +70,13 @@ export async function startOperatorHttp(options: OperatorHttpOptions): Promise<O
           token: null,
           logger,
         });
-  const intakePort = intake === null ? null : await intake.listen(config.http.otlpPort);
+  let intakePort: number | null = null;
+  try {
+    intakePort = intake === null ? null : await intake.listen(config.http.otlpPort);
+  } catch (error) {
+    await api.close();
+    throw error;
+  }
   if (intakePort !== null) logger.info({ port: intakePort }, 'OTLP/HTTP intake listening on /v1/traces');
   return {
     port,

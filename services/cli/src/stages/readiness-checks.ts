@@ -1,11 +1,17 @@
-import type { RedisClient } from '@budgetwatch/redis';
+import { dataNodes, type RedisClient } from '@budgetwatch/redis';
 import type { Admin, Kafka } from 'kafkajs';
 import type { RunningStages } from './running-stages.js';
 
-/** Redis answers a PING; otherwise why not. */
+/** Every Redis master answers a PING (one server, or each master of a cluster); otherwise why not. */
 export async function redisReachable(redis: RedisClient): Promise<string | null> {
   if (redis.status !== 'ready') return `Redis connection is ${redis.status}`;
-  await redis.ping();
+  const nodes = dataNodes(redis);
+  if (nodes.length === 0) return 'no Redis master known';
+  for (const node of nodes) {
+    if (node.status !== 'ready')
+      return `Redis at ${node.options.host}:${node.options.port} is ${node.status}`;
+  }
+  await Promise.all(nodes.map((node) => node.ping()));
   return null;
 }
 

@@ -4,6 +4,8 @@ import type { BudgetwatchEvent } from '@budgetwatch/events';
 import type { Outbox, RuleStateStore, StoredRuleState } from '../rule-state-store.js';
 
 interface QueuedTransition {
+  /** Unique in this store: an outbox token names the transitions it read. */
+  sequence: number;
   queuedAtMs: number;
   events: BudgetwatchEvent[];
 }
@@ -16,6 +18,7 @@ export class InMemoryRuleStateStore implements RuleStateStore {
   private readonly states = new Map<string, StoredRuleState>();
   private readonly queued = new Map<string, QueuedTransition[]>();
   private readonly leases = new Map<string, { token: string; untilMs: number }>();
+  private nextSequence = 1;
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -42,7 +45,7 @@ export class InMemoryRuleStateStore implements RuleStateStore {
     this.states.set(id, { version: version + 1, state: { ...state } });
     if (events.length > 0) {
       const queue = this.queued.get(id) ?? [];
-      queue.push({ queuedAtMs: nowMs, events: [...events] });
+      queue.push({ sequence: this.nextSequence++, queuedAtMs: nowMs, events: [...events] });
       this.queued.set(id, queue);
     }
     return { written: true, version: version + 1 };
@@ -62,10 +65,16 @@ export class InMemoryRuleStateStore implements RuleStateStore {
     return found;
   }
 
-  /** Drops the transitions the outbox held (its token is how many); later ones stay queued. */
+  /**
+   * Drops the transitions the outbox held, if the queue still starts with them (as the Redis
+   * script checks): when another publisher cleared them first, later transitions stay queued.
+   */
   async clearOutbox(outbox: Outbox): Promise<void> {
     const id = key(outbox.seriesId, outbox.ruleId);
-    const rest = (this.queued.get(id) ?? []).slice(Number(outbox.token));
+    const queue = this.queued.get(id) ?? [];
+    const [first, last] = outbox.token.split('-').map(Number);
+    if (queue[0]?.sequence !== first) return;
+    const rest = queue.filter((entry) => entry.sequence > (last ?? Number.POSITIVE_INFINITY));
     if (rest.length === 0) this.queued.delete(id);
     else this.queued.set(id, rest);
   }
@@ -96,7 +105,7 @@ export class InMemoryRuleStateStore implements RuleStateStore {
       ruleId,
       queuedAtMs: Math.min(...queue.map((entry) => entry.queuedAtMs)),
       events: queue.flatMap((entry) => entry.events),
-      token: String(queue.length),
+      token: `${queue[0]?.sequence}-${queue.at(-1)?.sequence}`,
     };
   }
 }
