@@ -30,14 +30,10 @@ export function operatorRoutes(view: OperatorView): Route[] {
       return found;
     }),
     get('/api/v1/servers/:server/sparklines', async ({ params }) => {
-      const { servers, unregistered } = await view.status();
-      const found = [...servers, ...unregistered].find((server) => server.server === params.server);
-      if (found === undefined)
+      const sparklines = await view.sparklines(params.server as string);
+      if (sparklines === null)
         throw new ApiError(404, `no server ${params.server} registered or seen in 24h`);
-      return {
-        server: found.server,
-        sparklines: await view.sparklines(found.server, found.tier ?? undefined),
-      };
+      return { server: params.server, sparklines };
     }),
     get('/api/v1/series', async () => ({
       series: (await view.series()).map((series) => ({ id: seriesId(series), ...series })),

@@ -185,8 +185,14 @@ export class OperatorView {
     };
   }
 
-  /** Each server-scope rule's value hour by hour over the last 24h, for the server's rollup. */
-  async sparklines(server: string, tier: Tier | undefined): Promise<Sparkline[]> {
+  /**
+   * Each server-scope rule's value hour by hour over the last 24h, for the server's rollup (with
+   * its tier's limits); null for a server neither registered nor seen in 24h.
+   */
+  async sparklines(server: string): Promise<Sparkline[] | null> {
+    const entry = (await this.options.inventory()).servers.find((candidate) => candidate.id === server);
+    if (entry === undefined && !(await this.series()).some((series) => series.server === server)) return null;
+    const tier = entry?.tier;
     const now = this.now();
     const rollup: SeriesRef = { server, tool: null, drill: false };
     const hours = await Promise.all(

@@ -10,7 +10,7 @@ import type { Logger } from '@budgetwatch/logger';
 import { traced } from '@budgetwatch/telemetry';
 import { FenceCache, type WindowStore, writeBatchExactlyOnce } from '@budgetwatch/window-store';
 import type { Histogram } from '@opentelemetry/api';
-import { emptyIngestMetrics, type IngestMetrics } from './ingest-metrics.js';
+import { countWrittenBatch, emptyIngestMetrics, type IngestMetrics } from './ingest-metrics.js';
 import { type ConsumerLag, ingestInstruments } from './ingest-telemetry.js';
 import { processRecords, type SpanRecord } from './record-processor.js';
 
@@ -139,8 +139,6 @@ export class InProcessIngest {
       this.options.latencyThresholdsMs,
       this.fences,
     );
-    this.metrics.batches += 1;
-    this.metrics.callsApplied += written.callsApplied;
-    this.metrics.droppedLateBuckets += written.droppedBuckets;
+    countWrittenBatch(this.metrics, written);
   }
 }

@@ -1,5 +1,6 @@
 import type { InvalidSpanReason } from '@budgetwatch/domain';
 import type { DecodeFailure } from '@budgetwatch/otlp';
+import type { BatchWriteResult } from '@budgetwatch/window-store';
 
 /** What the worker has done since it started; read by tests, logs and (later) /metrics. */
 export interface IngestMetrics {
@@ -46,4 +47,13 @@ export function emptyIngestMetrics(): IngestMetrics {
 
 export function increment<K extends string>(counts: Partial<Record<K, number>>, key: K, by = 1): void {
   counts[key] = (counts[key] ?? 0) + by;
+}
+
+/** Counts one batch written to the window store. */
+export function countWrittenBatch(metrics: IngestMetrics, written: BatchWriteResult): void {
+  metrics.batches += 1;
+  metrics.callsApplied += written.callsApplied;
+  metrics.callsAlreadyApplied += written.callsAlreadyApplied;
+  metrics.fenceConflicts += written.conflicts;
+  metrics.droppedLateBuckets += written.droppedBuckets;
 }

@@ -11,7 +11,7 @@ import { traced } from '@budgetwatch/telemetry';
 import { FenceCache, type WindowStore, writeBatchExactlyOnce } from '@budgetwatch/window-store';
 import type { Histogram } from '@opentelemetry/api';
 import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
-import { emptyIngestMetrics, type IngestMetrics } from './ingest-metrics.js';
+import { countWrittenBatch, emptyIngestMetrics, type IngestMetrics } from './ingest-metrics.js';
 import { type ConsumerLag, ingestInstruments } from './ingest-telemetry.js';
 import { processRecords } from './record-processor.js';
 
@@ -208,11 +208,7 @@ export class IngestWorker {
       throw error;
     }
     this.metrics.storeWriteMs += performance.now() - writeStarted;
-    this.metrics.batches += 1;
-    this.metrics.callsApplied += written.callsApplied;
-    this.metrics.callsAlreadyApplied += written.callsAlreadyApplied;
-    this.metrics.fenceConflicts += written.conflicts;
-    this.metrics.droppedLateBuckets += written.droppedBuckets;
+    countWrittenBatch(this.metrics, written);
 
     this.lag.set(`${batch.topic}:${batch.partition}`, {
       topic: batch.topic,
