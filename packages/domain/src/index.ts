@@ -41,9 +41,11 @@ export {
   advanceRuleState,
   evaluateRule,
   INITIAL_RULE_STATE,
+  initialRuleState,
   type RuleEvaluation,
   type RuleState,
   type RuleStatus,
+  storedRuleState,
   type Transition,
 } from './rules/evaluate-rule.js';
 export {

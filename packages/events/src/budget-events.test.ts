@@ -1,7 +1,7 @@
 import {
   emptyCounters,
   evaluateRule,
-  INITIAL_RULE_STATE,
+  initialRuleState,
   limitsFor,
   PLAYBOOK_RULES,
   summarizeWindow,
@@ -13,6 +13,8 @@ import { EVENT_TYPES } from './event-types.js';
 
 const validator = createEventValidator();
 const series = { server: 'payments', tool: 'refund', drill: false };
+/** When the rule state's history began. */
+const EPOCH = Date.UTC(2026, 10, 1);
 const responder = {
   tier: 2 as const,
   owner: { team: 'payments-platform', email: 'payments@example.com', slackChannel: '#payments' },
@@ -33,7 +35,7 @@ function breach(ruleId: string) {
     rule,
     limits,
     summarizeWindow(totals, [3000], rule.windowMs),
-    INITIAL_RULE_STATE,
+    initialRuleState(EPOCH),
     Date.UTC(2026, 10, 25),
   );
   expect(evaluation.transition).toBe('breached');
@@ -41,7 +43,18 @@ function breach(ruleId: string) {
     rule,
     limits,
     measurement: evaluation.measurement,
-    transitionNumber: evaluation.state.transitions,
+    position: evaluation.state,
+  };
+}
+
+/** The success-rate breach of a server the inventory does not list. */
+function unregisteredBreach() {
+  return {
+    ...breach('success-rate'),
+    series,
+    responder: UNREGISTERED,
+    evaluatedAtMs: 0,
+    transition: 'breached' as const,
   };
 }
 
@@ -58,7 +71,11 @@ describe('transition events', () => {
   ])('%s: its events validate against their schemas', (ruleId, onBreach, onRecovery) => {
     const base = { ...breach(ruleId), series, responder, evaluatedAtMs: Date.UTC(2026, 10, 25, 12) };
     const breached = transitionEvents({ ...base, transition: 'breached' });
-    const recovered = transitionEvents({ ...base, transition: 'recovered', transitionNumber: 2 });
+    const recovered = transitionEvents({
+      ...base,
+      transition: 'recovered',
+      position: { epoch: EPOCH, transitions: 2 },
+    });
     expect(breached.map((e) => e.type)).toEqual(onBreach.map((t) => `budgetwatch.${t}`));
     expect(recovered.map((e) => e.type)).toEqual(onRecovery.map((t) => `budgetwatch.${t}`));
     for (const event of [...breached, ...recovered]) {
@@ -72,19 +89,24 @@ describe('transition events', () => {
   });
 
   it('names each transition deterministically, so replicas and consumers agree', () => {
-    const input = {
-      ...breach('success-rate'),
-      series,
-      responder: UNREGISTERED,
-      evaluatedAtMs: 0,
-      transition: 'breached' as const,
-    };
+    const input = unregisteredBreach();
     expect(transitionEvents(input).map((e) => e.id)).toEqual(transitionEvents(input).map((e) => e.id));
-    expect(transitionEvents(input)[0]?.id).toBe('success-rate/prod|payments|refund/1/budget.breached');
+    expect(transitionEvents(input)[0]?.id).toBe(
+      `success-rate/prod|payments|refund/${EPOCH}/1/budget.breached`,
+    );
     const rollup = transitionEvents({ ...input, series: { ...series, tool: null } })[0];
     expect(rollup?.subject).toBe('payments');
     expect(rollup?.data).toMatchObject({ scope: 'server', tool: null, tier: null, owner: null });
     expect(validator.errors(JSON.parse(JSON.stringify(rollup)))).toEqual([]);
+  });
+
+  it('never reuses an id when a lost state starts its history again', () => {
+    const input = unregisteredBreach();
+    const lost = transitionEvents(input).map((e) => e.id);
+    const again = transitionEvents({ ...input, position: { epoch: EPOCH + 1, transitions: 1 } }).map(
+      (e) => e.id,
+    );
+    for (const id of again) expect(lost).not.toContain(id);
   });
 
   it('the schemas reject what a policy engine must not accept', () => {

@@ -4,13 +4,13 @@ import {
   type Rule,
   type RuleLimits,
   type SeriesRef,
-  seriesId,
   type Tier,
   type Transition,
 } from '@budgetwatch/domain';
 import type { CloudEvent } from './cloud-event.js';
 import { type ActionEventType, cloudEventType, type EventType } from './event-types.js';
 import type { UnregisteredServerData } from './inventory-events.js';
+import { type TransitionPosition, transitionKey } from './transition-key.js';
 
 export const EVALUATOR_SOURCE = 'budgetwatch/evaluator';
 
@@ -76,8 +76,8 @@ export interface TransitionInput {
   limits: RuleLimits;
   series: SeriesRef;
   transition: Transition;
-  /** The rule state's transition count after this transition. */
-  transitionNumber: number;
+  /** The rule state right after this transition: it names the transition. */
+  position: TransitionPosition;
   measurement: Measurement;
   responder: ResponderContext;
   evaluatedAtMs: number;
@@ -96,7 +96,7 @@ export function transitionEvents(input: TransitionInput): BudgetwatchEvent[] {
   const { rule, series, transition } = input;
   const time = new Date(input.evaluatedAtMs).toISOString();
   const subject = series.tool === null ? series.server : `${series.server}/${series.tool}`;
-  const idOf = (type: EventType) => `${rule.id}/${seriesId(series)}/${input.transitionNumber}/${type}`;
+  const idOf = (type: EventType) => `${transitionKey(rule.id, series, input.position)}/${type}`;
   const envelope = <Data>(type: EventType, data: Data): CloudEvent<Data> => ({
     specversion: '1.0',
     id: idOf(type),
@@ -125,7 +125,7 @@ export function transitionEvents(input: TransitionInput): BudgetwatchEvent[] {
     value: input.measurement.value,
     part: input.measurement.part,
     whole: input.measurement.whole,
-    transition: input.transitionNumber,
+    transition: input.position.transitions,
     evaluatedAt: time,
     ...input.responder,
   });

@@ -40,7 +40,7 @@ describe('crsGateEvent', () => {
         breakdown,
         threshold: 60,
         transition,
-        transitionNumber: transition === 'breached' ? 1 : 2,
+        position: { epoch: 1, transitions: transition === 'breached' ? 1 : 2 },
         responder: responderContextOf(server),
         evaluatedAtMs: Date.UTC(2026, 10, 25),
       });
@@ -49,7 +49,7 @@ describe('crsGateEvent', () => {
         transition === 'breached' ? 'budgetwatch.expansion.halted' : 'budgetwatch.expansion.resumed',
       );
       expect(event.id).toBe(
-        `crs-gate/prod|payments-mcp|*/${transition === 'breached' ? 1 : 2}/${event.type.slice(12)}`,
+        `crs-gate/prod|payments-mcp|*/1/${transition === 'breached' ? 1 : 2}/${event.type.slice(12)}`,
       );
       expect(event.data.crs.reasons).toHaveLength(3);
       expect(event.data.crs.score).toBe(breakdown.crs);

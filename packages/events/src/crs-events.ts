@@ -1,7 +1,8 @@
-import { CRS_GATE_RULE, type CrsBreakdown, seriesId, type Transition } from '@budgetwatch/domain';
+import { CRS_GATE_RULE, type CrsBreakdown, type Transition } from '@budgetwatch/domain';
 import { type ActionData, EVALUATOR_SOURCE, type ResponderContext } from './budget-events.js';
 import type { CloudEvent } from './cloud-event.js';
 import { cloudEventType } from './event-types.js';
+import { type TransitionPosition, transitionKey } from './transition-key.js';
 
 /** `data` of expansion.halted/resumed when the CRS gate moved: an action with the score. */
 export interface CrsGateData extends ActionData {
@@ -21,8 +22,8 @@ export interface CrsGateInput {
   breakdown: CrsBreakdown;
   threshold: number;
   transition: Transition;
-  /** The gate's transition count after this one. */
-  transitionNumber: number;
+  /** The gate's state right after this transition: it names the transition. */
+  position: TransitionPosition;
   responder: ResponderContext;
   evaluatedAtMs: number;
   /** How many reasons the event names. */
@@ -33,7 +34,11 @@ export interface CrsGateInput {
 export function crsGateEvent(input: CrsGateInput): CloudEvent<CrsGateData> {
   const { breakdown } = input;
   const type = input.transition === 'breached' ? 'expansion.halted' : 'expansion.resumed';
-  const gateId = `${CRS_GATE_RULE}/${seriesId({ server: breakdown.server, tool: null, drill: false })}/${input.transitionNumber}`;
+  const gateId = transitionKey(
+    CRS_GATE_RULE,
+    { server: breakdown.server, tool: null, drill: false },
+    input.position,
+  );
   return {
     specversion: '1.0',
     id: `${gateId}/${type}`,

@@ -29,3 +29,4 @@ export {
 } from './inventory-events.js';
 export { inventoryResponders, responderContextOf } from './inventory-responder.js';
 export { type ParsedEvent, parseBudgetwatchEvent } from './parse-event.js';
+export { type TransitionPosition, transitionKey } from './transition-key.js';

@@ -1,7 +1,7 @@
-import { seriesId } from '@budgetwatch/domain';
 import { EVALUATOR_SOURCE } from './budget-events.js';
 import type { CloudEvent } from './cloud-event.js';
 import { cloudEventType } from './event-types.js';
+import { type TransitionPosition, transitionKey } from './transition-key.js';
 
 export const UNREGISTERED_RULE = 'inventory-unregistered';
 
@@ -25,13 +25,16 @@ export function unregisteredServerEvent(
   server: string,
   tools: readonly string[],
   detectedAtMs: number,
-  /** How many times the server has been found unregistered (again after leaving the inventory). */
-  occurrence = 1,
+  /**
+   * The state right after this announcement: `transitions` counts how often the server was found
+   * unregistered (again after leaving the inventory).
+   */
+  position: TransitionPosition = { epoch: 0, transitions: 1 },
 ): CloudEvent<UnregisteredServerData> {
   const time = new Date(detectedAtMs).toISOString();
   return {
     specversion: '1.0',
-    id: `${UNREGISTERED_RULE}/${seriesId({ server, tool: null, drill: false })}/${occurrence}/inventory.unregistered`,
+    id: `${transitionKey(UNREGISTERED_RULE, { server, tool: null, drill: false }, position)}/inventory.unregistered`,
     source: EVALUATOR_SOURCE,
     type: cloudEventType('inventory.unregistered'),
     subject: server,

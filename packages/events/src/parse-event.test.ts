@@ -10,7 +10,7 @@ const events = transitionEvents({
   limits: limitsFor(rule, undefined),
   series: { server: 's', tool: 't', drill: false },
   transition: 'breached',
-  transitionNumber: 1,
+  position: { epoch: 1, transitions: 1 },
   measurement: { part: 1, whole: 2, value: 0.5, breaching: true, recovered: false },
   responder: UNREGISTERED,
   evaluatedAtMs: 0,

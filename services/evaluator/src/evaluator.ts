@@ -3,7 +3,7 @@ import {
   advanceRuleState,
   burnRateRule,
   CRS_GATE_RULE,
-  INITIAL_RULE_STATE,
+  initialRuleState,
   limitsFor,
   type Measurement,
   measure,
@@ -221,7 +221,7 @@ export class Evaluator {
             limits,
             series,
             transition: evaluation.transition,
-            transitionNumber: evaluation.state.transitions,
+            position: evaluation.state,
             measurement:
               rule.metric === 'latency_quantile'
                 ? { ...measurement, value: (await measureWith(withQuantiles)).value }
@@ -253,7 +253,7 @@ export class Evaluator {
         breakdown,
         threshold: crs.scoring.haltThreshold,
         transition: gate.transition,
-        transitionNumber: gate.state.transitions,
+        position: gate.state,
         responder: this.responderFor(serverId),
         evaluatedAtMs: now,
       });
@@ -299,8 +299,9 @@ export class Evaluator {
           pendingSince: null,
           breachOpen: true,
           transitions: previous.transitions + 1,
+          epoch: previous.epoch,
         };
-        return { state, events: [unregisteredServerEvent(server, [...seen], now, state.transitions)] };
+        return { state, events: [unregisteredServerEvent(server, [...seen], now, state)] };
       });
       if (isRegistered) this.announced.delete(server);
       else this.announced.add(server);
@@ -319,7 +320,7 @@ export class Evaluator {
     now: number,
     decide: (previous: RuleState) => Promise<{ state: RuleState; events: BudgetwatchEvent[] }>,
   ): Promise<boolean> {
-    let previous: StoredRuleState = stored ?? { state: INITIAL_RULE_STATE, version: 0 };
+    let previous: StoredRuleState = stored ?? { state: initialRuleState(now), version: 0 };
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       this.metrics.evaluations += 1;
       const { state, events } = await decide(previous.state);
@@ -393,14 +394,24 @@ export class Evaluator {
       if (outbox === undefined) return;
       try {
         await this.options.publisher.publish(outbox.events);
-        this.metrics.eventsPublished += outbox.events.length;
-        await this.options.states.clearOutbox(outbox);
       } catch (error) {
         // Kept in Redis: the outbox retry publishes it once Kafka is back.
         this.metrics.publishFailures += 1;
         this.options.logger.warn(
           { err: error, series: outbox.seriesId, rule: outbox.ruleId, events: outbox.events.length },
           'events not published yet; will retry',
+        );
+        return;
+      }
+      this.metrics.eventsPublished += outbox.events.length;
+      try {
+        await this.options.states.clearOutbox(outbox);
+      } catch (error) {
+        // The outbox stays, so the retry publishes these events again, with the same ids and
+        // content: the at-least-once case of docs/operations.md, "Delivery guarantees".
+        this.options.logger.warn(
+          { err: error, series: outbox.seriesId, rule: outbox.ruleId, events: outbox.events.length },
+          'events published but not marked as published; they will be published again',
         );
       }
     } finally {

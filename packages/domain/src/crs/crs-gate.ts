@@ -22,6 +22,7 @@ export function advanceCrsGate(
         pendingSince: null,
         breachOpen: true,
         transitions: previous.transitions + 1,
+        epoch: previous.epoch,
       },
       transition: 'breached',
     };
@@ -34,6 +35,7 @@ export function advanceCrsGate(
         pendingSince: null,
         breachOpen: false,
         transitions: previous.transitions + 1,
+        epoch: previous.epoch,
       },
       transition: 'recovered',
     };

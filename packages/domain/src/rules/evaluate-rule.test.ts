@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { emptyCounters } from '../windows/bucket-counters.js';
 import { summarizeWindow, type WindowSummary } from '../windows/window-summary.js';
-import { evaluateRule, INITIAL_RULE_STATE, type RuleState, type Transition } from './evaluate-rule.js';
+import {
+  evaluateRule,
+  INITIAL_RULE_STATE,
+  initialRuleState,
+  type RuleState,
+  storedRuleState,
+  type Transition,
+} from './evaluate-rule.js';
 import { PLAYBOOK_RULES } from './playbook-rules.js';
 import { limitsFor, type Rule } from './rule.js';
 import { MissingLatencyThresholdError } from './rule-measurement.js';
@@ -191,5 +198,28 @@ describe('unexpected-policy-blocks and fallback-activation: rates of all calls',
       breaching: true,
       recovered: false,
     });
+  });
+});
+
+describe('the history of a state (epoch)', () => {
+  it('keeps the epoch its history began with through every transition', () => {
+    const r = rule('success-rate');
+    const { state, transitions } = run(
+      r,
+      [
+        { at: 1000, counts: { calls: 100, errors: 10 } },
+        { at: 2000, counts: { calls: 1000, errors: 10 } },
+        { at: 3000, counts: { calls: 1000, errors: 100 } },
+      ],
+      initialRuleState(500),
+    );
+    expect(transitions).toEqual(['breached', 'recovered', 'breached']);
+    expect(state).toMatchObject({ epoch: 500, transitions: 3 });
+  });
+
+  it('reads a state stored before epochs existed as epoch 0, and keeps a stored epoch', () => {
+    const { epoch: _, ...legacy } = { ...INITIAL_RULE_STATE, status: 'firing' as const, transitions: 4 };
+    expect(storedRuleState(legacy)).toEqual({ ...legacy, epoch: 0 });
+    expect(storedRuleState({ ...legacy, epoch: 77 }).epoch).toBe(77);
   });
 });

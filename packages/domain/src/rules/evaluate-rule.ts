@@ -14,8 +14,14 @@ export interface RuleState {
   pendingSince: number | null;
   /** A breach was announced and its recovery not yet (survives a spell of no data). */
   breachOpen: boolean;
-  /** Transitions so far: with the rule and series, it names each transition (event ids). */
+  /** Transitions so far: with the rule, the series and the epoch, it names each transition (event ids). */
   transitions: number;
+  /**
+   * When this state's history began, ms (0 for states stored before it was recorded). A state lost
+   * with its Redis starts a new history with a new epoch, so its transitions get new event ids
+   * instead of reusing those of the lost history (docs/operations.md, "Delivery guarantees").
+   */
+  epoch: number;
 }
 
 export type Transition = 'breached' | 'recovered';
@@ -33,7 +39,18 @@ export const INITIAL_RULE_STATE: RuleState = {
   pendingSince: null,
   breachOpen: false,
   transitions: 0,
+  epoch: 0,
 };
+
+/** The state of a (rule, series) that has none stored yet: a new history begins now. */
+export function initialRuleState(nowMs: number): RuleState {
+  return { ...INITIAL_RULE_STATE, epoch: nowMs };
+}
+
+/** A stored state as read back: states written before epochs existed belong to epoch 0. */
+export function storedRuleState(stored: Omit<RuleState, 'epoch'> & { epoch?: number }): RuleState {
+  return { ...stored, epoch: stored.epoch ?? 0 };
+}
 
 /**
  * One step of the (rule, series) state machine. Pure: the same inputs always give the same state
@@ -62,6 +79,7 @@ export function advanceRuleState(
     pendingSince: null,
     breachOpen: previous.breachOpen,
     transitions: previous.transitions,
+    epoch: previous.epoch,
     ...changes,
   });
   const result = (state: RuleState, transition: Transition | null = null): RuleEvaluation => ({

@@ -28,6 +28,8 @@ export function budgetTransitionEvents(options: {
   drill?: boolean;
   transition: 'breached' | 'recovered';
   number: number;
+  /** When the rule state's history began (default: a fixed day). */
+  epoch?: number;
   atMs?: number;
   responder?: ResponderContext;
 }): BudgetwatchEvent[] {
@@ -41,7 +43,7 @@ export function budgetTransitionEvents(options: {
       drill: options.drill ?? false,
     },
     transition: options.transition,
-    transitionNumber: options.number,
+    position: { epoch: options.epoch ?? Date.UTC(2026, 10, 1), transitions: options.number },
     measurement:
       options.transition === 'breached'
         ? { part: 100, whole: 110, value: 100 / 110, breaching: true, recovered: false }

@@ -1,4 +1,4 @@
-import type { RuleState } from '@budgetwatch/domain';
+import { type RuleState, storedRuleState } from '@budgetwatch/domain';
 import type { BudgetwatchEvent } from '@budgetwatch/events';
 import { type RedisClient, RedisLocks } from '@budgetwatch/redis';
 import type { Outbox, RuleStateStore, StoredRuleState } from '../rule-state-store.js';
@@ -39,7 +39,7 @@ export class RedisRuleStateStore implements RuleStateStore {
       const bar = value.indexOf('|');
       states.set(id, {
         version: Number(value.slice(0, bar)),
-        state: JSON.parse(value.slice(bar + 1)) as RuleState,
+        state: storedRuleState(JSON.parse(value.slice(bar + 1)) as RuleState),
       });
     });
     return states;
