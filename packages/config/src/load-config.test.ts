@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from './config-error.js';
 import { loadConfig } from './load-config.js';
 import { redactSecrets } from './redact-secrets.js';
+import { MAX_YAML_FILE_BYTES, parseYaml } from './yaml-file.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bw-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -211,5 +212,47 @@ describe('loadConfig errors', () => {
     const error = configErrorOf(() => loadConfig({ file: path, env: {} }));
     expect(error.issues).toHaveLength(2);
     expect(error.message.split('\n')).toHaveLength(3);
+  });
+});
+
+describe('hostile configuration files', () => {
+  it('refuses a file larger than the limit, naming it', () => {
+    const path = writeConfig(`log:\n  level: info\n# ${'x'.repeat(MAX_YAML_FILE_BYTES)}\n`);
+    const error = configErrorOf(() => loadConfig({ file: path, env: {} }));
+    expect(error.message).toBe(`invalid configuration: ${path} larger than 8 MiB: not a Budgetwatch file`);
+  });
+
+  it('refuses an endless device at once instead of reading it into memory', () => {
+    const error = configErrorOf(() => loadConfig({ file: '/dev/zero', env: {} }));
+    expect(error.message).toContain('/dev/zero larger than 8 MiB');
+  });
+
+  it('refuses an alias bomb, naming the file', () => {
+    const levels = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+    for (let level = 1; level < 9; level++) {
+      const previous = String.fromCharCode(96 + level);
+      const name = String.fromCharCode(97 + level);
+      levels.push(`${name}: &${name} [${Array.from({ length: 9 }, () => `*${previous}`).join(',')}]`);
+    }
+    const path = writeConfig(`${levels.join('\n')}\n`);
+    const error = configErrorOf(() => loadConfig({ file: path, env: {} }));
+    expect(error.issues[0]?.source).toEqual({ kind: 'file', file: path });
+    expect(error.message).toContain('Excessive alias count');
+  });
+
+  it('refuses nesting deeper than the parser can follow, naming the file', () => {
+    const path = writeConfig(`log: ${'['.repeat(50_000)}${']'.repeat(50_000)}\n`);
+    const error = configErrorOf(() => loadConfig({ file: path, env: {} }));
+    expect(error.issues[0]?.source).toMatchObject({ kind: 'file', file: path });
+  });
+
+  it('accepts an anchor shared by thousands of entries', () => {
+    const servers = Array.from({ length: 3000 }, (_, i) => `  - { id: s${i}, owner: *owner }`);
+    const file = parseYaml(
+      `owner: &owner { team: payments }\nservers:\n${servers.join('\n')}\n`,
+      'x',
+      'a mapping',
+    );
+    expect((file.data.servers as unknown[]).length).toBe(3000);
   });
 });
