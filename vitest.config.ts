@@ -21,7 +21,6 @@ export default defineConfig({
     },
   },
   test: {
-    env: { KAFKAJS_NO_PARTITIONER_WARNING: '1' },
     projects: [
       {
         extends: true,

@@ -21,7 +21,6 @@ export function ingestWorkerEnvironment(
   return {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '',
-    KAFKAJS_NO_PARTITIONER_WARNING: '1',
     BUDGETWATCH_LOG_LEVEL: 'warn',
     KAFKA_BROKERS: bed.brokers.join(','),
     REDIS_URL: bed.redisUrl,

@@ -113,4 +113,11 @@ describe('budgetwatch start on Kafka and Redis', () => {
       ).toBe(end.high);
     }
   });
+
+  it('wrote no warning of its libraries: no kafkajs partitioner notice, no negative timer', () => {
+    // Checked after it consumed, published, rode out Redis and stopped: every code path ran.
+    expect(instance.output()).not.toContain('switched default partitioner');
+    expect(instance.output()).not.toContain('TimeoutNegativeWarning');
+    expect(instance.output()).toContain('starting every stage on Kafka and Redis');
+  });
 });

@@ -10,7 +10,6 @@ function cliEnvironment(env: Record<string, string>): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
-    KAFKAJS_NO_PARTITIONER_WARNING: '1',
     BUDGETWATCH_LOG_LEVEL: 'error',
     ...env,
   };

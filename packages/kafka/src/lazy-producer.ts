@@ -1,16 +1,17 @@
 import type { Kafka, Producer, ProducerConfig, ProducerRecord, RecordMetadata } from 'kafkajs';
+import { createProducer } from './create-producer.js';
 
 /**
  * A producer that connects on its first send (a failed connect is retried by the next send), so
- * a service starts without waiting for Kafka and survives it being away at first. Idempotent with
- * one request in flight by default, which keeps order and drops retried duplicates.
+ * a service starts without waiting for Kafka and survives it being away at first. The settings of
+ * every Budgetwatch producer (createProducer) apply unless overridden.
  */
 export class LazyProducer {
   private readonly producer: Producer;
   private connected: Promise<void> | undefined;
 
-  constructor(kafka: Kafka, config: ProducerConfig = { idempotent: true, maxInFlightRequests: 1 }) {
-    this.producer = kafka.producer(config);
+  constructor(kafka: Kafka, config: ProducerConfig = {}) {
+    this.producer = createProducer(kafka, config);
   }
 
   async send(record: ProducerRecord): Promise<RecordMetadata[]> {

@@ -1,6 +1,6 @@
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { Kafka, type KafkaConfig, type Producer } from 'kafkajs';
+import { Kafka, type KafkaConfig, Partitioners, type Producer } from 'kafkajs';
 import { traceMessages } from './trace-messages.js';
 
 export interface KafkaSpanExporterOptions {
@@ -30,7 +30,13 @@ export class KafkaSpanExporter implements SpanExporter {
 
   constructor(options: KafkaSpanExporterOptions) {
     const kafka = options.kafka instanceof Kafka ? options.kafka : new Kafka(options.kafka);
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    // Idempotent and ordered; the partitioner named (murmur2, as the Java client and the Collector
+    // key records) so kafkajs does not warn in the agent's log at start.
+    this.producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     this.topic = options.topic ?? 'otlp_spans';
     this.partitionTracesById = options.partitionTracesById ?? false;
     this.maxMessageBytes = options.maxMessageBytes ?? 1_000_000;

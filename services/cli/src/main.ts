@@ -1,6 +1,8 @@
 #!/usr/bin/env node
+import { silenceKafkajsNegativeTimeoutWarnings } from '@budgetwatch/kafka';
 import { runCli } from './run-cli.js';
 
+silenceKafkajsNegativeTimeoutWarnings();
 const code = await runCli(process.argv.slice(2), { out: process.stdout, err: process.stderr });
 process.exitCode = code;
 // Normally the process ends here on its own. A client a failed command could not close (a broker

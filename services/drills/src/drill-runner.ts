@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DRILL_SCENARIOS, type DrillScenarioName } from '@budgetwatch/domain';
 import { parseBudgetwatchEvent } from '@budgetwatch/events';
+import { createProducer } from '@budgetwatch/kafka';
 import type { RedisNotifierStore } from '@budgetwatch/notifier';
 import type { Consumer, Kafka } from 'kafkajs';
 import { sendDrillSpans } from './drill-spans.js';
@@ -214,7 +215,7 @@ export class DrillRunner {
   }
 
   private async sendMalformed(key: string, count: number): Promise<void> {
-    const producer = this.options.kafka.producer();
+    const producer = createProducer(this.options.kafka);
     await producer.connect();
     try {
       await producer.send({

@@ -5,7 +5,7 @@ import {
   MAX_WINDOW_MS,
   NO_INVENTORY,
 } from '@budgetwatch/domain';
-import { chunkBySize, deadLetterMessage, TimedOffsetCommitter } from '@budgetwatch/kafka';
+import { chunkBySize, createProducer, deadLetterMessage, TimedOffsetCommitter } from '@budgetwatch/kafka';
 import type { Logger } from '@budgetwatch/logger';
 import { traced } from '@budgetwatch/telemetry';
 import { FenceCache, type WindowStore, writeBatchExactlyOnce } from '@budgetwatch/window-store';
@@ -76,7 +76,7 @@ export class IngestWorker {
       maxBytes: this.batchBytes * this.concurrency,
       heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 10)),
     });
-    this.producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    this.producer = createProducer(options.kafka);
     this.now = options.now ?? Date.now;
     this.rules = options.rules ?? DEFAULT_CLASSIFICATION_RULES;
     this.resolveInventory = options.resolveInventory ?? NO_INVENTORY;

@@ -1,4 +1,4 @@
-import { TimedOffsetCommitter } from '@budgetwatch/kafka';
+import { createProducer, TimedOffsetCommitter } from '@budgetwatch/kafka';
 import type { Logger } from '@budgetwatch/logger';
 import type { Consumer, Kafka, Producer } from 'kafkajs';
 import { DispatchLoop } from './dispatch-loop.js';
@@ -31,7 +31,7 @@ export class Notifier {
   constructor(private readonly options: NotifierOptions) {
     this.dispatcher = new Dispatcher(options);
     this.consumer = options.kafka.consumer({ groupId: options.groupId });
-    this.producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    this.producer = createProducer(options.kafka);
     this.offsets = new TimedOffsetCommitter(this.consumer, options.logger);
     this.loop = new DispatchLoop(this.dispatcher, options.logger, options.dispatchPollMs);
   }

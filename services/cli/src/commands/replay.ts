@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig } from '@budgetwatch/config';
+import { createProducer } from '@budgetwatch/kafka';
 import { createLogger } from '@budgetwatch/logger';
 import { TraceFileError, traceFileRecords } from '@budgetwatch/otlp';
 import { ExitCode } from '../exit-codes.js';
@@ -51,10 +52,7 @@ export async function replay(
 
   const topic = options.topic ?? config.topics.spans[0] ?? 'otlp_spans';
   const logger = createLogger({ name: 'replay', level: config.log.level });
-  const producer = (await connectedKafka(config.kafka, logger)).producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-  });
+  const producer = createProducer(await connectedKafka(config.kafka, logger));
   await producer.connect();
   try {
     for (let start = 0; start < parsed.records.length; start += SEND_RECORDS) {
