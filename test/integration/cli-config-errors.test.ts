@@ -1,19 +1,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runProcess } from '@budgetwatch/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
+import { budgetwatch, budgetwatchInProcess as runBudgetwatch } from '../support/cli.js';
 
-const CLI = join(import.meta.dirname, '../../services/cli/src/main.ts');
 const dir = mkdtempSync(join(tmpdir(), 'bw-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function runBudgetwatch(args: string[], env: Record<string, string> = {}) {
-  const cleanEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...env };
-  return runProcess('node', ['--conditions=@budgetwatch/source', '--import', 'tsx', CLI, ...args], {
-    env: cleanEnv,
-  });
-}
 
 const cases = [
   {
@@ -88,6 +80,7 @@ describe('budgetwatch with an invalid configuration', () => {
     );
     const result = await runBudgetwatch(['--config', file, 'config', 'check'], {
       KAFKA_SASL_PASSWORD: 'hunter2',
+      REDIS_URL: 'redis://127.0.0.1:6379',
     });
     expect(result.code).toBe(0);
     expect(result.output).toContain(`configuration OK (${file})`);
@@ -124,4 +117,57 @@ describe('budgetwatch with an invalid configuration', () => {
     expect(result.code).toBe(2);
     expect(result.output).toContain("unknown command 'frobnicate'");
   });
+
+  it('config check refuses what start refuses: Redis without Kafka, exit code 2', async () => {
+    const env = { REDIS_URL: 'redis://127.0.0.1:1' };
+    const check = await runBudgetwatch(['config', 'check'], env);
+    const start = await runBudgetwatch(['start'], env);
+    expect(check.code).toBe(2);
+    expect(start.code).toBe(2);
+    expect(check.output).toContain('set KAFKA_BROKERS too, or unset both');
+    expect(check.output).toBe(start.output);
+  });
+
+  it('config check says what start runs on', async () => {
+    const embedded = await runBudgetwatch(['config', 'check']);
+    expect(embedded.code).toBe(0);
+    expect(embedded.output).toContain('start runs on embedded defaults');
+    const connected = await runBudgetwatch(['config', 'check'], {
+      KAFKA_BROKERS: '127.0.0.1:9',
+      REDIS_URL: 'redis://127.0.0.1:1',
+    });
+    expect(connected.code).toBe(0);
+    expect(connected.output).toContain('start runs on Kafka and Redis');
+  });
+
+  it.each([
+    ['an alias bomb', aliasBomb(), 'Excessive alias count'],
+    ['an endless device', '/dev/zero', 'larger than 8 MiB'],
+  ])('%s as the configuration: exit code 2 naming the file', async (_name, file, reason) => {
+    const path = file.startsWith('/') ? file : join(dir, 'bomb.yaml');
+    if (path !== file) writeFileSync(path, file);
+    const result = await runBudgetwatch(['--config', path, 'config', 'check']);
+    expect(result.code).toBe(2);
+    expect(result.output).toContain(`budgetwatch: invalid configuration: ${path}`);
+    expect(result.output).toContain(reason);
+  });
+
+  it('a process with an invalid configuration exits with code 2 and one line', async () => {
+    const file = join(dir, 'process.yaml');
+    writeFileSync(file, 'http:\n  port: eighty\n');
+    const result = await budgetwatch(['--config', file, 'config', 'check']);
+    expect(result.code).toBe(2);
+    expect(result.output.trim().split('\n')).toHaveLength(1);
+  });
 });
+
+/** Nine levels of nine aliases: 9^9 strings once expanded. */
+function aliasBomb(): string {
+  const levels = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+  for (let level = 1; level < 9; level++) {
+    const previous = String.fromCharCode(96 + level);
+    const name = String.fromCharCode(97 + level);
+    levels.push(`${name}: &${name} [${Array.from({ length: 9 }, () => `*${previous}`).join(',')}]`);
+  }
+  return `${levels.join('\n')}\n`;
+}

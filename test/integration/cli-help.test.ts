@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { budgetwatch } from '../support/cli.js';
+import { budgetwatchInProcess as budgetwatch } from '../support/cli.js';
 
-/** Every command of the budgetwatch CLI, as typed. */
+/** Every command of the budgetwatch CLI, as typed; run in process (runCli), as they print and exit the same. */
 const COMMANDS = [
   ['start'],
   ['demo'],
@@ -15,6 +15,7 @@ const COMMANDS = [
   ['silence', 'list'],
   ['silence', 'expire'],
   ['inventory', 'check'],
+  ['policy', 'check'],
   ['crs'],
   ['status'],
   ['drill'],

@@ -14,6 +14,7 @@ import { runEvaluator } from './commands/evaluator.js';
 import { runIngestWorker } from './commands/ingest-worker.js';
 import { inventoryCheck } from './commands/inventory-check.js';
 import { runNotifier } from './commands/notifier.js';
+import { policyCheck } from './commands/policy-check.js';
 import { replay } from './commands/replay.js';
 import { serviceVersion } from './commands/service-version.js';
 import { type CreateSilenceOptions, createSilence, expireSilence, listSilences } from './commands/silence.js';
@@ -102,10 +103,24 @@ function buildProgram(io: CliIo, setExit: (code: ExitCode) => void): Command {
     .description('inventory commands')
     .command('check')
     .description('check the inventory against the rollout rules; exit code 1 on a blocking finding')
+    .argument('[file]', 'the inventory file (default: inventory.file, $BUDGETWATCH_INVENTORY)')
     .option('--json', 'print JSON', false)
-    .action(async (options: { json: boolean }) =>
-      setExit(await inventoryCheck(options, configFile(), io.out)),
+    .action(async (file: string | undefined, options: { json: boolean }) =>
+      setExit(
+        await inventoryCheck({ ...options, ...(file === undefined ? {} : { file }) }, configFile(), io.out),
+      ),
     );
+
+  program
+    .command('policy')
+    .description('policy commands')
+    .command('check')
+    .description('validate a rules file as the evaluator loads it and list its rules; exit code 2 if invalid')
+    .argument(
+      '[file]',
+      'the policy file (default: evaluator.policyFile, $BUDGETWATCH_POLICY, else the shipped rules)',
+    )
+    .action((file: string | undefined) => setExit(policyCheck(file, configFile(), io.out)));
 
   program
     .command('drill')

@@ -1,11 +1,16 @@
 import { loadConfig, loadInventory, loadPolicy, redactSecrets } from '@budgetwatch/config';
 import { stringify } from 'yaml';
 import { ExitCode } from '../exit-codes.js';
+import { startMode } from './start-mode.js';
 
-/** Validates the configuration, the policy and the inventory, and prints the effective settings, secrets masked. */
+/**
+ * Validates the configuration, the policy and the inventory as `start` would (the same errors, the
+ * same exit code), and prints the effective settings, secrets masked.
+ */
 export function configCheck(configFile: string | undefined, out: NodeJS.WritableStream): ExitCode {
   const loaded = loadConfig(configFile === undefined ? {} : { file: configFile });
   const { config } = loaded;
+  const mode = startMode(config);
   const policy = loadPolicy({
     ...(config.evaluator.policyFile === undefined ? {} : { file: config.evaluator.policyFile }),
     latencyThresholdsMs: config.ingest.latencyThresholdsMs,
@@ -23,6 +28,11 @@ export function configCheck(configFile: string | undefined, out: NodeJS.Writable
     inventory.file === undefined
       ? 'inventory: none configured (every server is unregistered)\n'
       : `inventory OK (${inventory.file}): ${inventory.inventory.servers.length} servers\n`,
+  );
+  out.write(
+    mode === 'embedded'
+      ? 'start runs on embedded defaults (in memory: nothing is kept across restarts)\n'
+      : 'start runs on Kafka and Redis\n',
   );
   out.write(stringify(redactSecrets(config)));
   return ExitCode.ok;

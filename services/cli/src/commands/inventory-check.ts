@@ -5,16 +5,18 @@ import { ExitCode } from '../exit-codes.js';
 import { inventoryWithDrills } from './inventory-with-drills.js';
 
 /**
- * Checks the inventory against the rollout rules and prints the findings per server; exit code 1
- * when a blocking finding exists, so a CI can gate on it. With Redis configured, passed drills
- * count as kill-switch tests.
+ * Checks the inventory (the file given, else the configured one) against the rollout rules and
+ * prints the findings per server; exit code 1 when a blocking finding exists, so a CI can gate on
+ * it. With Redis configured, passed drills count as kill-switch tests.
  */
 export async function inventoryCheck(
-  options: { json: boolean; nowMs?: number },
+  options: { json: boolean; file?: string; nowMs?: number },
   configFile: string | undefined,
   out: NodeJS.WritableStream,
 ): Promise<ExitCode> {
-  const { config } = loadConfig(configFile === undefined ? {} : { file: configFile });
+  const loaded = loadConfig(configFile === undefined ? {} : { file: configFile }).config;
+  const file = options.file ?? loaded.inventory.file;
+  const config = file === undefined ? loaded : { ...loaded, inventory: { ...loaded.inventory, file } };
   if (config.inventory.file === undefined) {
     out.write('no inventory configured (set BUDGETWATCH_INVENTORY or inventory.file): nothing to check\n');
     return ExitCode.ok;

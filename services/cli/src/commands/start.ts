@@ -1,11 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import {
-  type BudgetwatchConfig,
-  ConfigError,
-  loadConfig,
-  loadInventory,
-  loadPolicy,
-} from '@budgetwatch/config';
+import { loadConfig, loadInventory, loadPolicy } from '@budgetwatch/config';
 import { createLogger } from '@budgetwatch/logger';
 import { startTelemetry } from '@budgetwatch/telemetry';
 import { ExitCode } from '../exit-codes.js';
@@ -17,6 +11,7 @@ import { RunningStages } from '../stages/running-stages.js';
 import type { StageContext } from '../stages/stage-context.js';
 import { untilShutdownSignal } from './ingest-worker.js';
 import { serviceVersion } from './service-version.js';
+import { startMode } from './start-mode.js';
 
 export interface StartOptions {
   demo: boolean;
@@ -36,7 +31,7 @@ export async function runStart(
   shutdown: Promise<unknown> = untilShutdownSignal(),
 ): Promise<ExitCode> {
   const { config, file } = loadConfig(configFile === undefined ? {} : { file: configFile });
-  const mode = modeOf(config);
+  const mode = startMode(config);
   const { policy } = loadPolicy({
     ...(config.evaluator.policyFile === undefined ? {} : { file: config.evaluator.policyFile }),
     latencyThresholdsMs: config.ingest.latencyThresholdsMs,
@@ -88,18 +83,4 @@ export async function runStart(
   await telemetry.shutdown();
   logger.info('stopped');
   return ExitCode.ok;
-}
-
-/** Both Kafka and Redis, or neither: half of each would split state between two worlds. */
-function modeOf(config: BudgetwatchConfig): 'embedded' | 'connected' {
-  if (config.kafka === undefined && config.redis === undefined) return 'embedded';
-  if (config.kafka !== undefined && config.redis !== undefined) return 'connected';
-  const missing = config.kafka === undefined ? 'KAFKA_BROKERS' : 'REDIS_URL';
-  throw new ConfigError([
-    {
-      source: { kind: 'default' },
-      path: config.kafka === undefined ? 'kafka.brokers' : 'redis.url',
-      reason: `start runs on Kafka and Redis together, or on neither (embedded): set ${missing} too, or unset both`,
-    },
-  ]);
 }
