@@ -28,7 +28,7 @@ export interface DrillScenario {
 const CALLS = 200;
 
 /**
- * The incident drills of PRODUCT.md section 7. Each breaches its rules by a wide margin, so a
+ * The incident drills of docs/contract.md#7-rollout-controls. Each breaches its rules by a wide margin, so a
  * drill passes or fails on whether the pipeline detects and notifies, never on a threshold.
  */
 export const DRILL_SCENARIOS: Readonly<Record<DrillScenarioName, DrillScenario>> = {

@@ -30,7 +30,7 @@ export interface FindingOptions {
 
 const DAY = 24 * 3_600_000;
 
-/** The rollout checks of PRODUCT.md section 7 for one server. */
+/** The rollout checks of docs/contract.md#7-rollout-controls for one server. */
 export function serverFindings(server: InventoryServer, options: FindingOptions): Finding[] {
   const findings: Finding[] = [];
   const add = (rule: FindingRule, severity: FindingSeverity, message: string) =>

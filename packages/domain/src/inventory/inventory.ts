@@ -5,7 +5,7 @@ export type DataSensitivity = 'public' | 'internal' | 'confidential' | 'restrict
 export type WriteCapability = 'none' | 'limited' | 'full';
 export type AuthMode = 'none' | 'static_token' | 'oauth' | 'mtls';
 
-/** One MCP server as operators register it (PRODUCT.md section 7). */
+/** One MCP server as operators register it (docs/contract.md#7-rollout-controls). */
 export interface InventoryServer {
   id: string;
   name: string;

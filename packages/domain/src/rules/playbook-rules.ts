@@ -3,7 +3,7 @@ import type { Policy, Rule } from './rule.js';
 
 const HOUR = 3_600_000;
 
-/** The four rules of the operator playbook (PRODUCT.md section 4): the shipped default policy. */
+/** The four rules of the operator playbook (docs/contract.md#4-rules): the shipped default policy. */
 export const PLAYBOOK_RULES: readonly Rule[] = [
   {
     id: 'success-rate',

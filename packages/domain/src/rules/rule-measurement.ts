@@ -61,8 +61,8 @@ function rateCounts(rule: Rule, summary: WindowSummary): [number, number] {
 }
 
 /**
- * "pQ > T" decided exactly (PRODUCT.md section 3): more than (1 - Q) of the served calls were
- * slower than T.
+ * "pQ > T" decided exactly (docs/contract.md#3-windows-and-numbers): more than (1 - Q) of the
+ * served calls were slower than T.
  */
 function measureLatency(rule: Rule, limits: RuleLimits, summary: WindowSummary): Measurement {
   const allowed = complement(decimalFraction(rule.quantile ?? 0.95));

@@ -1,5 +1,5 @@
 import type { CrsScoring } from '../crs/crs-scoring.js';
-/** What a rule measures over its window (PRODUCT.md section 4). */
+/** What a rule measures over its window (docs/contract.md#4-rules). */
 export type RuleMetric = 'success_rate' | 'latency_quantile' | 'unexpected_block_rate' | 'fallback_rate';
 
 export type Comparator = '<' | '<=' | '>' | '>=';

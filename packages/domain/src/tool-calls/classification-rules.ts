@@ -15,7 +15,10 @@ export interface ClassificationRules {
   drill: readonly AttributeMatcher[];
 }
 
-/** PRODUCT.md section 2 defaults (MCP and OTel GenAI semantic conventions plus budgetwatch.*). */
+/**
+ * The default matchers of docs/contract.md#2-input-tool-call-spans: the MCP and OTel GenAI semantic
+ * conventions plus budgetwatch.*.
+ */
 export const DEFAULT_CLASSIFICATION_RULES: ClassificationRules = {
   perspective: 'client',
   error: [{ attribute: 'error.type', present: true }],

@@ -1,7 +1,7 @@
 /**
  * Two bucket resolutions: one-minute buckets serve windows up to 2h, five-minute buckets windows up
- * to 24h (PRODUCT.md section 3). Each keeps a ring of slots a little longer than its longest window
- * so late spans still land in their event-time bucket.
+ * to 24h (docs/contract.md#3-windows-and-numbers). Each keeps a ring of slots a little longer than
+ * its longest window so late spans still land in their event-time bucket.
  */
 export interface Resolution {
   readonly name: 'fine' | 'coarse';
