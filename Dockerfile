@@ -1,5 +1,5 @@
 # Budgetwatch image for docker-compose and clusters: one image, the service chosen by the command.
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 COPY packages packages
@@ -7,7 +7,7 @@ COPY services services
 COPY tsconfig.base.json turbo.json ./
 RUN npm ci --no-audit --no-fund && npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app /app
