@@ -1,5 +1,6 @@
 import { dataNodes } from '@budgetwatch/redis';
 import { RedisWindowStore } from '@budgetwatch/window-store';
+import { expectRandomStreamsExact, THRESHOLDS } from '@budgetwatch/window-store/contract';
 import { describe, expect, inject, it } from 'vitest';
 import { budgetwatch } from '../support/cli.js';
 import {
@@ -12,7 +13,6 @@ import { useTopics } from '../support/kafka.js';
 import { useNotifierScenarios } from '../support/notifier-scenarios.js';
 import { useRedisCluster, useRedisNamespace } from '../support/redis.js';
 import { PLAYBOOK_SCENARIOS, useRuleEvaluation } from '../support/rule-evaluation.js';
-import { expectRandomStreamsExact, THRESHOLDS } from '../support/window-exactness.js';
 
 const topics = useTopics();
 const cluster = await useRedisCluster();

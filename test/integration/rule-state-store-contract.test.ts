@@ -1,70 +1,11 @@
-import { INITIAL_RULE_STATE, type RuleState } from '@budgetwatch/domain';
-import { InMemoryRuleStateStore, RedisRuleStateStore, type RuleStateStore } from '@budgetwatch/evaluator';
-import type { BudgetwatchEvent } from '@budgetwatch/events';
-import { describe, expect, it } from 'vitest';
+import { RedisRuleStateStore } from '@budgetwatch/evaluator';
+import { ruleStateStoreContract } from '@budgetwatch/evaluator/contract';
 import { useRedisNamespace } from '../support/redis.js';
 
 const namespace = await useRedisNamespace('rule-state-contract');
 
-/** Both adapters of the RuleStateStore interface; the Redis one is the reference. */
-const STORES: [string, (label: string) => RuleStateStore][] = [
-  ['Redis', (label) => new RedisRuleStateStore(namespace.client, `${namespace.prefix}${label}:`)],
-  ['in-memory', () => new InMemoryRuleStateStore()],
-];
-
-const FIRING: RuleState = {
-  ...INITIAL_RULE_STATE,
-  status: 'firing',
-  since: 1000,
-  breachOpen: true,
-  transitions: 1,
-};
-
-function fakeEvent(id: string): BudgetwatchEvent {
-  return { id } as unknown as BudgetwatchEvent;
-}
-
-describe.each(STORES)('%s rule state store', (_name, createStore) => {
-  it('moves a state only from the version it was read at', async () => {
-    const store = createStore('versions');
-    expect(await store.write('s1', 'r', 0, FIRING, [], 1000)).toEqual({ written: true, version: 1 });
-    expect(await store.write('s1', 'r', 0, INITIAL_RULE_STATE, [], 1001)).toEqual({
-      written: false,
-      version: 1,
-    });
-    expect((await store.read('s1', ['r', 'other'])).get('r')).toEqual({ state: FIRING, version: 1 });
-    expect((await store.read('s1', ['r', 'other'])).has('other')).toBe(false);
-  });
-
-  it('keeps queued events until the outbox read is cleared, and later transitions after it', async () => {
-    const store = createStore('outbox');
-    await store.write('s2', 'r', 0, FIRING, [fakeEvent('a'), fakeEvent('b')], 1000);
-    const first = await store.outbox('s2', 'r');
-    expect(first?.events.map((event) => event.id)).toEqual(['a', 'b']);
-    await store.write('s2', 'r', 1, INITIAL_RULE_STATE, [fakeEvent('c')], 2000);
-    expect((await store.outboxes(1500)).map((outbox) => outbox.seriesId)).toEqual(['s2']);
-    await store.clearOutbox(first as NonNullable<typeof first>);
-    expect((await store.outbox('s2', 'r'))?.events.map((event) => event.id)).toEqual(['c']);
-    expect(await store.outboxes(1500)).toEqual([]);
-  });
-
-  it('a stale outbox read clears nothing once another publisher cleared it', async () => {
-    const store = createStore('stale-clear');
-    await store.write('s4', 'r', 0, FIRING, [fakeEvent('a')], 1000);
-    const stale = await store.outbox('s4', 'r');
-    const fresh = await store.outbox('s4', 'r');
-    await store.clearOutbox(fresh as NonNullable<typeof fresh>);
-    await store.write('s4', 'r', 1, INITIAL_RULE_STATE, [fakeEvent('b')], 2000);
-    await store.clearOutbox(stale as NonNullable<typeof stale>);
-    expect((await store.outbox('s4', 'r'))?.events.map((event) => event.id)).toEqual(['b']);
-  });
-
-  it('leases an outbox to one publisher at a time', async () => {
-    const store = createStore('lease');
-    const token = await store.claimOutbox('s3', 'r', 60_000);
-    expect(token).not.toBeNull();
-    expect(await store.claimOutbox('s3', 'r', 60_000)).toBeNull();
-    await store.releaseOutbox('s3', 'r', token as string);
-    expect(await store.claimOutbox('s3', 'r', 60_000)).not.toBeNull();
-  });
-});
+// The in-memory adapter runs the same contract in the unit tier.
+ruleStateStoreContract(
+  'Redis',
+  (label) => new RedisRuleStateStore(namespace.client, `${namespace.prefix}${label}:`),
+);

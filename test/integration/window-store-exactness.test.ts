@@ -1,42 +1,19 @@
-import {
-  addCall,
-  emptyCounters,
-  FINE,
-  type PositionedCall,
-  type SeriesRef,
-  type ToolCall,
-} from '@budgetwatch/domain';
-import {
-  FenceCache,
-  InMemoryWindowStore,
-  RedisWindowStore,
-  writeBatchExactlyOnce,
-} from '@budgetwatch/window-store';
+import { addCall, emptyCounters, FINE, type PositionedCall, type SeriesRef } from '@budgetwatch/domain';
+import { FenceCache, RedisWindowStore, writeBatchExactlyOnce } from '@budgetwatch/window-store';
+import { exactCounters, SOURCE, THRESHOLDS, windowStoreContract } from '@budgetwatch/window-store/contract';
 import { describe, expect, it } from 'vitest';
 import { useRedisNamespace } from '../support/redis.js';
-import {
-  exactCounters,
-  expectRandomStreamsExact,
-  HOUR,
-  SOURCE,
-  THRESHOLDS,
-} from '../support/window-exactness.js';
 
 const namespace = await useRedisNamespace('window-exactness');
 
-describe('window stores against a brute-force recomputation', () => {
-  it('Redis: random streams, batch boundaries and redeliveries give exact 2h and 24h aggregates', async () => {
-    await expectRandomStreamsExact(
-      (run) =>
-        new RedisWindowStore(namespace.client, `${namespace.prefix}run${run}:`, { thresholdsMs: THRESHOLDS }),
-      30,
-    );
-  }, 120_000);
+// Against a brute-force recomputation; the in-memory store runs the same contract in the unit tier.
+windowStoreContract(
+  'Redis',
+  (label) =>
+    new RedisWindowStore(namespace.client, `${namespace.prefix}${label}:`, { thresholdsMs: THRESHOLDS }),
+);
 
-  it('in memory (embedded mode): the same streams give the same exact aggregates', async () => {
-    await expectRandomStreamsExact(() => new InMemoryWindowStore({ thresholdsMs: THRESHOLDS }), 30);
-  }, 120_000);
-
+describe('Redis window store layout', () => {
   it('a bucket written by many batches keeps an exact sketch and a bounded size', async () => {
     const prefix = `${namespace.prefix}compaction:`;
     const store = new RedisWindowStore(namespace.client, prefix, { thresholdsMs: THRESHOLDS });
@@ -71,43 +48,5 @@ describe('window stores against a brute-force recomputation', () => {
     const [slotValue] = Object.entries(fine).filter(([field]) => field.startsWith('s'));
     const compactLength = [...expected.sketch].map(([bin, count]) => `${bin}:${count}`).join(';').length;
     expect(slotValue?.[1].split('|')[1]?.length).toBeLessThanOrEqual(2 * compactLength + 256);
-  });
-
-  it('a fence that moved under a writer is a conflict, and nothing is written', async () => {
-    const store = new RedisWindowStore(namespace.client, `${namespace.prefix}conflict:`, {
-      thresholdsMs: THRESHOLDS,
-    });
-    const now = Date.UTC(2026, 10, 25, 12, 0, 0);
-    const call: ToolCall = {
-      server: 's',
-      tool: 't',
-      drill: false,
-      outcome: 'ok',
-      fallback: false,
-      latencyMs: 5,
-      eventTimeMs: now - 1000,
-      unregistered: true,
-    };
-    const entries = [0, 1, 2].map((offset) => ({ call, offset }));
-    const first = await writeBatchExactlyOnce(store, SOURCE, entries, 2, now, THRESHOLDS);
-    expect(first).toMatchObject({ callsApplied: 3, conflicts: 0 });
-
-    // A worker with a stale cache (believes nothing was applied) must not count the batch again.
-    const stale = new FenceCache();
-    stale.set('prod|s|t', SOURCE, -1);
-    stale.set('prod|s|*', SOURCE, -1);
-    const again = await writeBatchExactlyOnce(
-      store,
-      SOURCE,
-      [...entries, { call, offset: 3 }],
-      3,
-      now,
-      THRESHOLDS,
-      stale,
-    );
-    expect(again).toMatchObject({ callsApplied: 1, callsAlreadyApplied: 3, conflicts: 2 });
-    const totals = await store.readWindow({ server: 's', tool: 't', drill: false }, HOUR, now);
-    expect(totals.calls).toBe(4);
-    expect((await store.activeSeries(0)).map((s) => s.tool).sort()).toEqual([null, 't'].sort());
   });
 });

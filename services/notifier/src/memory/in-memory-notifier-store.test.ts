@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { notifierStoreContract } from '../notifier-store.contract.js';
 import { InMemoryNotifierStore } from './in-memory-notifier-store.js';
+import { InMemorySilenceStore } from './in-memory-silence-store.js';
 
 const DAY = 24 * 3_600_000;
+
+notifierStoreContract('in-memory', () => ({
+  store: new InMemoryNotifierStore(),
+  silences: new InMemorySilenceStore(),
+}));
 
 describe('InMemoryNotifierStore', () => {
   it('forgets log entries after 30 days, as Redis expires them', async () => {

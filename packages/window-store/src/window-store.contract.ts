@@ -1,0 +1,204 @@
+import {
+  addCall,
+  type BucketCounters,
+  bucketIndex,
+  type CallOutcome,
+  COARSE,
+  emptyCounters,
+  FINE,
+  isWithinRing,
+  MAX_WINDOW_MS,
+  type PositionedCall,
+  resolutionFor,
+  type SeriesRef,
+  sketchQuantile,
+  type ToolCall,
+  windowBucketRange,
+} from '@budgetwatch/domain';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { FenceCache, writeBatchExactlyOnce } from './apply-batch.js';
+import type { WindowStore } from './window-store.js';
+
+export const THRESHOLDS = [3000, 500];
+export const HOUR = 3600_000;
+export const SOURCE = { topic: 'otlp_spans', partition: 0 };
+const OUTCOMES: CallOutcome[] = ['ok', 'ok', 'ok', 'error', 'blocked_expected', 'blocked_unexpected'];
+
+const spanArbitrary = fc.record({
+  ageMs: fc.integer({ min: 0, max: 26 * HOUR }),
+  latencyMs: fc.oneof(fc.double({ min: 0.5, max: 10_000, noNaN: true }), fc.constantFrom(500, 3000)),
+  outcome: fc.constantFrom(...OUTCOMES),
+  fallback: fc.boolean(),
+  tool: fc.constantFrom('search', 'write', 'a|b{c}'),
+  server: fc.constantFrom('docs', 'crm'),
+});
+
+/** Brute force: every valid call whose bucket is in the window and was still in the ring at write time. */
+function expectedTotals(
+  calls: ToolCall[],
+  series: SeriesRef,
+  windowMs: number,
+  readNow: number,
+  writeNow: number,
+  coarse = false,
+) {
+  const resolution = coarse ? COARSE : resolutionFor(windowMs);
+  const { first, last } = windowBucketRange(windowMs, readNow, resolution);
+  const totals = emptyCounters(THRESHOLDS.length);
+  const latencies: number[] = [];
+  for (const call of calls) {
+    if (call.server !== series.server || (series.tool !== null && call.tool !== series.tool)) continue;
+    const index = bucketIndex(call.eventTimeMs, resolution);
+    if (index < first || index > last || !isWithinRing(index, writeNow, resolution)) continue;
+    addCall(totals, call, THRESHOLDS);
+    if (call.outcome === 'ok' || call.outcome === 'error') latencies.push(call.latencyMs);
+  }
+  return { totals, latencies };
+}
+
+export function exactCounters(counters: BucketCounters) {
+  const { sketch: _sketch, ...rest } = counters;
+  return rest;
+}
+
+/**
+ * Random streams, batch boundaries and redeliveries written to a fresh store per run: every 2h and
+ * 24h aggregate (and hourly history) read back equals a brute-force recomputation, and p95 is
+ * within 1%.
+ */
+export async function expectRandomStreamsExact(
+  createStore: (run: number) => WindowStore,
+  numRuns: number,
+): Promise<void> {
+  let run = 0;
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(spanArbitrary, { minLength: 1, maxLength: 250 }),
+      fc.array(fc.integer({ min: 1, max: 60 }), { minLength: 1, maxLength: 12 }),
+      fc.array(fc.boolean(), { minLength: 12, maxLength: 12 }),
+      fc.integer({ min: 0, max: 59_999 }),
+      async (spans, batchSizes, redeliver, jitter) => {
+        run += 1;
+        const store = createStore(run);
+        const writeNow = Date.UTC(2026, 10, 25, 12, 0, 0) + jitter;
+        const calls: ToolCall[] = spans.map((span) => ({
+          server: span.server,
+          tool: span.tool,
+          drill: false,
+          outcome: span.outcome,
+          fallback: span.fallback,
+          latencyMs: span.latencyMs,
+          eventTimeMs: writeNow - span.ageMs,
+          unregistered: true,
+        }));
+        // What the worker counts: spans inside the largest window (older ones are invalid).
+        const valid = calls.filter((call) => call.eventTimeMs > writeNow - MAX_WINDOW_MS);
+        const positioned: PositionedCall[] = calls.map((call, offset) => ({ call, offset }));
+        const countable = positioned.filter(({ call }) => call.eventTimeMs > writeNow - MAX_WINDOW_MS);
+
+        // Batches with random boundaries; sometimes a restart re-delivers from an earlier position.
+        const cache = new FenceCache();
+        let start = 0;
+        let batch = 0;
+        while (start < positioned.length) {
+          const size = batchSizes[batch % batchSizes.length] ?? 10;
+          const end = Math.min(positioned.length, start + size);
+          const slice = countable.filter((entry) => entry.offset >= start && entry.offset < end);
+          await writeBatchExactlyOnce(store, SOURCE, slice, end - 1, writeNow, THRESHOLDS, cache);
+          if (redeliver[batch % redeliver.length] === true) {
+            const from = Math.floor(start / 2);
+            const again = countable.filter((entry) => entry.offset >= from && entry.offset < end);
+            // A fresh cache: a restarted worker knows nothing and must read the fences.
+            await writeBatchExactlyOnce(store, SOURCE, again, end - 1, writeNow, THRESHOLDS);
+          }
+          start = end;
+          batch += 1;
+        }
+
+        const seriesList: SeriesRef[] = [
+          ...new Set(valid.map((call) => JSON.stringify([call.server, call.tool]))),
+        ].flatMap((text) => {
+          const [server, tool] = JSON.parse(text) as [string, string];
+          return [
+            { server, tool, drill: false },
+            { server, tool: null, drill: false },
+          ];
+        });
+        const reads: [number, number, boolean?][] = [
+          [2 * HOUR, writeNow],
+          [2 * HOUR, writeNow - 5 * 60_000],
+          [FINE.bucketMs * 30, writeNow],
+          [24 * HOUR, writeNow],
+          [24 * HOUR, writeNow - 30 * 60_000],
+          [6 * HOUR, writeNow - 2 * HOUR],
+          // Hourly history (the dashboard's sparklines) from the five-minute ring.
+          [HOUR, writeNow - 10 * HOUR, true],
+          [HOUR, writeNow, true],
+        ];
+        for (const series of seriesList) {
+          for (const [windowMs, readNow, coarse = false] of reads) {
+            const actual = await store.readWindow(series, windowMs, readNow, { coarse });
+            const { totals, latencies } = expectedTotals(valid, series, windowMs, readNow, writeNow, coarse);
+            expect(exactCounters(actual)).toEqual(exactCounters(totals));
+            if (latencies.length > 0) {
+              const sorted = [...latencies].sort((a, b) => a - b);
+              const exactP95 = sorted[Math.floor(0.95 * (sorted.length - 1))] ?? 0;
+              const p95 = sketchQuantile(actual.sketch, 0.95) ?? Number.NaN;
+              expect(Math.abs(p95 - exactP95)).toBeLessThanOrEqual(0.01 * exactP95 + 1e-9);
+            }
+          }
+        }
+      },
+    ),
+    { numRuns },
+  );
+}
+
+/**
+ * What every WindowStore does, run against each adapter: the in-memory one in the unit tier, the
+ * Redis ones (a server, a cluster) in the integration tier. `createStore(label)` gives a fresh store.
+ */
+export function windowStoreContract(name: string, createStore: (label: string) => WindowStore): void {
+  describe(`${name} window store`, () => {
+    it('random streams, batch boundaries and redeliveries give exact 2h and 24h aggregates', async () => {
+      await expectRandomStreamsExact((run) => createStore(`run${run}`), 30);
+    }, 120_000);
+
+    it('a fence that moved under a writer is a conflict, and nothing is written', async () => {
+      const store = createStore('conflict');
+      const now = Date.UTC(2026, 10, 25, 12, 0, 0);
+      const call: ToolCall = {
+        server: 's',
+        tool: 't',
+        drill: false,
+        outcome: 'ok',
+        fallback: false,
+        latencyMs: 5,
+        eventTimeMs: now - 1000,
+        unregistered: true,
+      };
+      const entries = [0, 1, 2].map((offset) => ({ call, offset }));
+      const first = await writeBatchExactlyOnce(store, SOURCE, entries, 2, now, THRESHOLDS);
+      expect(first).toMatchObject({ callsApplied: 3, conflicts: 0 });
+
+      // A worker with a stale cache (believes nothing was applied) must not count the batch again.
+      const stale = new FenceCache();
+      stale.set('prod|s|t', SOURCE, -1);
+      stale.set('prod|s|*', SOURCE, -1);
+      const again = await writeBatchExactlyOnce(
+        store,
+        SOURCE,
+        [...entries, { call, offset: 3 }],
+        3,
+        now,
+        THRESHOLDS,
+        stale,
+      );
+      expect(again).toMatchObject({ callsApplied: 1, callsAlreadyApplied: 3, conflicts: 2 });
+      const totals = await store.readWindow({ server: 's', tool: 't', drill: false }, HOUR, now);
+      expect(totals.calls).toBe(4);
+      expect((await store.activeSeries(0)).map((s) => s.tool).sort()).toEqual([null, 't'].sort());
+    });
+  });
+}
