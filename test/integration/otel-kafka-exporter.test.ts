@@ -3,7 +3,7 @@ import { decodeTraces } from '@budgetwatch/otlp';
 import { waitFor } from '@budgetwatch/testkit';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { describe, expect, it } from 'vitest';
 import { useIngestWorkers } from '../support/ingest.js';
 import { testKafka, useTopics } from '../support/kafka.js';
@@ -20,10 +20,10 @@ describe('KafkaSpanExporter in the OpenTelemetry JS SDK', () => {
     const spanTopic = await topics.create('exporter-spans', { partitions: 2 });
     const deadLetterTopic = await topics.create('exporter-dlq');
     const exporter = new KafkaSpanExporter({ kafka: testKafka('agent'), topic: spanTopic });
-    const provider = new BasicTracerProvider({
+    const provider = new TracerProvider({
       resource: resourceFromAttributes({ 'service.name': 'billing-agent' }),
       spanProcessors: [
-        new BatchSpanProcessor(exporter, { maxExportBatchSize: 64, scheduledDelayMillis: 50 }),
+        new BatchSpanProcessor({ exporter, maxExportBatchSize: 64, scheduledDelayMillis: 50 }),
       ],
     });
     const tracer = provider.getTracer('agent');
@@ -85,7 +85,7 @@ describe('KafkaSpanExporter in the OpenTelemetry JS SDK', () => {
       topic: spanTopic,
       partitionTracesById: true,
     });
-    const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(exporter)] });
+    const provider = new TracerProvider({ spanProcessors: [new BatchSpanProcessor({ exporter })] });
     const tracer = provider.getTracer('agent');
     const traceIds: string[] = [];
     for (let i = 0; i < 5; i++) {

@@ -1,6 +1,6 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor, type SpanExporter, TracerProvider } from '@opentelemetry/sdk-trace';
 
 /**
  * Tool-call spans as an agent's OpenTelemetry SDK records them, exported by `exporter`: `count`
@@ -11,9 +11,9 @@ export async function recordAgentCalls(
   exporter: SpanExporter,
   call: { server: string | null; address?: string; tool: string; count: number; failing: number },
 ): Promise<void> {
-  const provider = new BasicTracerProvider({
+  const provider = new TracerProvider({
     resource: resourceFromAttributes({ 'service.name': 'agent' }),
-    spanProcessors: [new BatchSpanProcessor(exporter)],
+    spanProcessors: [new BatchSpanProcessor({ exporter })],
   });
   const tracer = provider.getTracer('agent');
   const now = Date.now();

@@ -1,7 +1,6 @@
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { Kafka, type KafkaConfig, Partitioners, type Producer } from 'kafkajs';
-import { traceMessages } from './trace-messages.js';
+import { type ReadableSpan, traceMessages } from './trace-messages.js';
 
 export interface KafkaSpanExporterOptions {
   /** A kafkajs client, or the settings to create one. */
@@ -18,8 +17,11 @@ export interface KafkaSpanExporterOptions {
  * An OpenTelemetry JS SpanExporter for agents without a Collector: writes each export to Kafka as
  * the Collector's kafka exporter does with encoding otlp_proto, so Budgetwatch (or anything else
  * reading that topic) cannot tell the two apart. Use it with a BatchSpanProcessor.
+ *
+ * It is the SDK's SpanExporter by shape, not by an `implements` clause, so one build serves agents
+ * on the 2.x and the 3.x SDK line alike (the SDK packages are peer dependencies).
  */
-export class KafkaSpanExporter implements SpanExporter {
+export class KafkaSpanExporter {
   private readonly producer: Producer;
   private readonly topic: string;
   private readonly partitionTracesById: boolean;

@@ -1,5 +1,11 @@
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+
+/**
+ * A finished span as the installed OTLP serializer takes it: the SDK's ReadableSpan, of the 2.x or
+ * the 3.x line, whichever the agent runs. Named through the serializer rather than imported from an
+ * SDK package (sdk-trace-base in 2.x, sdk-trace in 3.x) so that no SDK line is built in.
+ */
+export type ReadableSpan = Parameters<typeof ProtobufTraceSerializer.serializeRequest>[0][number];
 
 /** One Kafka record: an OTLP ExportTraceServiceRequest in protobuf, keyed or not. */
 export interface TraceMessage {

@@ -2,7 +2,7 @@ import type { DrillScenario } from '@budgetwatch/domain';
 import { KafkaSpanExporter } from '@budgetwatch/otel-kafka-exporter';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { Kafka } from 'kafkajs';
 
 /**
@@ -18,9 +18,9 @@ export async function sendDrillSpans(
   nowMs: number,
 ): Promise<void> {
   const exporter = new KafkaSpanExporter({ kafka, topic });
-  const provider = new BasicTracerProvider({
+  const provider = new TracerProvider({
     resource: resourceFromAttributes({ 'service.name': 'budgetwatch-drill' }),
-    spanProcessors: [new BatchSpanProcessor(exporter, { maxExportBatchSize: 1000, maxQueueSize: 4096 })],
+    spanProcessors: [new BatchSpanProcessor({ exporter, maxExportBatchSize: 1000, maxQueueSize: 4096 })],
   });
   const tracer = provider.getTracer('budgetwatch-drill');
   for (let i = 0; i < scenario.calls; i++) {

@@ -2,11 +2,11 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
-  BasicTracerProvider,
   InMemorySpanExporter,
   type ReadableSpan,
   SimpleSpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
+  TracerProvider,
+} from '@opentelemetry/sdk-trace';
 
 /** How a test tool call is written down as a span, following the MCP / GenAI conventions. */
 export type SpanConvention = 'mcp' | 'genai' | 'merged' | 'name-only';
@@ -42,9 +42,9 @@ export function recordToolCallSpans(specs: readonly ToolCallSpanSpec[]): Readabl
   }
   const spans: ReadableSpan[] = [];
   for (const [service, group] of byService) {
-    const provider = new BasicTracerProvider({
+    const provider = new TracerProvider({
       resource: resourceFromAttributes({ 'service.name': service }),
-      spanProcessors: [new SimpleSpanProcessor(exporter)],
+      spanProcessors: [new SimpleSpanProcessor({ exporter })],
     });
     const tracer = provider.getTracer('budgetwatch-testkit');
     for (const spec of group) {
