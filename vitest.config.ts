@@ -21,6 +21,11 @@ export default defineConfig({
     },
   },
   test: {
+    // Most integration files wait on brokers, Redis and child processes rather than compute, so
+    // three run at once even on two cores (vitest's default there is one at a time).
+    maxWorkers: 3,
+    // The kafkajs timer warning that the CLI drops (packages/kafka) is noise in test workers too.
+    setupFiles: ['test/setup/process-warnings.ts'],
     projects: [
       {
         extends: true,

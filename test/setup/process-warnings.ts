@@ -1,0 +1,3 @@
+import { silenceKafkajsNegativeTimeoutWarnings } from '@budgetwatch/kafka';
+
+silenceKafkajsNegativeTimeoutWarnings();
