@@ -24,8 +24,6 @@ export default defineConfig({
     // Most integration files wait on brokers, Redis and child processes rather than compute, so
     // three run at once even on two cores (vitest's default there is one at a time).
     maxWorkers: 3,
-    // The kafkajs timer warning that the CLI drops (packages/kafka) is noise in test workers too.
-    setupFiles: ['test/setup/process-warnings.ts'],
     projects: [
       {
         extends: true,
@@ -41,6 +39,8 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/setup/global-setup.ts'],
+          // The kafkajs timer warning that the CLI drops (packages/kafka) is noise in test workers too.
+          setupFiles: ['test/setup/process-warnings.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
