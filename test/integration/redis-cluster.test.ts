@@ -42,7 +42,7 @@ describe('the window store, rule states and notification log on a three-master R
   describe('evaluator: rule states and their outboxes', () => {
     const { expectBreachAndRecovery } = useRuleEvaluation(topics, namespace, 'cluster-rules');
 
-    it.each(PLAYBOOK_SCENARIOS)(
+    it.concurrent.each(PLAYBOOK_SCENARIOS)(
       '$rule: one breach with its actions, for the tool and its server; recovery undoes them',
       expectBreachAndRecovery,
     );
