@@ -5,7 +5,7 @@ import { seriesId } from '@budgetwatch/domain';
 import { type RedisNamespace, waitFor } from '@budgetwatch/testkit';
 import { RedisWindowStore } from '@budgetwatch/window-store';
 import { AssignerProtocol } from 'kafkajs';
-import { expect, inject, onTestFinished } from 'vitest';
+import { expect, inject, type TestContext } from 'vitest';
 import { testKafka, type useTopics, waitForGroupCaughtUp } from './kafka.js';
 import { redisEnvironment } from './redis.js';
 import { SERVERS, SPANS_PER_RECORD, TOOLS, toolCallRecord } from './tool-call-records.js';
@@ -54,9 +54,15 @@ type Topics = ReturnType<typeof useTopics>;
 
 /**
  * A span topic, ingest-worker processes counting it into `namespace`'s Redis (a single server or
- * a cluster), and the checks both crash tests use.
+ * a cluster), and the checks both crash tests use. `onTestFinished` is the test's own (from its
+ * context), so the scenario may run in a concurrent test.
  */
-export async function crashScenario(topics: Topics, namespace: RedisNamespace, label: string) {
+export async function crashScenario(
+  topics: Topics,
+  namespace: RedisNamespace,
+  label: string,
+  onTestFinished: TestContext['onTestFinished'],
+) {
   const spanTopic = await topics.create(`${label}-spans`, { partitions: PARTITIONS });
   const dlqTopic = await topics.create(`${label}-dlq`);
   const groupId = `bwtest-${label}-${randomUUID()}`;
