@@ -11,12 +11,18 @@ import { useRedisNamespace } from '../support/redis.js';
 const topics = useTopics();
 const namespace = await useRedisNamespace('crash-recovery');
 
-describe('exactly-once counting while workers are SIGKILLed', () => {
-  it(`200,000 spans with ${KILLS} SIGKILLs between window write and offset commit: exact counters`, async () => {
-    await countsExactlyThroughRestarts(await crashScenario(topics, namespace, 'restart'));
+// The two scenarios share nothing but the broker and Redis (own topics, groups and key prefixes),
+// and spend most of their time waiting for sessions to expire: they run side by side.
+describe.concurrent('exactly-once counting while workers are SIGKILLed', () => {
+  it(`a worker SIGKILLed ${KILLS} times between window write and offset commit: exact counters`, async ({
+    onTestFinished,
+  }) => {
+    await countsExactlyThroughRestarts(await crashScenario(topics, namespace, 'restart', onTestFinished));
   }, 400_000);
 
-  it("two workers: the survivor takes over a killed member's partitions and its uncommitted records", async () => {
-    await countsExactlyThroughHandovers(await crashScenario(topics, namespace, 'moves'));
+  it("two workers: the survivor takes over a killed member's partitions and its uncommitted records", async ({
+    onTestFinished,
+  }) => {
+    await countsExactlyThroughHandovers(await crashScenario(topics, namespace, 'moves', onTestFinished));
   }, 400_000);
 });

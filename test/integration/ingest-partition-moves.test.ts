@@ -36,10 +36,12 @@ describe('partitions moving between ingest workers mid-stream', () => {
     const everyone: IngestWorker[] = [];
     // Small batches and rare commits: every move hands over partitions whose records were counted
     // but not committed; the new owner re-reads them and only the fences stop a second count.
+    // A short session keeps the members' fetch waits short, so a join or a leave moves the
+    // partitions at once instead of after the others' next 5 s poll.
     const start = async () => {
       const worker = await workers.start(
         { spanTopic, deadLetterTopic },
-        { commitIntervalMs: 60_000, maxBatchBytes: 64 * 1024 },
+        { commitIntervalMs: 60_000, maxBatchBytes: 64 * 1024, sessionTimeoutMs: 2000 },
       );
       everyone.push(worker);
       return worker;

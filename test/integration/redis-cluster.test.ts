@@ -42,7 +42,7 @@ describe('the window store, rule states and notification log on a three-master R
   describe('evaluator: rule states and their outboxes', () => {
     const { expectBreachAndRecovery } = useRuleEvaluation(topics, namespace, 'cluster-rules');
 
-    it.each(PLAYBOOK_SCENARIOS)(
+    it.concurrent.each(PLAYBOOK_SCENARIOS)(
       '$rule: one breach with its actions, for the tool and its server; recovery undoes them',
       expectBreachAndRecovery,
     );
@@ -52,12 +52,21 @@ describe('the window store, rule states and notification log on a three-master R
     await notifiers.expectRedeliveriesNotSentAgain(await notifiers.scenario('cluster-redeliver'));
   });
 
-  it(`ingest workers SIGKILLed ${KILLS} times between window write and offset commit: exact counters`, async () => {
-    await countsExactlyThroughRestarts(await crashScenario(topics, namespace, 'cluster-restart'));
+  // Side by side: own topics, groups and key prefixes, and mostly waiting for sessions to expire.
+  it.concurrent(`ingest workers SIGKILLed ${KILLS} times between window write and offset commit: exact counters`, async ({
+    onTestFinished,
+  }) => {
+    await countsExactlyThroughRestarts(
+      await crashScenario(topics, namespace, 'cluster-restart', onTestFinished),
+    );
   }, 400_000);
 
-  it("two ingest workers: the survivor takes over a SIGKILLed member's partitions and its uncommitted records", async () => {
-    await countsExactlyThroughHandovers(await crashScenario(topics, namespace, 'cluster-moves'));
+  it.concurrent("two ingest workers: the survivor takes over a SIGKILLed member's partitions and its uncommitted records", async ({
+    onTestFinished,
+  }) => {
+    await countsExactlyThroughHandovers(
+      await crashScenario(topics, namespace, 'cluster-moves', onTestFinished),
+    );
   }, 400_000);
 });
 

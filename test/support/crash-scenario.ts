@@ -5,20 +5,29 @@ import { seriesId } from '@budgetwatch/domain';
 import { type RedisNamespace, waitFor } from '@budgetwatch/testkit';
 import { RedisWindowStore } from '@budgetwatch/window-store';
 import { AssignerProtocol } from 'kafkajs';
-import { expect, inject, onTestFinished } from 'vitest';
+import { expect, inject, type TestContext } from 'vitest';
 import { testKafka, type useTopics, waitForGroupCaughtUp } from './kafka.js';
 import { redisEnvironment } from './redis.js';
 import { SERVERS, SPANS_PER_RECORD, TOOLS, toolCallRecord } from './tool-call-records.js';
 import { expectExactCounts } from './window-assertions.js';
 
 const CLI = join(import.meta.dirname, '../../services/cli/src/main.ts');
-export const RECORDS = 2000;
 export const KILLS = 5;
-/** Records are produced in chunks; a kill follows a chunk until KILLS kills landed in the window. */
-const CHUNKS = 10;
+/** Records are produced in chunks of this many (20,000 spans); a kill follows each chunk. */
+const RECORDS_PER_CHUNK = 200;
+/**
+ * Chunks until KILLS (or HANDOVERS) kills landed between a window write and its offset commit, and
+ * one more for the last worker: at most this many, or the test fails.
+ */
+const MAX_CHUNKS = 10;
 const PARTITIONS = 3;
 const HANDOVERS = 2;
 const ALL_PARTITIONS = Array.from({ length: PARTITIONS }, (_, p) => p);
+/**
+ * A SIGKILLed member's partitions move once its session times out: 2 s rather than the 30 s
+ * default, so each kill costs seconds. The test broker allows sessions down to 1 s.
+ */
+const SESSION_TIMEOUT_MS = 2000;
 
 function startWorker(env: NodeJS.ProcessEnv): ChildProcess {
   return spawn('node', ['--conditions=@budgetwatch/source', '--import', 'tsx', CLI, 'ingest-worker'], {
@@ -30,6 +39,8 @@ function startWorker(env: NodeJS.ProcessEnv): ChildProcess {
 interface Worker {
   clientId: string;
   process: ChildProcess;
+  /** Per partition, the last offset counted in Redis when the worker was started. */
+  appliedAtStart: number[];
 }
 
 async function kill(worker: ChildProcess, signal: NodeJS.Signals): Promise<void> {
@@ -43,9 +54,15 @@ type Topics = ReturnType<typeof useTopics>;
 
 /**
  * A span topic, ingest-worker processes counting it into `namespace`'s Redis (a single server or
- * a cluster), and the checks both crash tests use.
+ * a cluster), and the checks both crash tests use. `onTestFinished` is the test's own (from its
+ * context), so the scenario may run in a concurrent test.
  */
-export async function crashScenario(topics: Topics, namespace: RedisNamespace, label: string) {
+export async function crashScenario(
+  topics: Topics,
+  namespace: RedisNamespace,
+  label: string,
+  onTestFinished: TestContext['onTestFinished'],
+) {
   const spanTopic = await topics.create(`${label}-spans`, { partitions: PARTITIONS });
   const dlqTopic = await topics.create(`${label}-dlq`);
   const groupId = `bwtest-${label}-${randomUUID()}`;
@@ -60,9 +77,10 @@ export async function crashScenario(topics: Topics, namespace: RedisNamespace, l
     BUDGETWATCH_SPAN_TOPICS: spanTopic,
     BUDGETWATCH_DLQ_TOPIC: dlqTopic,
     BUDGETWATCH_INGEST_GROUP_ID: groupId,
-    BUDGETWATCH_INGEST_SESSION_TIMEOUT_MS: '6000',
-    // Long enough that counted-but-uncommitted records are the normal state, so kills land there.
-    BUDGETWATCH_INGEST_COMMIT_INTERVAL_MS: '5000',
+    BUDGETWATCH_INGEST_SESSION_TIMEOUT_MS: String(SESSION_TIMEOUT_MS),
+    // A worker counts a chunk in many batches over more than a second: between two commits it
+    // holds counted-but-uncommitted records, so kills land there. Waits for a commit stay short.
+    BUDGETWATCH_INGEST_COMMIT_INTERVAL_MS: '1000',
     // Small batches: a chunk is many batches, and all but the first after a commit are uncommitted.
     BUDGETWATCH_INGEST_MAX_BATCH_BYTES: String(64 * 1024),
     BUDGETWATCH_LOG_LEVEL: 'error',
@@ -82,24 +100,31 @@ export async function crashScenario(topics: Topics, namespace: RedisNamespace, l
     ...TOOLS.map((tool) => seriesId({ server, tool, drill: false })),
   ]);
 
+  /** The last offset of `partition` counted in Redis (its highest fence), -1 for none. */
+  const appliedOffset = async (partition: number): Promise<number> => {
+    const fences = await store.readFences(seriesIds, { topic: spanTopic, partition });
+    return Math.max(-1, ...fences.values());
+  };
+
   /**
    * True when Redis holds records the group has not committed: a restart re-delivers them, and
-   * only the fences keep them from being counted twice.
+   * only the fences keep them from being counted twice. With `since`, only records counted past
+   * those offsets (per partition) count: those a worker started then counted itself.
    */
-  const countedBeyondCommit = async (partitions = ALL_PARTITIONS): Promise<boolean> => {
+  const countedBeyondCommit = async (partitions = ALL_PARTITIONS, since?: number[]): Promise<boolean> => {
     const [committed] = await topics.admin.fetchOffsets({ groupId, topics: [spanTopic] });
     for (const partition of partitions) {
-      const fences = await store.readFences(seriesIds, { topic: spanTopic, partition });
-      const applied = Math.max(...fences.values());
+      const applied = await appliedOffset(partition);
       const next = Number(committed?.partitions.find((p) => p.partition === partition)?.offset ?? -1);
+      if (since !== undefined && applied <= (since[partition] ?? -1)) continue;
       if (applied >= 0 && applied >= Math.max(next, 0)) return true;
     }
     return false;
   };
 
   const produceChunk = async (chunk: number) => {
-    const messages = Array.from({ length: RECORDS / CHUNKS }, (_, i) => ({
-      value: toolCallRecord(chunk * (RECORDS / CHUNKS) + i, now),
+    const messages = Array.from({ length: RECORDS_PER_CHUNK }, (_, i) => ({
+      value: toolCallRecord(chunk * RECORDS_PER_CHUNK + i, now),
       partition: i % PARTITIONS,
     }));
     for (let i = 0; i < messages.length; i += 50) {
@@ -117,8 +142,9 @@ export async function crashScenario(topics: Topics, namespace: RedisNamespace, l
   };
 
   /**
-   * Waits until Redis is ahead of the group on partitions one of `workers` owns, and SIGKILLs that
-   * worker there. Returns its index, and whether it died holding counted but uncommitted records.
+   * Waits until one of `workers` has itself counted records in Redis that the group has not
+   * committed, on partitions it owns, and SIGKILLs it there. Returns its index, and whether it died
+   * holding counted but uncommitted records.
    */
   const killWhileUncommitted = async (
     workers: readonly Worker[],
@@ -130,7 +156,7 @@ export async function crashScenario(topics: Topics, namespace: RedisNamespace, l
       async () => {
         for (const [index, worker] of workers.entries()) {
           owned = await assignedTo(worker.clientId);
-          if (owned.length > 0 && (await countedBeyondCommit(owned))) {
+          if (owned.length > 0 && (await countedBeyondCommit(owned, worker.appliedAtStart))) {
             victim = index;
             return true;
           }
@@ -151,10 +177,15 @@ export async function crashScenario(topics: Topics, namespace: RedisNamespace, l
 
   return {
     store,
-    startWorker: (clientId = 'budgetwatch'): Worker => {
+    /**
+     * An ingest-worker process. Every process gets its own client id, so a dead member still in
+     * the group is never taken for its successor.
+     */
+    startWorker: async (clientId: string): Promise<Worker> => {
+      const appliedAtStart = await Promise.all(ALL_PARTITIONS.map(appliedOffset));
       const child = startWorker({ ...env, KAFKA_CLIENT_ID: clientId });
       started.push(child);
-      return { clientId, process: child };
+      return { clientId, process: child, appliedAtStart };
     },
     produceChunk,
     killWhileUncommitted,
@@ -171,55 +202,64 @@ export async function crashScenario(topics: Topics, namespace: RedisNamespace, l
 
 type CrashScenario = Awaited<ReturnType<typeof crashScenario>>;
 
+/** Starts ingest-worker processes, each with a client id of its own. */
+function incarnations(scenario: CrashScenario): () => Promise<Worker> {
+  let incarnation = 0;
+  return () => scenario.startWorker(`bwtest-worker-${++incarnation}`);
+}
+
 /**
- * One worker, SIGKILLed after chunks of the stream until KILLS kills landed between a window write
- * and its offset commit, and restarted each time: the counters must still be exact.
+ * One worker, SIGKILLed after a chunk of the stream once it has counted records it has not
+ * committed, and restarted, until KILLS kills landed there; a last chunk for the last worker: the
+ * counters must still be exact.
  */
 export async function countsExactlyThroughRestarts(scenario: CrashScenario): Promise<void> {
-  let worker = scenario.startWorker();
+  const start = incarnations(scenario);
+  let worker = await start();
+  let chunks = 0;
   let kills = 0;
   let killsInsideWindow = 0;
-  for (let chunk = 0; chunk < CHUNKS; chunk++) {
+  while (killsInsideWindow < KILLS && chunks < MAX_CHUNKS - 1) {
+    const chunk = chunks++;
     await scenario.produceChunk(chunk);
-    if (killsInsideWindow >= KILLS) continue;
     kills += 1;
     if ((await scenario.killWhileUncommitted([worker], chunk)).landed) killsInsideWindow += 1;
-    worker = scenario.startWorker();
+    worker = await start();
   }
+  await scenario.produceChunk(chunks++);
   await scenario.close();
   expect(killsInsideWindow, `${kills} kills, ${killsInsideWindow} between write and commit`).toBe(KILLS);
 
-  await scenario.caughtUp(120_000);
+  await scenario.caughtUp(60_000);
   await kill(worker.process, 'SIGTERM');
-  await expectExactCounts(scenario.store, RECORDS * SPANS_PER_RECORD);
+  await expectExactCounts(scenario.store, chunks * RECORDS_PER_CHUNK * SPANS_PER_RECORD);
 }
 
 /**
  * Two workers; one is SIGKILLed holding uncommitted records, the survivor takes its partitions
- * over, HANDOVERS times: the counters must still be exact.
+ * over, HANDOVERS times; a last chunk for both: the counters must still be exact.
  */
 export async function countsExactlyThroughHandovers(scenario: CrashScenario): Promise<void> {
-  // Every process gets its own client id, so a dead member still in the group is never taken for
-  // its successor.
-  let incarnation = 0;
-  const start = () => scenario.startWorker(`bwtest-worker-${++incarnation}`);
-  const workers = [start(), start()];
+  const start = incarnations(scenario);
+  const workers = [await start(), await start()];
+  let chunks = 0;
   let handovers = 0;
-  for (let chunk = 0; chunk < CHUNKS; chunk++) {
-    if (handovers < HANDOVERS) await scenario.assignedTo(workers, (owned) => owned.length > 0);
+  while (handovers < HANDOVERS && chunks < MAX_CHUNKS - 1) {
+    await scenario.assignedTo(workers, (owned) => owned.length > 0);
+    const chunk = chunks++;
     await scenario.produceChunk(chunk);
-    if (handovers >= HANDOVERS) continue;
     const { killed, landed } = await scenario.killWhileUncommitted(workers, chunk);
     const survivor = workers.filter((_, index) => index !== killed);
     // Once the session times out, the survivor owns every partition and catches up alone.
     await scenario.assignedTo(survivor, (owned) => owned.length === PARTITIONS);
     await scenario.caughtUp(60_000);
     if (landed) handovers += 1;
-    workers[killed] = start();
+    workers[killed] = await start();
   }
+  await scenario.produceChunk(chunks++);
   await scenario.close();
   expect(handovers).toBe(HANDOVERS);
-  await scenario.caughtUp(120_000);
-  for (const worker of workers) await kill(worker.process, 'SIGTERM');
-  await expectExactCounts(scenario.store, RECORDS * SPANS_PER_RECORD);
+  await scenario.caughtUp(60_000);
+  await Promise.all(workers.map((worker) => kill(worker.process, 'SIGTERM')));
+  await expectExactCounts(scenario.store, chunks * RECORDS_PER_CHUNK * SPANS_PER_RECORD);
 }

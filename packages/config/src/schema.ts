@@ -75,8 +75,11 @@ export const ingestConfigSchema = z.strictObject({
   perspective: z.enum(['client', 'server']).default('client'),
   /** Latencies with exact "slower than" counters; the latency rules' thresholds must be listed. */
   latencyThresholdsMs: z.array(z.number().positive()).min(1).default([3000]),
-  /** How long the group waits for a silent (crashed) worker before moving its partitions. */
-  sessionTimeoutMs: z.number().int().min(6000).default(30_000),
+  /**
+   * How long the group waits for a silent (crashed) worker before moving its partitions. The
+   * broker's group.min.session.timeout.ms (6 s by default) must allow it.
+   */
+  sessionTimeoutMs: z.number().int().min(1000).default(30_000),
   /**
    * Batches of different partitions processed at once, so one partition's Redis round trip
    * overlaps another's decoding. Order within a partition is always kept.

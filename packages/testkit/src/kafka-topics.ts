@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin } from 'kafkajs';
+import { waitFor } from './wait-for.js';
 
 export interface TestTopicOptions {
   partitions?: number;
@@ -26,8 +27,19 @@ export async function createTestTopic(
         ...(options.configEntries === undefined ? {} : { configEntries: options.configEntries }),
       },
     ],
-    waitForLeaders: true,
+    // kafkajs waits for leaders only while metadata answers LEADER_NOT_AVAILABLE; a KRaft broker
+    // under load may still answer UNKNOWN_TOPIC_OR_PARTITION, which kafkajs would throw.
+    waitForLeaders: false,
   });
   if (!created) throw new Error(`topic ${topic} already existed`);
+  const partitions = options.partitions ?? 1;
+  await waitFor(
+    async () => {
+      const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+      const found = metadata.topics[0]?.partitions ?? [];
+      return found.length === partitions && found.every((partition) => partition.leader >= 0);
+    },
+    { description: `leaders for every partition of ${topic}`, timeoutMs: 30_000, intervalMs: 50 },
+  );
   return topic;
 }

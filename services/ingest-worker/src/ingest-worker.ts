@@ -75,6 +75,9 @@ export class IngestWorker {
       maxBytesPerPartition: this.batchBytes,
       maxBytes: this.batchBytes * this.concurrency,
       heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 10)),
+      // kafkajs heartbeats only between fetches: an idle member's long poll (5 s by default) must
+      // end well within the session, or a short session timeout evicts it while it waits.
+      maxWaitTimeInMs: Math.min(5000, Math.floor(sessionTimeout / 3)),
     });
     this.producer = createProducer(options.kafka);
     this.now = options.now ?? Date.now;

@@ -14,7 +14,7 @@ export interface BrokerPropertiesInput {
 /**
  * server.properties for a single-node KRaft broker in combined mode (broker and controller in one
  * JVM) on loopback. Replication factors are 1 and the initial rebalance delay 0 so consumer groups
- * form at once in tests.
+ * form at once in tests; session timeouts down to 1 s are allowed.
  */
 export function renderBrokerProperties(input: BrokerPropertiesInput): string {
   const listener = input.saslPlainUsers === undefined ? 'PLAINTEXT' : 'SASL_PLAINTEXT';
@@ -38,6 +38,9 @@ export function renderBrokerProperties(input: BrokerPropertiesInput): string {
     'share.coordinator.state.topic.replication.factor': '1',
     'share.coordinator.state.topic.min.isr': '1',
     'group.initial.rebalance.delay.ms': '0',
+    // Lets a test give its consumers a short session, so a killed member's partitions move in
+    // seconds; consumers that ask for nothing shorter (6 s and up) are unaffected.
+    'group.min.session.timeout.ms': '1000',
     'log.flush.interval.messages': '9223372036854775807',
     'delete.topic.enable': 'true',
     ...input.overrides,
