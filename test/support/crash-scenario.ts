@@ -71,7 +71,6 @@ export async function crashScenario(
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     KAFKA_BROKERS: inject('testBed').kafkaBrokers.join(','),
-    KAFKAJS_NO_PARTITIONER_WARNING: '1',
     ...redisEnvironment(namespace.target),
     REDIS_KEY_PREFIX: keyPrefix,
     BUDGETWATCH_SPAN_TOPICS: spanTopic,
