@@ -23,6 +23,11 @@ export interface IngestWorkerOptions {
   deadLetterTopic: string;
   groupId: string;
   sessionTimeoutMs?: number;
+  /**
+   * How long a fetch waits for new records before it returns empty (kafkajs maxWaitTimeInMs,
+   * default 5000). stop() waits for the fetch in flight.
+   */
+  fetchMaxWaitMs?: number;
   /** Partitions whose batches are processed at once (default 3). */
   partitionsConcurrency?: number;
   /** How often consumed offsets are committed (default 1000 ms). */
@@ -75,6 +80,7 @@ export class IngestWorker {
       maxBytesPerPartition: this.batchBytes,
       maxBytes: this.batchBytes * this.concurrency,
       heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 10)),
+      ...(options.fetchMaxWaitMs === undefined ? {} : { maxWaitTimeInMs: options.fetchMaxWaitMs }),
     });
     this.producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     this.now = options.now ?? Date.now;

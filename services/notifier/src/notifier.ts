@@ -14,6 +14,11 @@ export interface NotifierOptions extends DispatcherOptions {
   commitIntervalMs?: number;
   /** How often due servers are looked for. */
   dispatchPollMs?: number;
+  /**
+   * How long a fetch waits for new events before it returns empty (kafkajs maxWaitTimeInMs,
+   * default 5000). stop() waits for the fetch in flight.
+   */
+  fetchMaxWaitMs?: number;
   logger: Logger;
 }
 
@@ -30,7 +35,10 @@ export class Notifier {
 
   constructor(private readonly options: NotifierOptions) {
     this.dispatcher = new Dispatcher(options);
-    this.consumer = options.kafka.consumer({ groupId: options.groupId });
+    this.consumer = options.kafka.consumer({
+      groupId: options.groupId,
+      ...(options.fetchMaxWaitMs === undefined ? {} : { maxWaitTimeInMs: options.fetchMaxWaitMs }),
+    });
     this.producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     this.offsets = new TimedOffsetCommitter(this.consumer, options.logger);
     this.loop = new DispatchLoop(this.dispatcher, options.logger, options.dispatchPollMs);
