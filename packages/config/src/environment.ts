@@ -78,6 +78,11 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
     path: ['notifier', 'commitIntervalMs'],
     parse: 'integer',
   },
+  {
+    variable: 'BUDGETWATCH_NOTIFIER_SESSION_TIMEOUT_MS',
+    path: ['notifier', 'sessionTimeoutMs'],
+    parse: 'integer',
+  },
   { variable: 'BUDGETWATCH_DASHBOARD_URL', path: ['notifier', 'dashboardUrl'], parse: 'string' },
   { variable: 'SLACK_BOT_TOKEN', path: ['notifier', 'slack', 'token'], parse: 'string', secret: true },
   { variable: 'BUDGETWATCH_SLACK_API_URL', path: ['notifier', 'slack', 'apiUrl'], parse: 'string' },

@@ -133,6 +133,8 @@ export const notifierConfigSchema = z.strictObject({
     .default(4 * 3_600_000),
   /** How often consumed offsets are committed; events are stored in Redis before that. */
   commitIntervalMs: z.number().int().min(100).max(600_000).default(5000),
+  /** How long the group waits for a silent (crashed) notifier before its partitions move. */
+  sessionTimeoutMs: z.number().int().min(6000).default(30_000),
   /** Linked from every notification. */
   dashboardUrl: z.url().optional(),
   slack: z

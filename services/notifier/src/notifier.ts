@@ -12,6 +12,8 @@ export interface NotifierOptions extends DispatcherOptions {
   groupId: string;
   /** How often consumed offsets are committed; events are safe in Redis before that. */
   commitIntervalMs?: number;
+  /** How long the group waits for a silent (crashed) member (kafkajs default 30000). */
+  sessionTimeoutMs?: number;
   /** How often due servers are looked for. */
   dispatchPollMs?: number;
   /**
@@ -37,6 +39,12 @@ export class Notifier {
     this.dispatcher = new Dispatcher(options);
     this.consumer = options.kafka.consumer({
       groupId: options.groupId,
+      ...(options.sessionTimeoutMs === undefined
+        ? {}
+        : {
+            sessionTimeout: options.sessionTimeoutMs,
+            heartbeatInterval: Math.max(500, Math.floor(options.sessionTimeoutMs / 10)),
+          }),
       ...(options.fetchMaxWaitMs === undefined ? {} : { maxWaitTimeInMs: options.fetchMaxWaitMs }),
     });
     this.producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });

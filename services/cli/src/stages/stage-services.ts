@@ -89,5 +89,6 @@ export function configuredNotifier(
     deadLetterTopic: config.topics.deadLetter,
     groupId: config.notifier.groupId,
     commitIntervalMs: config.notifier.commitIntervalMs,
+    sessionTimeoutMs: config.notifier.sessionTimeoutMs,
   });
 }
