@@ -41,6 +41,7 @@ export function configuredIngestWorker(
     deadLetterTopic: config.topics.deadLetter,
     groupId: config.ingest.groupId,
     sessionTimeoutMs: config.ingest.sessionTimeoutMs,
+    fetchMaxWaitMs: config.ingest.fetchMaxWaitMs,
     partitionsConcurrency: config.ingest.partitionsConcurrency,
     commitIntervalMs: config.ingest.commitIntervalMs,
     maxBatchBytes: config.ingest.maxBatchBytes,
@@ -90,5 +91,6 @@ export function configuredNotifier(
     groupId: config.notifier.groupId,
     commitIntervalMs: config.notifier.commitIntervalMs,
     sessionTimeoutMs: config.notifier.sessionTimeoutMs,
+    fetchMaxWaitMs: config.notifier.fetchMaxWaitMs,
   });
 }
