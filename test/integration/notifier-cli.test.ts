@@ -50,6 +50,8 @@ describe('budgetwatch notifier and budgetwatch silence', () => {
       BUDGETWATCH_NOTIFIER_GROUP_WAIT_MS: '300',
       // The least the setting allows: the restarted notifier's group waits this long for the killed one.
       BUDGETWATCH_NOTIFIER_SESSION_TIMEOUT_MS: '6000',
+      // SIGTERM waits for the fetch in flight.
+      BUDGETWATCH_NOTIFIER_FETCH_MAX_WAIT_MS: '100',
       SLACK_BOT_TOKEN: 'xoxb-test-token',
       BUDGETWATCH_SLACK_API_URL: slack.apiUrl,
       SMTP_URL: smtp.url,
