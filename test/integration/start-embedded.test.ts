@@ -19,18 +19,108 @@ import { budgetwatch } from '../support/cli.js';
 
 const SCREENSHOTS = join(import.meta.dirname, '../../test-output');
 
+/**
+ * The demo instance starts before every test of the file: its payments-mcp degrades 10 s into the
+ * live traffic, and the other describes' tests (processes of their own) run meanwhile.
+ */
+let demoStarting: Promise<BudgetwatchInstance>;
+let startedAt = 0;
+beforeAll(() => {
+  startedAt = Date.now();
+  demoStarting = startBudgetwatch(['start', '--demo'], {});
+  // Its failure is reported by the demo's tests, which await it.
+  demoStarting.catch(() => undefined);
+});
+afterAll(async () => {
+  await demoStarting.then(
+    (instance) => instance.stop(),
+    () => undefined,
+  );
+});
+
+describe('budgetwatch start follows its inventory file', () => {
+  it('registers a server added to the file, without a restart, in attribution and status', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bw-live-inventory-'));
+    const file = join(dir, 'inventory.yaml');
+    const server = (id: string, tier: number, address: string) => ({
+      id,
+      name: id,
+      owner: { team: 'ops', email: 'ops@example.com', slackChannel: '#ops' },
+      tier,
+      dataSensitivity: 'internal',
+      writeCapability: 'none',
+      auth: { mode: 'oauth', scopes: ['read'] },
+      sharedAdminCredentials: false,
+      credentialsSeparated: true,
+      match: [{ attribute: 'server.address', equals: address }],
+    });
+    writeFileSync(file, stringify({ servers: [server('docs-mcp', 1, 'docs.internal')] }));
+    const instance = await startBudgetwatch(['start'], { BUDGETWATCH_INVENTORY: file });
+    try {
+      const send = (address: string) =>
+        recordAgentCalls(new OtlpHttpProtobufExporter({ url: instance.intakeUrl }), {
+          server: null,
+          address,
+          tool: 'lookup',
+          count: 5,
+          failing: 0,
+        });
+      await send('billing.internal');
+      await waitFor(
+        async () =>
+          (await instance.getJson<StatusReport>('/api/v1/status')).unregistered.some(
+            (entry) => entry.server === 'billing.internal',
+          ),
+        { description: 'billing.internal listed as unregistered', timeoutMs: 20_000 },
+      );
+      writeFileSync(
+        file,
+        stringify({
+          servers: [server('docs-mcp', 1, 'docs.internal'), server('billing-mcp', 2, 'billing.internal')],
+        }),
+      );
+      // Spans sent after the edit are attributed by the new match rule.
+      const billing = await waitFor(
+        async () => {
+          await send('billing.internal');
+          const status = await instance.getJson<StatusReport>('/api/v1/status');
+          const entry = status.servers.find((candidate) => candidate.server === 'billing-mcp');
+          return entry?.tools.includes('lookup') ? entry : undefined;
+        },
+        { description: 'billing-mcp registered, with its calls', timeoutMs: 30_000, intervalMs: 1000 },
+      );
+      expect(billing).toMatchObject({ registered: true, tier: 2, owner: 'ops' });
+    } finally {
+      await instance.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
+describe('budgetwatch start when a port is taken', () => {
+  it('stops what it started and exits 1 with one line naming the problem', async () => {
+    const taken = createServer();
+    taken.listen(0, '0.0.0.0');
+    await once(taken, 'listening');
+    try {
+      const result = await budgetwatch(['start', '--demo'], {
+        BUDGETWATCH_HTTP_PORT: String(await freeLoopbackPort()),
+        BUDGETWATCH_OTLP_PORT: String((taken.address() as AddressInfo).port),
+      });
+      expect(result.code, result.output).toBe(1);
+      expect(result.output).toMatch(/budgetwatch: listen EADDRINUSE/);
+    } finally {
+      taken.close();
+    }
+  });
+});
+
 /** The README's run command without Kafka or Redis: every stage in one process, in memory. */
 describe('budgetwatch start --demo on embedded defaults (no Kafka, no Redis)', () => {
   let instance: BudgetwatchInstance;
-  let startedAt = 0;
 
   beforeAll(async () => {
-    startedAt = Date.now();
-    instance = await startBudgetwatch(['start', '--demo'], {});
-  });
-
-  afterAll(async () => {
-    await instance?.stop();
+    instance = await demoStarting;
   });
 
   const paymentsFiring = async () => {
@@ -178,82 +268,5 @@ describe('budgetwatch start --demo on embedded defaults (no Kafka, no Redis)', (
   it('stops on SIGTERM with exit code 0', async () => {
     expect(await instance.stop()).toBe(0);
     expect(instance.output()).toContain('"msg":"stopped"');
-  });
-});
-
-describe('budgetwatch start follows its inventory file', () => {
-  it('registers a server added to the file, without a restart, in attribution and status', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'bw-live-inventory-'));
-    const file = join(dir, 'inventory.yaml');
-    const server = (id: string, tier: number, address: string) => ({
-      id,
-      name: id,
-      owner: { team: 'ops', email: 'ops@example.com', slackChannel: '#ops' },
-      tier,
-      dataSensitivity: 'internal',
-      writeCapability: 'none',
-      auth: { mode: 'oauth', scopes: ['read'] },
-      sharedAdminCredentials: false,
-      credentialsSeparated: true,
-      match: [{ attribute: 'server.address', equals: address }],
-    });
-    writeFileSync(file, stringify({ servers: [server('docs-mcp', 1, 'docs.internal')] }));
-    const instance = await startBudgetwatch(['start'], { BUDGETWATCH_INVENTORY: file });
-    try {
-      const send = (address: string) =>
-        recordAgentCalls(new OtlpHttpProtobufExporter({ url: instance.intakeUrl }), {
-          server: null,
-          address,
-          tool: 'lookup',
-          count: 5,
-          failing: 0,
-        });
-      await send('billing.internal');
-      await waitFor(
-        async () =>
-          (await instance.getJson<StatusReport>('/api/v1/status')).unregistered.some(
-            (entry) => entry.server === 'billing.internal',
-          ),
-        { description: 'billing.internal listed as unregistered', timeoutMs: 20_000 },
-      );
-      writeFileSync(
-        file,
-        stringify({
-          servers: [server('docs-mcp', 1, 'docs.internal'), server('billing-mcp', 2, 'billing.internal')],
-        }),
-      );
-      // Spans sent after the edit are attributed by the new match rule.
-      const billing = await waitFor(
-        async () => {
-          await send('billing.internal');
-          const status = await instance.getJson<StatusReport>('/api/v1/status');
-          const entry = status.servers.find((candidate) => candidate.server === 'billing-mcp');
-          return entry?.tools.includes('lookup') ? entry : undefined;
-        },
-        { description: 'billing-mcp registered, with its calls', timeoutMs: 30_000, intervalMs: 1000 },
-      );
-      expect(billing).toMatchObject({ registered: true, tier: 2, owner: 'ops' });
-    } finally {
-      await instance.stop();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }, 60_000);
-});
-
-describe('budgetwatch start when a port is taken', () => {
-  it('stops what it started and exits 1 with one line naming the problem', async () => {
-    const taken = createServer();
-    taken.listen(0, '0.0.0.0');
-    await once(taken, 'listening');
-    try {
-      const result = await budgetwatch(['start', '--demo'], {
-        BUDGETWATCH_HTTP_PORT: String(await freeLoopbackPort()),
-        BUDGETWATCH_OTLP_PORT: String((taken.address() as AddressInfo).port),
-      });
-      expect(result.code, result.output).toBe(1);
-      expect(result.output).toMatch(/budgetwatch: listen EADDRINUSE/);
-    } finally {
-      taken.close();
-    }
   });
 });
