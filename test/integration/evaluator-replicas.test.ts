@@ -30,18 +30,22 @@ describe('two evaluators over the same data', () => {
     const deadLetterTopic = await topics.create('replicas-dlq');
     const eventsTopic = await topics.create('replicas-events', { partitions: 3 });
     await workers.start({ spanTopic, deadLetterTopic }, { commitIntervalMs: 200, fetchMaxWaitMs: 100 });
+    const states = new RedisRuleStateStore(namespace.client, namespace.prefix);
     const evaluators = ['one', 'two'].map(
       (name) =>
         new Evaluator({
           policy: DEFAULT_POLICY,
           windows: new WindowReader(workers.store, TEST_THRESHOLDS_MS),
           store: workers.store,
-          states: new RedisRuleStateStore(namespace.client, namespace.prefix),
+          states,
           publisher: new KafkaEventPublisher(testKafka(`evaluator-${name}`), eventsTopic),
           logger: createLogger({ name: `evaluator-${name}`, level: 'silent' }),
-          // Short, so that sweeps and prompt passes of both replicas meet within each phase.
+          // Short, so that sweeps and prompt passes of both replicas meet within each phase, and an
+          // outbox left behind would be published again within the test.
           sweepIntervalMs: 200,
           dirtyPollMs: 50,
+          outboxRetryMs: 200,
+          outboxGraceMs: 500,
         }),
     );
     for (const evaluator of evaluators) evaluator.start();
@@ -107,6 +111,7 @@ describe('two evaluators over the same data', () => {
       });
     }
     for (const evaluator of evaluators) await evaluator.stop();
+    expect(await states.outboxes(Number.MAX_SAFE_INTEGER)).toEqual([]);
 
     const received: Received[] = [];
     const reader = testKafka().consumer({ groupId: `bwtest-replicas-${randomUUID()}`, maxWaitTimeInMs: 100 });
