@@ -12,7 +12,7 @@ import { Notifier, RedisNotifierStore, RedisSilenceStore, SlackSink } from '@bud
 import { freeLoopbackPort, waitFor } from '@budgetwatch/testkit';
 import { WindowReader } from '@budgetwatch/window-store';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { budgetwatch, spawnBudgetwatch } from '../support/cli.js';
+import { budgetwatchInProcess, spawnBudgetwatch } from '../support/cli.js';
 import { TEST_THRESHOLDS_MS, useIngestWorkers } from '../support/ingest.js';
 import { testKafka, useTopics } from '../support/kafka.js';
 import { useRedisNamespace } from '../support/redis.js';
@@ -57,7 +57,7 @@ describe('budgetwatch drill against the running pipeline', () => {
     const { inventory } = loadInventory({ file: INVENTORY_FILE });
     await workers.start(
       { spanTopic, deadLetterTopic },
-      { commitIntervalMs: 200, resolveInventory: inventoryResolver(inventory) },
+      { commitIntervalMs: 200, fetchMaxWaitMs: 100, resolveInventory: inventoryResolver(inventory) },
     );
     const drills = new RedisDrillResults(namespace.client, namespace.prefix);
     evaluator = new Evaluator({
@@ -81,6 +81,7 @@ describe('budgetwatch drill against the running pipeline', () => {
       groupId: `bwtest-drill-notifier-${randomUUID()}`,
       commitIntervalMs: 500,
       dispatchPollMs: 100,
+      fetchMaxWaitMs: 100,
       store: new RedisNotifierStore(namespace.client, namespace.prefix),
       silences: new RedisSilenceStore(namespace.client, namespace.prefix),
       slack: new SlackSink({ token: 'xoxb-test-token', apiUrl: slack.apiUrl, logger }),
@@ -126,7 +127,7 @@ describe('budgetwatch drill against the running pipeline', () => {
     recordedTestAt: string | null;
   }
   const drill = async (scenario: string, timeout: string) => {
-    const result = await budgetwatch(
+    const result = await budgetwatchInProcess(
       ['drill', scenario, '--server', 'orders-mcp', '--timeout', timeout, '--json'],
       env,
     );
@@ -134,11 +135,11 @@ describe('budgetwatch drill against the running pipeline', () => {
     return { code: result.code, report, output: result.output };
   };
   const crsOf = async () =>
-    (JSON.parse((await budgetwatch(['crs', '--json'], env)).output) as { servers: { O: number }[] })
+    (JSON.parse((await budgetwatchInProcess(['crs', '--json'], env)).output) as { servers: { O: number }[] })
       .servers[0];
 
   it('a passed dependency-outage drill records the kill switch test: the finding goes and O falls', async () => {
-    const before = await budgetwatch(['inventory', 'check'], env);
+    const before = await budgetwatchInProcess(['inventory', 'check'], env);
     expect(before.code, before.output).toBe(1);
     expect(before.output).toContain('tier2-kill-switch-tested');
     expect((await crsOf())?.O).toBe(30);
@@ -161,7 +162,7 @@ describe('budgetwatch drill against the running pipeline', () => {
         .some((post) => post.text.startsWith('[DRILL]') && post.text.includes(report.tool)),
     ).toBe(true);
 
-    const after = await budgetwatch(['inventory', 'check'], env);
+    const after = await budgetwatchInProcess(['inventory', 'check'], env);
     expect(after.code, after.output).toBe(0);
     expect(after.output).not.toContain('tier2-kill-switch-tested');
     expect((await crsOf())?.O).toBe(0);
@@ -206,7 +207,9 @@ describe('budgetwatch drill against the running pipeline', () => {
     '%s fails with a clear reason when the evaluator is stopped',
     async (scenario) => {
       await evaluator.stop();
-      const { code, report } = await drill(scenario, '4s');
+      // A drill fails by running out of time: the least --timeout there is, except where the
+      // running ingest worker still has dead letters to deliver in it.
+      const { code, report } = await drill(scenario, scenario === 'malformed-response' ? '3s' : '1s');
       expect(code).toBe(1);
       expect(report.passed).toBe(false);
       const failed = report.checks.filter((check) => !check.passed);
@@ -219,7 +222,7 @@ describe('budgetwatch drill against the running pipeline', () => {
   );
 
   it('rejects an unknown scenario with exit code 2', async () => {
-    const result = await budgetwatch(['drill', 'meteor-strike', '--server', 'orders-mcp'], env);
+    const result = await budgetwatchInProcess(['drill', 'meteor-strike', '--server', 'orders-mcp'], env);
     expect(result.code).toBe(2);
     expect(result.output).toContain('expected one of credential-compromise');
   });

@@ -52,7 +52,17 @@ describe.skipIf(externalKafkaBrokers() !== undefined)('evaluator events while Ka
       windows: new WindowReader(store, TEST_THRESHOLDS_MS),
       store,
       states,
-      publisher: new KafkaEventPublisher(kafka, EVENTS_TOPIC),
+      // A client that gives up on a send after one quick retry (kafkajs: five, ~10 s): each publish
+      // attempt during the outage fails within a second, and the outbox retry takes it from there.
+      publisher: new KafkaEventPublisher(
+        new Kafka({
+          clientId: 'outage-evaluator',
+          brokers: broker.brokers,
+          logLevel: logLevel.NOTHING,
+          retry: { retries: 1, initialRetryTime: 100 },
+        }),
+        EVENTS_TOPIC,
+      ),
       logger: createLogger({ name: 'test-evaluator', level: 'silent' }),
       sweepIntervalMs: 500,
       dirtyPollMs: 100,
@@ -125,7 +135,7 @@ describe.skipIf(externalKafkaBrokers() !== undefined)('evaluator events while Ka
     expect(evaluator.metrics.eventsPublished).toBe(0);
 
     await broker.restart();
-    reader = kafka.consumer({ groupId: `bwtest-outage-${randomUUID()}` });
+    reader = kafka.consumer({ groupId: `bwtest-outage-${randomUUID()}`, maxWaitTimeInMs: 100 });
     await reader.connect();
     await reader.subscribe({ topic: EVENTS_TOPIC, fromBeginning: true });
     await reader.run({

@@ -12,8 +12,8 @@ import { useRedisNamespace } from '../support/redis.js';
 const topics = useTopics();
 const namespace = await useRedisNamespace('evaluator-replicas');
 const SERVERS = ['alpha', 'beta', 'gamma'];
-const TRAFFIC_MS = 60_000;
-const PHASE_MS = 5000;
+/** Each phase flips every server (beta skips the first): 11 or 12 transitions a series. */
+const PHASES = 12;
 
 interface Received {
   id: string;
@@ -25,22 +25,27 @@ interface Received {
 describe('two evaluators over the same data', () => {
   const workers = useIngestWorkers(namespace);
 
-  it('60 s of traffic flipping between healthy and failing: every transition published exactly once', async () => {
+  it('traffic flipping between healthy and failing, phase after phase: every transition published exactly once', async () => {
     const spanTopic = await topics.create('replicas-spans', { partitions: 3 });
     const deadLetterTopic = await topics.create('replicas-dlq');
     const eventsTopic = await topics.create('replicas-events', { partitions: 3 });
-    await workers.start({ spanTopic, deadLetterTopic }, { commitIntervalMs: 200 });
+    await workers.start({ spanTopic, deadLetterTopic }, { commitIntervalMs: 200, fetchMaxWaitMs: 100 });
+    const states = new RedisRuleStateStore(namespace.client, namespace.prefix);
     const evaluators = ['one', 'two'].map(
       (name) =>
         new Evaluator({
           policy: DEFAULT_POLICY,
           windows: new WindowReader(workers.store, TEST_THRESHOLDS_MS),
           store: workers.store,
-          states: new RedisRuleStateStore(namespace.client, namespace.prefix),
+          states,
           publisher: new KafkaEventPublisher(testKafka(`evaluator-${name}`), eventsTopic),
           logger: createLogger({ name: `evaluator-${name}`, level: 'silent' }),
-          sweepIntervalMs: 700,
-          dirtyPollMs: 100,
+          // Short, so that sweeps and prompt passes of both replicas meet within each phase, and an
+          // outbox left behind would be published again within the test.
+          sweepIntervalMs: 200,
+          dirtyPollMs: 50,
+          outboxRetryMs: 200,
+          outboxGraceMs: 500,
         }),
     );
     for (const evaluator of evaluators) evaluator.start();
@@ -69,8 +74,12 @@ describe('two evaluators over the same data', () => {
       }
     };
     for (const server of SERVERS) await send(server, 100, 0);
-    const started = Date.now();
-    for (let phase = 1; Date.now() - started < TRAFFIC_MS; phase++) {
+    // Transitions (tool and server) each series must make; a phase ends once both replicas
+    // together have made every transition so far, so no flip can hide another.
+    const flips = new Map(SERVERS.map((server) => [server, 0]));
+    const made = () => evaluators.reduce((sum, evaluator) => sum + evaluator.metrics.transitions, 0);
+    const expected = () => 2 * [...flips.values()].reduce((sum, count) => sum + count, 0);
+    for (let phase = 1; phase <= PHASES; phase++) {
       for (const [index, server] of SERVERS.entries()) {
         const count = counts.get(server) ?? { ok: 0, failed: 0 };
         // Servers are out of step, so the evaluators see transitions at different moments.
@@ -82,9 +91,16 @@ describe('two evaluators over the same data', () => {
           const ok = 49 * count.failed - count.ok + 1; // over 98%
           count.ok += ok;
           await send(server, ok, 0);
+        } else {
+          continue;
         }
+        flips.set(server, (flips.get(server) ?? 0) + 1);
       }
-      await new Promise((resolve) => setTimeout(resolve, PHASE_MS));
+      await waitFor(() => made() >= expected(), {
+        description: `phase ${phase}: ${expected()} transitions`,
+        timeoutMs: 30_000,
+        intervalMs: 20,
+      });
     }
     await producer.disconnect();
     for (const evaluator of evaluators) {
@@ -95,9 +111,10 @@ describe('two evaluators over the same data', () => {
       });
     }
     for (const evaluator of evaluators) await evaluator.stop();
+    expect(await states.outboxes(Number.MAX_SAFE_INTEGER)).toEqual([]);
 
     const received: Received[] = [];
-    const reader = testKafka().consumer({ groupId: `bwtest-replicas-${randomUUID()}` });
+    const reader = testKafka().consumer({ groupId: `bwtest-replicas-${randomUUID()}`, maxWaitTimeInMs: 100 });
     await reader.connect();
     await reader.subscribe({ topic: eventsTopic, fromBeginning: true });
     const end = await topics.admin.fetchTopicOffsets(eventsTopic);
@@ -123,10 +140,13 @@ describe('two evaluators over the same data', () => {
     expect([...bySeries.keys()].sort()).toEqual(
       SERVERS.flatMap((s) => [`success-rate ${s}`, `success-rate ${s}/call`]).sort(),
     );
+    // Every flip was one transition, made by one replica.
+    expect(made()).toBe(expected());
     for (const [series, events] of bySeries) {
       const transitions = events.map((e) => e.data.transition).sort((a, b) => a - b);
       expect(transitions, series).toEqual(transitions.map((_, i) => i + 1));
-      expect(transitions.length, series).toBeGreaterThanOrEqual(8);
+      const server = series.slice('success-rate '.length).split('/')[0] ?? '';
+      expect(transitions.length, series).toBe(flips.get(server));
       const ordered = [...events].sort((a, b) => a.data.transition - b.data.transition);
       expect(
         ordered.map((e) => e.type),
@@ -140,5 +160,5 @@ describe('two evaluators over the same data', () => {
     console.info(
       `[evaluator replicas] ${budget.length} transitions; published ${evaluators.map((e) => e.metrics.transitions).join(' + ')}, conflicts ${evaluators.map((e) => e.metrics.conflicts).join(' + ')}`,
     );
-  }, 180_000);
+  }, 90_000);
 });

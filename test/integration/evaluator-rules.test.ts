@@ -11,6 +11,8 @@ describe('evaluator on the real broker and Redis: each playbook rule breaches an
     topics,
     namespace,
     'rules',
+    // Settling waits two sweeps; series that get spans are evaluated within the prompt pass anyway.
+    { evaluator: { sweepIntervalMs: 200 }, workers: { fetchMaxWaitMs: 100 } },
   );
 
   it.each(PLAYBOOK_SCENARIOS)(

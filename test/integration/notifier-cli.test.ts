@@ -5,7 +5,7 @@ import { createLogger } from '@budgetwatch/logger';
 import { EmailSink, Notifier, RedisNotifierStore, RedisSilenceStore, SlackSink } from '@budgetwatch/notifier';
 import { budgetTransitionEvents, freeLoopbackPort, OWNED_RESPONDER, waitFor } from '@budgetwatch/testkit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { budgetwatch, spawnBudgetwatch } from '../support/cli.js';
+import { budgetwatchInProcess, spawnBudgetwatch } from '../support/cli.js';
 import { testKafka, useTopics, waitForGroupCaughtUp } from '../support/kafka.js';
 import { useRedisNamespace } from '../support/redis.js';
 import { SlackStandIn } from '../support/slack-stand-in.js';
@@ -47,6 +47,10 @@ describe('budgetwatch notifier and budgetwatch silence', () => {
       BUDGETWATCH_DLQ_TOPIC: await topics.create('kill-dlq'),
       BUDGETWATCH_NOTIFIER_GROUP_ID: groupId,
       BUDGETWATCH_NOTIFIER_GROUP_WAIT_MS: '300',
+      // The least the setting allows: the restarted notifier's group waits this long for the killed one.
+      BUDGETWATCH_NOTIFIER_SESSION_TIMEOUT_MS: '6000',
+      // SIGTERM waits for the fetch in flight.
+      BUDGETWATCH_NOTIFIER_FETCH_MAX_WAIT_MS: '100',
       SLACK_BOT_TOKEN: 'xoxb-test-token',
       BUDGETWATCH_SLACK_API_URL: slack.apiUrl,
       SMTP_URL: smtp.url,
@@ -127,11 +131,12 @@ describe('budgetwatch notifier and budgetwatch silence', () => {
       groupId: `bwtest-notifier-${randomUUID()}`,
       commitIntervalMs: 500,
       dispatchPollMs: 100,
+      fetchMaxWaitMs: 100,
       store: new RedisNotifierStore(namespace.client, prefix),
       silences: new RedisSilenceStore(namespace.client, prefix),
       slack: new SlackSink({ token: 'xoxb-test-token', apiUrl: slack.apiUrl, logger }),
       email: new EmailSink({ smtpUrl: smtp.url, from: 'budgetwatch@example.com' }),
-      planner: { repeatIntervalMs: 1500, routing: { default: {}, tiers: {} } },
+      planner: { repeatIntervalMs: 500, routing: { default: {}, tiers: {} } },
       groupWaitMs: 300,
       dashboardUrl: null,
       messageIdDomain: 'bw.test',
@@ -152,7 +157,7 @@ describe('budgetwatch notifier and budgetwatch silence', () => {
         timeoutMs: 30_000,
       });
 
-      const created = await budgetwatch(
+      const created = await budgetwatchInProcess(
         [
           'silence',
           'create',
@@ -181,7 +186,7 @@ describe('budgetwatch notifier and budgetwatch silence', () => {
       expect(posts().length).toBeLessThanOrEqual(postsAtSilence + 1);
       const postsWhileSilenced = posts().length;
 
-      const listed = await budgetwatch(['silence', 'list'], cliEnv);
+      const listed = await budgetwatchInProcess(['silence', 'list'], cliEnv);
       expect(listed.output).toContain(`${silence.id}  active`);
       expect(listed.output).toContain('server="silenced-mcp"');
 
@@ -196,7 +201,7 @@ describe('budgetwatch notifier and budgetwatch silence', () => {
       });
       expect(posts().at(-1)?.text).toContain('Resolved');
 
-      const expired = await budgetwatch(['silence', 'expire', silence.id], cliEnv);
+      const expired = await budgetwatchInProcess(['silence', 'expire', silence.id], cliEnv);
       expect(expired.code, expired.output).toBe(0);
       await publish('breached', 3);
       await waitFor(() => posts().length >= postsWhileSilenced + 3, {
@@ -215,7 +220,7 @@ describe('budgetwatch notifier and budgetwatch silence', () => {
     [['silence', 'create', '--server', 's', '--author', 'a', '--comment', 'c'], 2, '--duration'],
     [['silence', 'expire', 'sil-nope'], 1, 'no silence sil-nope'],
   ])('budgetwatch %j fails with exit code %i and says why', async (args, code, message) => {
-    const result = await budgetwatch(args, {
+    const result = await budgetwatchInProcess(args, {
       REDIS_URL: inject('testBed').redisUrl,
       REDIS_KEY_PREFIX: `${namespace.prefix}errors:`,
     });

@@ -59,22 +59,18 @@ describe('notifier on the real broker, Redis, an SMTP server and a Slack Web API
     expect(s.mails()).toHaveLength(2);
   });
 
-  it('Slack 429 and 500s and a 10 s SMTP outage delay notifications; each arrives exactly once', async () => {
+  it('Slack 429 and 500s and an SMTP outage over two attempts delay notifications; each arrives exactly once', async () => {
     const s = await scenario('outage');
     slack.failNext({ status: 429, retryAfterS: 1 }, { status: 500 }, { status: 500 });
     const requestsBefore = slack.requests;
     await smtp.stop();
-    const smtpDownAt = Date.now();
     await s.publish({ transition: 'breached', number: 1 });
     await waitFor(() => s.posts().length === 1, { description: 'the Slack message', timeoutMs: 30_000 });
     expect(slack.requests - requestsBefore).toBeGreaterThanOrEqual(4);
-    await waitFor(() => s.notifier.metrics.notificationsFailed.email >= 1, {
-      description: 'an email attempt to fail while SMTP is down',
+    // The outage outlasts a retry: the email fails, is kept, is tried again and fails again.
+    await waitFor(() => s.notifier.metrics.notificationsFailed.email >= 2, {
+      description: 'two email attempts to fail while SMTP is down',
       timeoutMs: 30_000,
-    });
-    await waitFor(() => Date.now() - smtpDownAt >= 10_000, {
-      description: '10 s of SMTP outage',
-      timeoutMs: 15_000,
     });
     await smtp.start();
     await waitFor(() => s.mails().length === 1, { description: 'the delayed email', timeoutMs: 60_000 });

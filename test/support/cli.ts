@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { runCli } from '@budgetwatch/cli/run-cli';
 import { ENV_BINDINGS } from '@budgetwatch/config';
-import { runProcess } from '@budgetwatch/testkit';
-import { vi } from 'vitest';
+import { type ProcessResult, runProcess } from '@budgetwatch/testkit';
 
 /** The CLI from source, as `npm run budgetwatch` runs it. */
 const CLI = join(import.meta.dirname, '../../services/cli/src/main.ts');
@@ -28,24 +27,31 @@ export function budgetwatch(args: string[], env: Record<string, string> = {}) {
 const CONFIG_VARIABLES = ['BUDGETWATCH_CONFIG', ...ENV_BINDINGS.map((binding) => binding.variable)];
 
 /**
- * Runs one budgetwatch command in this process (runCli with captured output), with only the
- * given configuration variables set. For what does not depend on a process boundary: help, usage
- * and configuration errors, file checks. Exit codes and output are the process's.
+ * Runs one budgetwatch command in this process, through the same `runCli` as the executable, with
+ * stdout and stderr captured together and only `env` for every variable the configuration reads
+ * (as `budgetwatch()` gives the child process only `env`). For commands whose output and exit code
+ * are all a test checks: a command that must be a process of its own (a service, a signal, a
+ * crash) is spawned. One at a time: the variables are set in this process while it runs.
  */
 export async function budgetwatchInProcess(
   args: string[],
   env: Record<string, string> = {},
-): Promise<{ code: number; output: string }> {
-  for (const variable of CONFIG_VARIABLES) vi.stubEnv(variable, undefined);
-  for (const [variable, value] of Object.entries(env)) vi.stubEnv(variable, value);
+): Promise<ProcessResult> {
   const chunks: Buffer[] = [];
-  const stream = new PassThrough();
-  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const capture = new PassThrough();
+  capture.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const environment: Record<string, string> = { BUDGETWATCH_LOG_LEVEL: 'error', ...env };
+  const saved = new Map(CONFIG_VARIABLES.map((variable) => [variable, process.env[variable]]));
+  const set = (variable: string, value: string | undefined) => {
+    if (value === undefined) delete process.env[variable];
+    else process.env[variable] = value;
+  };
+  for (const variable of CONFIG_VARIABLES) set(variable, environment[variable]);
   try {
-    const code = await runCli(args, { out: stream, err: stream });
+    const code = await runCli(args, { out: capture, err: capture });
     return { code, output: Buffer.concat(chunks).toString('utf8') };
   } finally {
-    vi.unstubAllEnvs();
+    for (const [variable, value] of saved) set(variable, value);
   }
 }
 

@@ -73,6 +73,8 @@ export async function useNotifierScenarios(topics: ReturnType<typeof useTopics>,
       groupId,
       commitIntervalMs: options.commitIntervalMs ?? 500,
       dispatchPollMs: 100,
+      // Stopping waits for the fetch in flight.
+      fetchMaxWaitMs: 100,
       store,
       silences: new RedisSilenceStore(namespace.client, prefix),
       slack: new SlackSink({ token: 'xoxb-test-token', apiUrl: slack.apiUrl, logger }),

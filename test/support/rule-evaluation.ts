@@ -78,9 +78,12 @@ export const PLAYBOOK_SCENARIOS: PlaybookScenario[] = [
   },
 ];
 
-/** What a suite changes in the bed: the evaluator's policy and CRS, the workers' inventory. */
+/**
+ * What a suite changes in the bed: the evaluator's policy, CRS and sweep interval (1000 ms unless
+ * told), the workers' inventory.
+ */
 export interface RuleEvaluationOptions {
-  evaluator?: Partial<Pick<EvaluatorOptions, 'policy' | 'crs'>>;
+  evaluator?: Partial<Pick<EvaluatorOptions, 'policy' | 'crs' | 'sweepIntervalMs'>>;
   workers?: Partial<IngestWorkerOptions>;
 }
 
@@ -101,12 +104,14 @@ export function useRuleEvaluation(
   let evaluator: Evaluator;
   const received: ReceivedEvent[] = [];
   const schemaErrors: string[] = [];
-  const reader = testKafka().consumer({ groupId: `bwtest-events-${randomUUID()}` });
+  let eventsTopic = '';
+  // A short fetch wait: disconnecting waits for the fetch in flight.
+  const reader = testKafka().consumer({ groupId: `bwtest-events-${randomUUID()}`, maxWaitTimeInMs: 100 });
 
   beforeAll(async () => {
     spanTopic = await topics.create(`${label}-spans`, { partitions: 2 });
     const deadLetterTopic = await topics.create(`${label}-dlq`);
-    const eventsTopic = await topics.create(`${label}-events`, { partitions: 3 });
+    eventsTopic = await topics.create(`${label}-events`, { partitions: 3 });
     await workers.start({ spanTopic, deadLetterTopic }, { commitIntervalMs: 200, ...options.workers });
     producer = testKafka().producer({ idempotent: true });
     await producer.connect();
@@ -158,11 +163,22 @@ export function useRuleEvaluation(
       ...shape,
     }));
   const eventsOf = (server: string) => received.filter((event) => event.key === server);
-  /** Two full sweeps later every series has been evaluated again: nothing more may come. */
+  /**
+   * Two full sweeps later every series has been evaluated again: nothing more may come once the
+   * reader has every event published so far.
+   */
   const twoMoreSweeps = async () => {
     const sweeps = evaluator.metrics.sweeps;
     await waitFor(() => evaluator.metrics.sweeps >= sweeps + 2, {
       description: 'two more sweeps',
+      timeoutMs: 30_000,
+    });
+    const published = (await topics.admin.fetchTopicOffsets(eventsTopic)).reduce(
+      (sum, partition) => sum + Number(partition.high),
+      0,
+    );
+    await waitFor(() => received.length >= published, {
+      description: `the reader to have all ${published} events published`,
       timeoutMs: 30_000,
     });
   };

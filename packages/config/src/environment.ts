@@ -40,6 +40,11 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
     parse: 'integer',
   },
   {
+    variable: 'BUDGETWATCH_INGEST_FETCH_MAX_WAIT_MS',
+    path: ['ingest', 'fetchMaxWaitMs'],
+    parse: 'integer',
+  },
+  {
     variable: 'BUDGETWATCH_INGEST_PARTITIONS_CONCURRENCY',
     path: ['ingest', 'partitionsConcurrency'],
     parse: 'integer',
@@ -76,6 +81,16 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   {
     variable: 'BUDGETWATCH_NOTIFIER_COMMIT_INTERVAL_MS',
     path: ['notifier', 'commitIntervalMs'],
+    parse: 'integer',
+  },
+  {
+    variable: 'BUDGETWATCH_NOTIFIER_SESSION_TIMEOUT_MS',
+    path: ['notifier', 'sessionTimeoutMs'],
+    parse: 'integer',
+  },
+  {
+    variable: 'BUDGETWATCH_NOTIFIER_FETCH_MAX_WAIT_MS',
+    path: ['notifier', 'fetchMaxWaitMs'],
     parse: 'integer',
   },
   { variable: 'BUDGETWATCH_DASHBOARD_URL', path: ['notifier', 'dashboardUrl'], parse: 'string' },

@@ -81,6 +81,11 @@ export const ingestConfigSchema = z.strictObject({
    */
   sessionTimeoutMs: z.number().int().min(1000).default(30_000),
   /**
+   * How long a fetch waits for new records before it returns empty. Records are fetched as soon
+   * as they arrive either way; a stopping worker waits for the fetch in flight.
+   */
+  fetchMaxWaitMs: z.number().int().min(10).max(30_000).default(5000),
+  /**
    * Batches of different partitions processed at once, so one partition's Redis round trip
    * overlaps another's decoding. Order within a partition is always kept.
    */
@@ -136,6 +141,10 @@ export const notifierConfigSchema = z.strictObject({
     .default(4 * 3_600_000),
   /** How often consumed offsets are committed; events are stored in Redis before that. */
   commitIntervalMs: z.number().int().min(100).max(600_000).default(5000),
+  /** How long the group waits for a silent (crashed) notifier before its partitions move. */
+  sessionTimeoutMs: z.number().int().min(6000).default(30_000),
+  /** How long a fetch waits for new events before it returns empty; stopping waits for it. */
+  fetchMaxWaitMs: z.number().int().min(10).max(30_000).default(5000),
   /** Linked from every notification. */
   dashboardUrl: z.url().optional(),
   slack: z

@@ -1,3 +1,4 @@
+export { consumerTiming } from './consumer-timing.js';
 export { createKafka } from './create-kafka.js';
 export { createProducer, PRODUCER_DEFAULTS } from './create-producer.js';
 export { chunkBySize, type DeadLetter, DeadLetterHeader, deadLetterMessage } from './dead-letter.js';

@@ -5,7 +5,13 @@ import {
   MAX_WINDOW_MS,
   NO_INVENTORY,
 } from '@budgetwatch/domain';
-import { chunkBySize, createProducer, deadLetterMessage, TimedOffsetCommitter } from '@budgetwatch/kafka';
+import {
+  chunkBySize,
+  consumerTiming,
+  createProducer,
+  deadLetterMessage,
+  TimedOffsetCommitter,
+} from '@budgetwatch/kafka';
 import type { Logger } from '@budgetwatch/logger';
 import { traced } from '@budgetwatch/telemetry';
 import { FenceCache, type WindowStore, writeBatchExactlyOnce } from '@budgetwatch/window-store';
@@ -23,6 +29,11 @@ export interface IngestWorkerOptions {
   deadLetterTopic: string;
   groupId: string;
   sessionTimeoutMs?: number;
+  /**
+   * How long a fetch waits for new records before it returns empty (kafkajs maxWaitTimeInMs,
+   * default 5000). stop() waits for the fetch in flight.
+   */
+  fetchMaxWaitMs?: number;
   /** Partitions whose batches are processed at once (default 3). */
   partitionsConcurrency?: number;
   /** How often consumed offsets are committed (default 1000 ms). */
@@ -67,17 +78,12 @@ export class IngestWorker {
   constructor(private readonly options: IngestWorkerOptions) {
     this.batchBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
     this.concurrency = options.partitionsConcurrency ?? DEFAULT_PARTITIONS_CONCURRENCY;
-    const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
     this.consumer = options.kafka.consumer({
       groupId: options.groupId,
-      sessionTimeout,
+      ...consumerTiming(options.sessionTimeoutMs, options.fetchMaxWaitMs),
       // Bigger batches mean fewer fenced writes per span: the Redis cost is per series and bucket.
       maxBytesPerPartition: this.batchBytes,
       maxBytes: this.batchBytes * this.concurrency,
-      heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 10)),
-      // kafkajs heartbeats only between fetches: an idle member's long poll (5 s by default) must
-      // end well within the session, or a short session timeout evicts it while it waits.
-      maxWaitTimeInMs: Math.min(5000, Math.floor(sessionTimeout / 3)),
     });
     this.producer = createProducer(options.kafka);
     this.now = options.now ?? Date.now;

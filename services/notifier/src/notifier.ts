@@ -1,4 +1,4 @@
-import { createProducer, TimedOffsetCommitter } from '@budgetwatch/kafka';
+import { consumerTiming, createProducer, TimedOffsetCommitter } from '@budgetwatch/kafka';
 import type { Logger } from '@budgetwatch/logger';
 import type { Consumer, Kafka, Producer } from 'kafkajs';
 import { DispatchLoop } from './dispatch-loop.js';
@@ -12,8 +12,15 @@ export interface NotifierOptions extends DispatcherOptions {
   groupId: string;
   /** How often consumed offsets are committed; events are safe in Redis before that. */
   commitIntervalMs?: number;
+  /** How long the group waits for a silent (crashed) member (kafkajs default 30000). */
+  sessionTimeoutMs?: number;
   /** How often due servers are looked for. */
   dispatchPollMs?: number;
+  /**
+   * How long a fetch waits for new events before it returns empty (kafkajs maxWaitTimeInMs,
+   * default 5000). stop() waits for the fetch in flight.
+   */
+  fetchMaxWaitMs?: number;
   logger: Logger;
 }
 
@@ -30,7 +37,10 @@ export class Notifier {
 
   constructor(private readonly options: NotifierOptions) {
     this.dispatcher = new Dispatcher(options);
-    this.consumer = options.kafka.consumer({ groupId: options.groupId });
+    this.consumer = options.kafka.consumer({
+      groupId: options.groupId,
+      ...consumerTiming(options.sessionTimeoutMs, options.fetchMaxWaitMs),
+    });
     this.producer = createProducer(options.kafka);
     this.offsets = new TimedOffsetCommitter(this.consumer, options.logger);
     this.loop = new DispatchLoop(this.dispatcher, options.logger, options.dispatchPollMs);

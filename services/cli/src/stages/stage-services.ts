@@ -41,6 +41,7 @@ export function configuredIngestWorker(
     deadLetterTopic: config.topics.deadLetter,
     groupId: config.ingest.groupId,
     sessionTimeoutMs: config.ingest.sessionTimeoutMs,
+    fetchMaxWaitMs: config.ingest.fetchMaxWaitMs,
     partitionsConcurrency: config.ingest.partitionsConcurrency,
     commitIntervalMs: config.ingest.commitIntervalMs,
     maxBatchBytes: config.ingest.maxBatchBytes,
@@ -89,5 +90,7 @@ export function configuredNotifier(
     deadLetterTopic: config.topics.deadLetter,
     groupId: config.notifier.groupId,
     commitIntervalMs: config.notifier.commitIntervalMs,
+    sessionTimeoutMs: config.notifier.sessionTimeoutMs,
+    fetchMaxWaitMs: config.notifier.fetchMaxWaitMs,
   });
 }
