@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
+import { seriesId } from '@budgetwatch/domain';
 import { KafkaEventPublisher } from '@budgetwatch/evaluator';
 import { createLogger } from '@budgetwatch/logger';
 import { EmailSink, Notifier, RedisNotifierStore, RedisSilenceStore, SlackSink } from '@budgetwatch/notifier';
@@ -74,10 +75,15 @@ describe('budgetwatch notifier and budgetwatch silence', () => {
       responder,
     });
     await publisher.publish(breach);
-    await waitFor(async () => (await store.isDone(breach[0]?.id ?? '')) || undefined, {
-      description: 'the breach to be sent and logged',
-      timeoutMs: 60_000,
-    });
+    // Sent, logged, and the dispatch over: a kill inside the dispatch would leave its server's lock
+    // for its TTL, which is not what this test is about.
+    const serverLock = store.keys.lock(seriesId({ server: 'kill-mcp', tool: null, drill: false }));
+    await waitFor(
+      async () =>
+        ((await store.isDone(breach[0]?.id ?? '')) && (await namespace.client.exists(serverLock)) === 0) ||
+        undefined,
+      { description: 'the breach to be sent and logged, and its dispatch over', timeoutMs: 60_000 },
+    );
     first.kill('SIGKILL');
     await once(first, 'exit');
     expect(posts()).toHaveLength(1);

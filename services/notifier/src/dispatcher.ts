@@ -40,8 +40,13 @@ export interface NotifierMetrics {
   notificationsMuted: number;
 }
 
-/** How long one dispatch may hold a server before another notifier may take over. */
-const LOCK_TTL_MS = 120_000;
+/**
+ * A dispatch holds its server under a lock that lives this long unless renewed: a notifier that
+ * dies mid-dispatch holds the server's notifications back this long at most.
+ */
+const LOCK_TTL_MS = 15_000;
+/** The lock is renewed this often while a dispatch runs, however long a delivery takes. */
+const LOCK_RENEW_MS = 5000;
 const MAX_RETRY_DELAY_MS = 5 * 60_000;
 
 /**
@@ -92,6 +97,7 @@ export class Dispatcher {
       await store.schedule(serverKey, this.now() + 1000);
       return;
     }
+    const lease = this.keepLock(serverKey, token);
     try {
       this.metrics.dispatches += 1;
       // Unscheduled before reading: an event queued from now on schedules the server again.
@@ -128,7 +134,7 @@ export class Dispatcher {
       let incident = plan.incident;
       let retryAtMs: number | null = null;
       if (incident !== null) {
-        retryAtMs = await this.deliverOutbox(serverKey, incident, token);
+        retryAtMs = await this.deliverOutbox(serverKey, incident, lease);
         if (incident.resolvedAt !== null && incident.outbox.length === 0) {
           await store.save(serverKey, null);
           incident = null;
@@ -136,8 +142,28 @@ export class Dispatcher {
       }
       await this.scheduleNext(serverKey, incident, retryAtMs);
     } finally {
+      lease.stop();
       await store.unlock(serverKey, token);
     }
+  }
+
+  /** Renews the server's lock on a timer until stopped; `lost` once another notifier may hold it. */
+  private keepLock(serverKey: string, token: string): { lost: boolean; stop(): void } {
+    const lease = { lost: false, stop: () => clearInterval(timer) };
+    const timer = setInterval(() => {
+      this.options.store.renewLock(serverKey, token, LOCK_TTL_MS).then(
+        (renewed) => {
+          if (!renewed && !lease.lost) {
+            lease.lost = true;
+            this.options.logger.warn({ server: serverKey }, 'dispatch lock lost; stopping this dispatch');
+          }
+        },
+        (error: unknown) =>
+          this.options.logger.warn({ err: error, server: serverKey }, 'dispatch lock not renewed'),
+      );
+    }, LOCK_RENEW_MS);
+    timer.unref();
+    return lease;
   }
 
   private async scheduleNext(
@@ -157,12 +183,18 @@ export class Dispatcher {
   }
 
   /** Delivers the outbox in order; returns when to retry if a delivery failed, else null. */
-  private async deliverOutbox(serverKey: string, incident: Incident, token: string): Promise<number | null> {
+  private async deliverOutbox(
+    serverKey: string,
+    incident: Incident,
+    lease: { lost: boolean },
+  ): Promise<number | null> {
     const { store } = this.options;
     while (incident.outbox.length > 0) {
       const notification = incident.outbox[0] as PlannedNotification;
       for (const delivery of notification.deliveries) {
         if (delivery.done) continue;
+        // Another notifier may hold the server now: leave the rest to it, and look again soon.
+        if (lease.lost) return this.now() + LOCK_RENEW_MS;
         try {
           await this.deliver(incident, notification, delivery);
         } catch (error) {
@@ -185,7 +217,6 @@ export class Dispatcher {
         delivery.done = true;
         this.metrics.notificationsSent[delivery.channel] += 1;
         await store.save(serverKey, incident);
-        await store.renewLock(serverKey, token, LOCK_TTL_MS);
       }
       const at = new Date(this.now()).toISOString();
       const ids = notification.eventIds.length > 0 ? notification.eventIds : [notification.id];
