@@ -9,6 +9,9 @@ RUN npm ci --no-audit --no-fund && npm run build && npm prune --omit=dev
 
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production
+# A container's loopback is its own: listen on every interface, and let the deployment decide what
+# reaches the port. The intake still needs BUDGETWATCH_INTAKE_TOKEN (or mTLS) to start.
+ENV BUDGETWATCH_HTTP_HOST=0.0.0.0
 WORKDIR /app
 COPY --from=build /app /app
 USER node

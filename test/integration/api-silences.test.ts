@@ -11,7 +11,7 @@ describe('HTTP API: silences', () => {
   const silences = new RedisSilenceStore(namespace.client, namespace.prefix);
   const api = new HttpApi({
     routes: silenceRoutes(silences),
-    token: TOKEN,
+    tokens: { read: null, write: TOKEN, ingest: null },
     logger: createLogger({ name: 'test-api', level: 'silent' }),
   });
   let base = '';

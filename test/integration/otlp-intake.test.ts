@@ -21,6 +21,7 @@ import { useRedisNamespace } from '../support/redis.js';
 const topics = useTopics();
 const namespace = await useRedisNamespace('otlp-intake');
 const logger = createLogger({ name: 'test-intake', level: 'silent' });
+const NO_TOKENS = { read: null, write: null, ingest: null };
 
 describe('OTLP/HTTP intake on the real broker and Redis', () => {
   const workers = useIngestWorkers(namespace);
@@ -38,7 +39,7 @@ describe('OTLP/HTTP intake on the real broker and Redis', () => {
     sink = new KafkaSpanRecordSink(testKafka('intake'), spanTopic);
     intake = new HttpApi({
       routes: otlpIntakeRoutes({ sink, maxBodyBytes: 256 * 1024 }, metrics),
-      token: null,
+      tokens: NO_TOKENS,
       logger,
     });
     url = `http://127.0.0.1:${await intake.listen(0, '127.0.0.1')}/v1/traces`;
@@ -143,7 +144,7 @@ describe('OTLP/HTTP intake on the real broker and Redis', () => {
     const serve = async (testSink: SpanRecordSink, maxInFlightBytes: number) => {
       const api = new HttpApi({
         routes: otlpIntakeRoutes({ sink: testSink, maxInFlightBytes }, emptyIntakeMetrics()),
-        token: null,
+        tokens: NO_TOKENS,
         logger,
       });
       const port = await api.listen(0, '127.0.0.1');

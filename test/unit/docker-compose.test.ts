@@ -66,6 +66,10 @@ describe('docker-compose.yml', () => {
       expect(config.kafka?.brokers, name).toEqual(['kafka:9092']);
       expect(config.redis?.url, name).toBe('redis://redis:6379');
     }
+    // The api runs the OTLP intake (it has Kafka) on every interface: it must say who may send.
+    const api = loadConfig({ env: compose.services.api?.environment ?? {} }).config.http;
+    expect(api.host).toBe('0.0.0.0');
+    expect(api.intakeToken !== undefined || api.intakeUnauthenticated).toBe(true);
     const notifier = loadConfig({ env: compose.services.notifier?.environment ?? {} }).config.notifier;
     expect(notifier.email).toMatchObject({ smtpUrl: 'smtp://smtp:1025' });
     expect(notifier.routes.default.emails?.length ?? 0).toBeGreaterThan(0);

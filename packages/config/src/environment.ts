@@ -110,9 +110,23 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   },
   { variable: 'BUDGETWATCH_PERSPECTIVE', path: ['ingest', 'perspective'], parse: 'string' },
   { variable: 'BUDGETWATCH_LOG_LEVEL', path: ['log', 'level'], parse: 'string' },
+  { variable: 'BUDGETWATCH_HTTP_HOST', path: ['http', 'host'], parse: 'string' },
   { variable: 'BUDGETWATCH_HTTP_PORT', path: ['http', 'port'], parse: 'integer' },
   { variable: 'BUDGETWATCH_OTLP_PORT', path: ['http', 'otlpPort'], parse: 'integer' },
   { variable: 'BUDGETWATCH_API_TOKEN', path: ['http', 'apiToken'], parse: 'string', secret: true },
+  { variable: 'BUDGETWATCH_INTAKE_TOKEN', path: ['http', 'intakeToken'], parse: 'string', secret: true },
+  {
+    variable: 'BUDGETWATCH_INTAKE_UNAUTHENTICATED',
+    path: ['http', 'intakeUnauthenticated'],
+    parse: 'boolean',
+  },
+  { variable: 'BUDGETWATCH_INTAKE_TLS_CERT_FILE', path: ['http', 'intakeTls', 'certFile'], parse: 'string' },
+  { variable: 'BUDGETWATCH_INTAKE_TLS_KEY_FILE', path: ['http', 'intakeTls', 'keyFile'], parse: 'string' },
+  {
+    variable: 'BUDGETWATCH_INTAKE_TLS_CLIENT_CA_FILE',
+    path: ['http', 'intakeTls', 'clientCaFile'],
+    parse: 'string',
+  },
 ];
 
 /** Fields that hold secrets, with the only variable allowed to set them. */

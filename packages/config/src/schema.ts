@@ -184,6 +184,11 @@ export const logConfigSchema = z.strictObject({
 });
 
 export const httpConfigSchema = z.strictObject({
+  /**
+   * The address the API and the OTLP intake listen on: loopback unless told otherwise. Anything
+   * else exposes the intake, whose spans drive freezes and incidents: see intakeToken.
+   */
+  host: z.string().min(1).default('127.0.0.1'),
   port: z.number().int().min(0).max(65535).default(8080),
   /** OTLP/HTTP intake (POST /v1/traces), when Kafka is configured; 4318 is the OTLP default. */
   otlpPort: z.number().int().min(0).max(65535).default(4318),
@@ -196,6 +201,24 @@ export const httpConfigSchema = z.strictObject({
     .default(4 * 1024 * 1024),
   /** Bearer token for the API's mutating endpoints; only ever set from BUDGETWATCH_API_TOKEN. */
   apiToken: z.string().min(16, 'use at least 16 characters').optional(),
+  /**
+   * Bearer token OTLP exporters must send to the intake (OTEL_EXPORTER_OTLP_HEADERS); only ever set
+   * from BUDGETWATCH_INTAKE_TOKEN.
+   */
+  intakeToken: z.string().min(16, 'use at least 16 characters').optional(),
+  /**
+   * Say yes to an intake that accepts spans from anyone on a non-loopback address (without a token
+   * or client certificates); without it, such a configuration is refused.
+   */
+  intakeUnauthenticated: z.boolean().default(false),
+  /** HTTPS on the intake; with clientCaFile, exporters must present a certificate it signed (mTLS). */
+  intakeTls: z
+    .strictObject({
+      certFile: z.string().min(1),
+      keyFile: z.string().min(1),
+      clientCaFile: z.string().min(1).optional(),
+    })
+    .optional(),
 });
 
 export const budgetwatchConfigSchema = z.strictObject({

@@ -29,6 +29,13 @@ export const REDACTED_PATHS: readonly string[] = [
   '*.headers.authorization',
   'token',
   '*.token',
+  '*.*.token',
+  'apiToken',
+  '*.apiToken',
+  '*.*.apiToken',
+  'intakeToken',
+  '*.intakeToken',
+  '*.*.intakeToken',
 ];
 
 /** One JSON line per event on stdout, with secrets censored. */

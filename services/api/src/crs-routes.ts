@@ -7,13 +7,13 @@ export function crsRoutes(score: (server?: string) => Promise<CrsBreakdown[]>, t
     {
       method: 'GET',
       pattern: '/api/v1/crs',
-      mutates: false,
+      access: 'read',
       handle: async () => ({ status: 200, body: { threshold, servers: await score() } }),
     },
     {
       method: 'GET',
       pattern: '/api/v1/crs/:server',
-      mutates: false,
+      access: 'read',
       handle: async ({ params }) => {
         const [breakdown] = await score(params.server);
         if (breakdown === undefined) throw new ApiError(404, `${params.server} is not in the inventory`);

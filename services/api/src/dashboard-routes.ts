@@ -15,7 +15,7 @@ export function dashboardRoutes(): Route[] {
     return {
       method: 'GET',
       pattern: path,
-      mutates: false,
+      access: 'open',
       handle: async () => ({ status: 200, body: bytes, headers: { 'content-type': type } }),
     };
   });

@@ -36,13 +36,13 @@ export function healthRoutes(checks: readonly ReadinessCheck[]): Route[] {
     {
       method: 'GET',
       pattern: '/healthz',
-      mutates: false,
+      access: 'open',
       handle: async () => ({ status: 200, body: { status: 'ok' } }),
     },
     {
       method: 'GET',
       pattern: '/readyz',
-      mutates: false,
+      access: 'open',
       handle: async () => {
         const answer = await readiness();
         return { status: answer.ready ? 200 : 503, body: answer.body };

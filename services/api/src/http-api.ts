@@ -7,8 +7,10 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
+import { createServer as createTlsServer, type ServerOptions as TlsServerOptions } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@budgetwatch/logger';
+import { securityHeaders } from './security-headers.js';
 
 /** What a route answers: a status and a JSON body. */
 export interface ApiResponse {
@@ -29,12 +31,21 @@ export interface ApiRequest {
   headers: IncomingHttpHeaders;
 }
 
+/**
+ * Who may call a route: `open` anyone (probes, metrics, the dashboard's files); `read` whoever
+ * holds the read token, when one is set; `write` only whoever holds the write token (without one,
+ * nobody); `ingest` whoever holds the intake token, when one is set.
+ */
+export type RouteAccess = 'open' | 'read' | 'write' | 'ingest';
+
+/** The bearer token of each access that takes one; null: see RouteAccess. */
+export type AccessTokens = Readonly<Record<Exclude<RouteAccess, 'open'>, string | null>>;
+
 export interface Route {
   method: 'GET' | 'POST' | 'DELETE';
   /** `/api/v1/silences/:id` style. */
   pattern: string;
-  /** Mutations need the bearer token. */
-  mutates: boolean;
+  access: RouteAccess;
   /** The body as bytes (the route parses it), not JSON. */
   raw?: boolean;
   /** Larger bodies are refused with 413 (default: the server's limit). */
@@ -44,10 +55,11 @@ export interface Route {
 
 export interface HttpApiOptions {
   routes: readonly Route[];
-  /** Bearer token for mutating routes; without one, mutations are refused (403). */
-  token: string | null;
+  tokens: AccessTokens;
   logger: Logger;
   maxBodyBytes?: number;
+  /** HTTPS instead of HTTP; with `ca` and `requestCert`, clients must present a certificate. */
+  tls?: TlsServerOptions;
 }
 
 /** An error a route throws to answer 4xx with a message. */
@@ -61,19 +73,22 @@ export class ApiError extends Error {
   }
 }
 
-/** A small JSON-over-HTTP server: routing, bearer auth for mutations, JSON errors. */
+/** A small JSON-over-HTTP(S) server: routing, bearer tokens by route access, JSON errors. */
 export class HttpApi {
   private server: Server | undefined;
 
   constructor(private readonly options: HttpApiOptions) {}
 
-  async listen(port: number, host = '0.0.0.0'): Promise<number> {
-    this.server = createServer((request, response) => {
+  /** Listens on `host` (loopback unless told otherwise); resolves with the port. */
+  async listen(port: number, host = '127.0.0.1'): Promise<number> {
+    const handler = (request: IncomingMessage, response: ServerResponse) => {
       this.serve(request, response).catch((error: unknown) => {
         this.options.logger.error({ err: error, path: request.url }, 'request failed');
         if (!response.headersSent) send(response, { status: 500, body: { error: 'internal error' } });
       });
-    });
+    };
+    this.server =
+      this.options.tls === undefined ? createServer(handler) : createTlsServer(this.options.tls, handler);
     this.server.listen(port, host);
     await once(this.server, 'listening');
     return (this.server.address() as AddressInfo).port;
@@ -113,10 +128,8 @@ export class HttpApi {
     if (match === undefined) {
       return send(response, { status: 405, body: { error: `${request.method} not allowed on ${path}` } });
     }
-    if (match.route.mutates) {
-      const denied = this.authorize(request.headers.authorization);
-      if (denied !== null) return send(response, denied);
-    }
+    const denied = this.authorize(match.route.access, request.headers.authorization);
+    if (denied !== null) return send(response, denied);
     try {
       const limit = match.route.maxBodyBytes ?? this.options.maxBodyBytes ?? 64 * 1024;
       const body =
@@ -143,14 +156,22 @@ export class HttpApi {
     }
   }
 
-  private authorize(header: string | undefined): ApiResponse | null {
-    const { token } = this.options;
-    if (token === null)
-      return { status: 403, body: { error: 'mutations are disabled: set BUDGETWATCH_API_TOKEN' } };
+  private authorize(access: RouteAccess, header: string | undefined): ApiResponse | null {
+    if (access === 'open') return null;
+    const token = this.options.tokens[access];
+    if (token === null) {
+      return access === 'write'
+        ? { status: 403, body: { error: 'mutations are disabled: set BUDGETWATCH_API_TOKEN' } }
+        : null;
+    }
     const given = Buffer.from(header?.startsWith('Bearer ') ? header.slice(7) : '');
     const expected = Buffer.from(token);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      return { status: 401, body: { error: 'a valid bearer token is required' } };
+      return {
+        status: 401,
+        body: { error: 'a valid bearer token is required' },
+        headers: { 'www-authenticate': 'Bearer' },
+      };
     }
     return null;
   }
@@ -199,11 +220,16 @@ function parseJson(bytes: Buffer): unknown {
 
 function send(response: ServerResponse, { status, body, headers }: ApiResponse): void {
   if (Buffer.isBuffer(body)) {
-    response.writeHead(status, { 'cache-control': 'no-store', ...headers });
+    response.writeHead(status, {
+      ...securityHeaders(headers?.['content-type']),
+      'cache-control': 'no-store',
+      ...headers,
+    });
     response.end(body);
     return;
   }
   response.writeHead(status, {
+    ...securityHeaders('application/json'),
     'content-type': 'application/json; charset=utf-8',
     'cache-control': 'no-store',
     ...headers,

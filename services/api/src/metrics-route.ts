@@ -5,7 +5,7 @@ export function metricsRoute(prometheusText: () => Promise<string>): Route {
   return {
     method: 'GET',
     pattern: '/metrics',
-    mutates: false,
+    access: 'open',
     handle: async () => ({
       status: 200,
       body: Buffer.from(await prometheusText()),

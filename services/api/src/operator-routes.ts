@@ -12,7 +12,7 @@ export function operatorRoutes(view: OperatorView): Route[] {
   const get = (pattern: string, handle: (request: ApiRequest) => Promise<unknown>): Route => ({
     method: 'GET',
     pattern,
-    mutates: false,
+    access: 'read',
     handle: async (request) => ({ status: 200, body: await handle(request) }),
   });
   return [

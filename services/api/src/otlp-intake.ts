@@ -53,7 +53,7 @@ export function otlpIntakeRoutes(options: OtlpIntakeOptions, metrics: IntakeMetr
     {
       method: 'POST',
       pattern: '/v1/traces',
-      mutates: false,
+      access: 'ingest',
       raw: true,
       maxBodyBytes,
       handle: async ({ body, headers }) => {

@@ -21,13 +21,13 @@ export function silenceRoutes(silences: SilenceStore): Route[] {
     {
       method: 'GET',
       pattern: '/api/v1/silences',
-      mutates: false,
+      access: 'read',
       handle: async () => ({ status: 200, body: { silences: await silences.list() } }),
     },
     {
       method: 'POST',
       pattern: '/api/v1/silences',
-      mutates: true,
+      access: 'write',
       handle: async ({ body }) => {
         const parsed = newSilenceSchema.safeParse(body);
         if (!parsed.success) {
@@ -53,7 +53,7 @@ export function silenceRoutes(silences: SilenceStore): Route[] {
     {
       method: 'DELETE',
       pattern: '/api/v1/silences/:id',
-      mutates: true,
+      access: 'write',
       handle: async ({ params }) => {
         try {
           return { status: 200, body: await silences.expire(params.id ?? '') };

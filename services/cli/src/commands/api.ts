@@ -5,6 +5,7 @@ import { RedisSilenceStore } from '@budgetwatch/notifier';
 import { connectRedis, createRedis } from '@budgetwatch/redis';
 import { startTelemetry } from '@budgetwatch/telemetry';
 import { ExitCode } from '../exit-codes.js';
+import { requireAuthenticatedIntake } from '../stages/intake-exposure.js';
 import { startOperatorHttp } from '../stages/operator-http.js';
 import { kafkaReachable, redisReachable } from '../stages/readiness-checks.js';
 import { redisOperatorView } from '../stages/redis-operator-view.js';
@@ -24,6 +25,8 @@ export async function runApi(
 ): Promise<ExitCode> {
   const { config: loaded } = loadConfig(configFile === undefined ? {} : { file: configFile });
   const config = requireConnections(loaded, 'api', ['redis']);
+  // With Kafka the api also runs the intake.
+  if (config.kafka !== undefined) requireAuthenticatedIntake(config);
   const logger = createLogger({ name: 'api', level: config.log.level });
   const telemetry = startTelemetry({ serviceName: 'budgetwatch-api', serviceVersion });
   const stages = new RunningStages();

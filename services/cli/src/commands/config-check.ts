@@ -1,6 +1,7 @@
 import { loadConfig, loadInventory, loadPolicy, redactSecrets } from '@budgetwatch/config';
 import { stringify } from 'yaml';
 import { ExitCode } from '../exit-codes.js';
+import { requireAuthenticatedIntake } from '../stages/intake-exposure.js';
 import { startMode } from './start-mode.js';
 
 /**
@@ -11,6 +12,7 @@ export function configCheck(configFile: string | undefined, out: NodeJS.Writable
   const loaded = loadConfig(configFile === undefined ? {} : { file: configFile });
   const { config } = loaded;
   const mode = startMode(config);
+  requireAuthenticatedIntake(config);
   const policy = loadPolicy({
     ...(config.evaluator.policyFile === undefined ? {} : { file: config.evaluator.policyFile }),
     latencyThresholdsMs: config.ingest.latencyThresholdsMs,

@@ -5,6 +5,7 @@ import { startTelemetry } from '@budgetwatch/telemetry';
 import { ExitCode } from '../exit-codes.js';
 import { type ConnectedConfig, startConnectedStages } from '../stages/connected-stages.js';
 import { startEmbeddedStages } from '../stages/embedded-stages.js';
+import { requireAuthenticatedIntake } from '../stages/intake-exposure.js';
 import { LiveInventory } from '../stages/live-inventory.js';
 import type { OperatorHttp } from '../stages/operator-http.js';
 import { RunningStages } from '../stages/running-stages.js';
@@ -32,6 +33,7 @@ export async function runStart(
 ): Promise<ExitCode> {
   const { config, file } = loadConfig(configFile === undefined ? {} : { file: configFile });
   const mode = startMode(config);
+  requireAuthenticatedIntake(config);
   const { policy } = loadPolicy({
     ...(config.evaluator.policyFile === undefined ? {} : { file: config.evaluator.policyFile }),
     latencyThresholdsMs: config.ingest.latencyThresholdsMs,

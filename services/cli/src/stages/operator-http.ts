@@ -17,6 +17,7 @@ import type { CrsBreakdown } from '@budgetwatch/domain';
 import type { Logger } from '@budgetwatch/logger';
 import type { SilenceStore } from '@budgetwatch/notifier';
 import type { Telemetry } from '@budgetwatch/telemetry';
+import { intakeTlsOptions } from './intake-exposure.js';
 
 export interface OperatorHttpOptions {
   config: BudgetwatchConfig;
@@ -42,6 +43,11 @@ export interface OperatorHttp {
  */
 export async function startOperatorHttp(options: OperatorHttpOptions): Promise<OperatorHttp> {
   const { config, logger } = options;
+  const tokens = {
+    read: null,
+    write: config.http.apiToken ?? null,
+    ingest: config.http.intakeToken ?? null,
+  };
   const api = new HttpApi({
     routes: [
       ...healthRoutes(options.readiness),
@@ -51,14 +57,20 @@ export async function startOperatorHttp(options: OperatorHttpOptions): Promise<O
       ...silenceRoutes(options.silences),
       ...dashboardRoutes(),
     ],
-    token: config.http.apiToken ?? null,
+    tokens,
     logger,
   });
-  const port = await api.listen(config.http.port);
+  const port = await api.listen(config.http.port, config.http.host);
   logger.info(
-    { port, dashboard: `http://localhost:${port}/`, mutations: config.http.apiToken !== undefined },
+    {
+      host: config.http.host,
+      port,
+      dashboard: `http://localhost:${port}/`,
+      mutations: config.http.apiToken !== undefined,
+    },
     'API and dashboard listening',
   );
+  const tls = options.intake === null ? undefined : intakeTlsOptions(config);
   const intake =
     options.intake === null
       ? null
@@ -67,17 +79,29 @@ export async function startOperatorHttp(options: OperatorHttpOptions): Promise<O
             { sink: options.intake, maxBodyBytes: config.http.otlpMaxBodyBytes },
             emptyIntakeMetrics(),
           ),
-          token: null,
+          tokens,
           logger,
+          ...(tls === undefined ? {} : { tls }),
         });
   let intakePort: number | null = null;
   try {
-    intakePort = intake === null ? null : await intake.listen(config.http.otlpPort);
+    intakePort = intake === null ? null : await intake.listen(config.http.otlpPort, config.http.host);
   } catch (error) {
     await api.close();
     throw error;
   }
-  if (intakePort !== null) logger.info({ port: intakePort }, 'OTLP/HTTP intake listening on /v1/traces');
+  if (intakePort !== null) {
+    logger.info(
+      {
+        host: config.http.host,
+        port: intakePort,
+        tls: tls !== undefined,
+        clientCertificates: config.http.intakeTls?.clientCaFile !== undefined,
+        token: config.http.intakeToken !== undefined,
+      },
+      'OTLP/HTTP intake listening on /v1/traces',
+    );
+  }
   return {
     port,
     intakePort,
