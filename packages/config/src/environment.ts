@@ -54,6 +54,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
     path: ['ingest', 'commitIntervalMs'],
     parse: 'integer',
   },
+  { variable: 'BUDGETWATCH_INGEST_MAX_LATENCY_MS', path: ['ingest', 'maxLatencyMs'], parse: 'integer' },
   {
     variable: 'BUDGETWATCH_INGEST_MAX_BATCH_BYTES',
     path: ['ingest', 'maxBatchBytes'],

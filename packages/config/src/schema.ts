@@ -73,6 +73,16 @@ export const ingestConfigSchema = z.strictObject({
   groupId: z.string().min(1).default('budgetwatch-ingest'),
   /** client: count spans whose kind is not SERVER; server: only SERVER spans. */
   perspective: z.enum(['client', 'server']).default('client'),
+  /**
+   * Calls that last longer are taken for broken clocks or forged spans: counted as invalid
+   * (implausible_latency), never measured.
+   */
+  maxLatencyMs: z
+    .number()
+    .int()
+    .min(1000)
+    .max(7 * 24 * 3_600_000)
+    .default(3_600_000),
   /** Latencies with exact "slower than" counters; the latency rules' thresholds must be listed. */
   latencyThresholdsMs: z.array(z.number().positive()).min(1).default([3000]),
   /**

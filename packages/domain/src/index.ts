@@ -95,7 +95,13 @@ export {
   NO_INVENTORY,
   UNKNOWN_SERVER,
 } from './tool-calls/server-identity.js';
-export { type InvalidSpanReason, MAX_FUTURE_SKEW_MS, validateSpan } from './tool-calls/span-validation.js';
+export {
+  DEFAULT_MAX_LATENCY_MS,
+  type InvalidSpanReason,
+  MAX_FUTURE_SKEW_MS,
+  type SpanPlausibility,
+  validateSpan,
+} from './tool-calls/span-validation.js';
 export type { CallOutcome, ToolCall } from './tool-calls/tool-call.js';
 export { addCall, type BucketCounters, emptyCounters, mergeCounters } from './windows/bucket-counters.js';
 export {

@@ -2,7 +2,6 @@ import {
   type ClassificationRules,
   DEFAULT_CLASSIFICATION_RULES,
   type InventoryResolver,
-  MAX_WINDOW_MS,
   NO_INVENTORY,
 } from '@budgetwatch/domain';
 import type { DeadLetter } from '@budgetwatch/kafka';
@@ -12,12 +11,14 @@ import { FenceCache, type WindowStore, writeBatchExactlyOnce } from '@budgetwatc
 import type { Histogram } from '@opentelemetry/api';
 import { countWrittenBatch, emptyIngestMetrics, type IngestMetrics } from './ingest-metrics.js';
 import { type ConsumerLag, ingestInstruments } from './ingest-telemetry.js';
-import { processRecords, type SpanRecord } from './record-processor.js';
+import { processRecords, type SpanRecord, spanPlausibility } from './record-processor.js';
 
 export interface InProcessIngestOptions {
   store: WindowStore;
   logger: Logger;
   latencyThresholdsMs: readonly number[];
+  /** Longer calls are invalid (implausible_latency), not measured; default 1h. */
+  maxLatencyMs?: number;
   rules?: ClassificationRules;
   resolveInventory?: InventoryResolver;
   /** Queued record bytes beyond which `send` refuses (the intake answers 429/503). */
@@ -117,7 +118,7 @@ export class InProcessIngest {
         rules: this.options.rules ?? DEFAULT_CLASSIFICATION_RULES,
         resolveInventory: this.options.resolveInventory ?? NO_INVENTORY,
         nowMs: now,
-        maxAgeMs: MAX_WINDOW_MS,
+        plausibility: spanPlausibility(this.options.maxLatencyMs),
       },
       this.metrics,
     );

@@ -2,7 +2,6 @@ import {
   type ClassificationRules,
   DEFAULT_CLASSIFICATION_RULES,
   type InventoryResolver,
-  MAX_WINDOW_MS,
   NO_INVENTORY,
 } from '@budgetwatch/domain';
 import {
@@ -19,7 +18,7 @@ import type { Histogram } from '@opentelemetry/api';
 import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import { countWrittenBatch, emptyIngestMetrics, type IngestMetrics } from './ingest-metrics.js';
 import { type ConsumerLag, ingestInstruments } from './ingest-telemetry.js';
-import { processRecords } from './record-processor.js';
+import { processRecords, spanPlausibility } from './record-processor.js';
 
 export interface IngestWorkerOptions {
   kafka: Kafka;
@@ -43,6 +42,8 @@ export interface IngestWorkerOptions {
   /** How often the counters (records, calls, invalid spans and dead letters by reason) are logged. */
   statsIntervalMs?: number;
   latencyThresholdsMs: readonly number[];
+  /** Longer calls are invalid (implausible_latency), not measured; default 1h. */
+  maxLatencyMs?: number;
   rules?: ClassificationRules;
   resolveInventory?: InventoryResolver;
   now?: () => number;
@@ -165,7 +166,12 @@ export class IngestWorker {
     const processingStarted = performance.now();
     const processed = processRecords(
       batch.messages,
-      { rules: this.rules, resolveInventory: this.resolveInventory, nowMs: now, maxAgeMs: MAX_WINDOW_MS },
+      {
+        rules: this.rules,
+        resolveInventory: this.resolveInventory,
+        nowMs: now,
+        plausibility: spanPlausibility(this.options.maxLatencyMs),
+      },
       this.metrics,
     );
     this.metrics.processingMs += performance.now() - processingStarted;

@@ -1,4 +1,11 @@
-import { type ExtractionContext, extractToolCall, type PositionedCall } from '@budgetwatch/domain';
+import {
+  DEFAULT_MAX_LATENCY_MS,
+  type ExtractionContext,
+  extractToolCall,
+  MAX_WINDOW_MS,
+  type PositionedCall,
+  type SpanPlausibility,
+} from '@budgetwatch/domain';
 import type { DeadLetter } from '@budgetwatch/kafka';
 import { decodeTraces, OtlpDecodeError } from '@budgetwatch/otlp';
 import { type IngestMetrics, increment } from './ingest-metrics.js';
@@ -12,6 +19,11 @@ export interface SpanRecord {
 }
 
 export type { DeadLetter };
+
+/** What both ingest paths accept as a measurable span: within the largest window, and plausible. */
+export function spanPlausibility(maxLatencyMs = DEFAULT_MAX_LATENCY_MS): SpanPlausibility {
+  return { maxAgeMs: MAX_WINDOW_MS, maxLatencyMs };
+}
 
 export interface ProcessedRecords {
   calls: PositionedCall[];

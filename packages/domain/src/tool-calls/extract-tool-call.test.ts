@@ -7,7 +7,7 @@ const context: ExtractionContext = {
   rules: DEFAULT_CLASSIFICATION_RULES,
   resolveInventory: () => undefined,
   nowMs: NOW,
-  maxAgeMs: 24 * 3600_000,
+  plausibility: { maxAgeMs: 24 * 3600_000, maxLatencyMs: 3_600_000 },
 };
 
 function span(
@@ -181,5 +181,27 @@ describe('extractToolCall', () => {
   it('inventory match rules win over derived ids', () => {
     const result = extractToolCall(span({}), { ...context, resolveInventory: () => 'docs-prod' });
     expect(result).toMatchObject({ kind: 'call', call: { server: 'docs-prod', unregistered: false } });
+  });
+});
+
+describe('plausibility', () => {
+  const toolSpan = (startTimeMs: number, endTimeMs: number) =>
+    span({
+      startTimeMs,
+      endTimeMs,
+      attrs: { 'mcp.method.name': 'tools/call', 'gen_ai.tool.name': 'refund' },
+    });
+
+  it.each([
+    ['a start time of 0 (56 years of latency)', 0, NOW - 1000, 'start_before_window'],
+    ['a start before the largest window', NOW - 25 * 3600_000, NOW - 1000, 'start_before_window'],
+    ['a call of 1 h and 1 ms', NOW - 3600_001 - 1000, NOW - 1000, 'implausible_latency'],
+  ])('%s is invalid, not measured', (_name, start, end, reason) => {
+    expect(extractToolCall(toolSpan(start, end), context)).toEqual({ kind: 'invalid', reason });
+  });
+
+  it('a call of exactly the maximum latency is measured', () => {
+    const extraction = extractToolCall(toolSpan(NOW - 3600_000 - 1000, NOW - 1000), context);
+    expect(extraction).toMatchObject({ kind: 'call', call: { latencyMs: 3600_000 } });
   });
 });

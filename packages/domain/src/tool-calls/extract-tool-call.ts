@@ -1,7 +1,7 @@
 import { type AttributeBag, matchesAny } from './attribute-matcher.js';
 import type { ClassificationRules } from './classification-rules.js';
 import { deriveServerId, type InventoryResolver } from './server-identity.js';
-import { type InvalidSpanReason, validateSpan } from './span-validation.js';
+import { type InvalidSpanReason, type SpanPlausibility, validateSpan } from './span-validation.js';
 import type { CallOutcome, ToolCall } from './tool-call.js';
 
 const SERVER_KIND = 2;
@@ -31,8 +31,8 @@ export interface ExtractionContext {
   rules: ClassificationRules;
   resolveInventory: InventoryResolver;
   nowMs: number;
-  /** The largest window; older spans are invalid (`too_old`). */
-  maxAgeMs: number;
+  /** The largest window and the longest plausible latency (see validateSpan). */
+  plausibility: SpanPlausibility;
 }
 
 /** A span is a tool call when it carries the MCP or GenAI tool-call operation. */
@@ -56,7 +56,7 @@ export function extractToolCall(span: SpanInput, context: ExtractionContext): Ex
   const isServerSpan = span.kind === SERVER_KIND;
   if ((context.rules.perspective === 'server') !== isServerSpan) return { kind: 'other_perspective' };
 
-  const invalid = validateSpan(span, context.nowMs, context.maxAgeMs);
+  const invalid = validateSpan(span, context.nowMs, context.plausibility);
   if (invalid !== undefined) return { kind: 'invalid', reason: invalid };
   const tool = toolNameOf(span);
   if (tool === undefined) return { kind: 'invalid', reason: 'missing_tool_name' };

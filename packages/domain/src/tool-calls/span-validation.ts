@@ -5,10 +5,22 @@ export type InvalidSpanReason =
   | 'invalid_time'
   | 'end_before_start'
   | 'future_timestamp'
-  | 'too_old';
+  | 'too_old'
+  | 'start_before_window'
+  | 'implausible_latency';
 
 /** Spans ending further than this ahead of the worker's clock are rejected. */
 export const MAX_FUTURE_SKEW_MS = 10 * 60 * 1000;
+/** The default longest latency a tool call may plausibly have (ingest.maxLatencyMs). */
+export const DEFAULT_MAX_LATENCY_MS = 3_600_000;
+
+/** How far back and how long a span may plausibly reach. */
+export interface SpanPlausibility {
+  /** The largest window: spans ending before it, or starting before it, cannot be measured. */
+  maxAgeMs: number;
+  /** Longer calls are taken for broken clocks or forged spans, not measured. */
+  maxLatencyMs: number;
+}
 
 export interface SpanTimes {
   traceId: string;
@@ -17,11 +29,15 @@ export interface SpanTimes {
   endTimeMs: number;
 }
 
-/** Structural and time checks; `maxAgeMs` is the largest window (older spans cannot count). */
+/**
+ * Structural and time checks. A span that starts before the largest window, or lasts longer than
+ * the plausible maximum (a start time of 0 would be 56 years of latency), is invalid: counted as
+ * such, never measured.
+ */
 export function validateSpan(
   span: SpanTimes,
   nowMs: number,
-  maxAgeMs: number,
+  { maxAgeMs, maxLatencyMs }: SpanPlausibility,
 ): InvalidSpanReason | undefined {
   if (span.traceId === '' || span.spanId === '') return 'missing_ids';
   if (!Number.isFinite(span.startTimeMs) || !Number.isFinite(span.endTimeMs) || span.endTimeMs <= 0) {
@@ -30,5 +46,7 @@ export function validateSpan(
   if (span.endTimeMs < span.startTimeMs) return 'end_before_start';
   if (span.endTimeMs > nowMs + MAX_FUTURE_SKEW_MS) return 'future_timestamp';
   if (span.endTimeMs <= nowMs - maxAgeMs) return 'too_old';
+  if (span.startTimeMs <= nowMs - maxAgeMs) return 'start_before_window';
+  if (span.endTimeMs - span.startTimeMs > maxLatencyMs) return 'implausible_latency';
   return undefined;
 }

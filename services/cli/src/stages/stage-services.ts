@@ -23,6 +23,7 @@ export function classificationFor({ config, inventory }: ServiceSettings) {
   return {
     rules: { ...DEFAULT_CLASSIFICATION_RULES, perspective: config.ingest.perspective },
     resolveInventory: inventory.resolver,
+    maxLatencyMs: config.ingest.maxLatencyMs,
   };
 }
 
