@@ -16,6 +16,7 @@ const COMMANDS = [
   ['silence', 'expire'],
   ['inventory', 'check'],
   ['policy', 'check'],
+  ['topics', 'create'],
   ['crs'],
   ['status'],
   ['drill'],

@@ -33,6 +33,16 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { variable: 'BUDGETWATCH_SPAN_TOPICS', path: ['topics', 'spans'], parse: 'list' },
   { variable: 'BUDGETWATCH_EVENTS_TOPIC', path: ['topics', 'events'], parse: 'string' },
   { variable: 'BUDGETWATCH_DLQ_TOPIC', path: ['topics', 'deadLetter'], parse: 'string' },
+  {
+    variable: 'BUDGETWATCH_SPAN_TOPIC_PARTITIONS',
+    path: ['topics', 'layout', 'spans', 'partitions'],
+    parse: 'integer',
+  },
+  {
+    variable: 'BUDGETWATCH_TOPIC_REPLICATION_FACTOR',
+    path: ['topics', 'layout', 'replicationFactor'],
+    parse: 'integer',
+  },
   { variable: 'BUDGETWATCH_INGEST_GROUP_ID', path: ['ingest', 'groupId'], parse: 'string' },
   {
     variable: 'BUDGETWATCH_INGEST_SESSION_TIMEOUT_MS',

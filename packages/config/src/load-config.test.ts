@@ -37,6 +37,11 @@ describe('loadConfig', () => {
       spans: ['otlp_spans'],
       events: 'budgetwatch.events',
       deadLetter: 'budgetwatch.dlq',
+      layout: {
+        spans: { partitions: 6, retentionMs: 72 * 3_600_000 },
+        events: { partitions: 3, retentionMs: 7 * 24 * 3_600_000 },
+        deadLetter: { partitions: 1, retentionMs: 7 * 24 * 3_600_000 },
+      },
     });
     expect(config.http.port).toBe(8080);
     expect(config.log.level).toBe('info');

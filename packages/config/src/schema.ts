@@ -63,10 +63,41 @@ export const redisConfigSchema = z
     }
   });
 
+const HOUR_MS = 3_600_000;
+
+/** How `budgetwatch topics create` makes one kind of topic. */
+const topicLayoutSchema = (partitions: number, retentionMs: number) =>
+  z
+    .strictObject({
+      partitions: z.number().int().min(1).max(10_000).default(partitions),
+      /** How long records are kept (retention.ms). */
+      retentionMs: z
+        .number()
+        .int()
+        .min(HOUR_MS)
+        .max(365 * 24 * HOUR_MS)
+        .default(retentionMs),
+    })
+    .prefault({});
+
 export const topicsConfigSchema = z.strictObject({
   spans: z.array(z.string().min(1)).min(1).default(['otlp_spans']),
   events: z.string().min(1).default('budgetwatch.events'),
   deadLetter: z.string().min(1).default('budgetwatch.dlq'),
+  /**
+   * What `budgetwatch topics create` gives each topic. Span partitions cap how many ingest
+   * workers count at once; events are keyed by server, so their partitions only spread servers.
+   * Spans are kept 3 days (the 24h window, and room for workers to catch up after an outage).
+   */
+  layout: z
+    .strictObject({
+      spans: topicLayoutSchema(6, 72 * HOUR_MS),
+      events: topicLayoutSchema(3, 7 * 24 * HOUR_MS),
+      deadLetter: topicLayoutSchema(1, 7 * 24 * HOUR_MS),
+      /** Copies of each partition; default: 3, or the number of brokers if there are fewer. */
+      replicationFactor: z.number().int().min(1).max(16).optional(),
+    })
+    .prefault({}),
 });
 
 export const ingestConfigSchema = z.strictObject({

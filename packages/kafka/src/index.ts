@@ -1,3 +1,4 @@
+export { budgetwatchTopics, type TopicSpec } from './budgetwatch-topics.js';
 export { consumerTiming } from './consumer-timing.js';
 export { createKafka } from './create-kafka.js';
 export { createProducer, PRODUCER_DEFAULTS } from './create-producer.js';

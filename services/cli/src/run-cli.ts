@@ -21,6 +21,7 @@ import { type CreateSilenceOptions, createSilence, expireSilence, listSilences }
 import { STAGES } from './commands/stage-commands.js';
 import { runStart } from './commands/start.js';
 import { showStatus } from './commands/status.js';
+import { createTopics } from './commands/topics-create.js';
 import { showWindow, type WindowOptions } from './commands/window.js';
 import { ExitCode } from './exit-codes.js';
 
@@ -110,6 +111,15 @@ function buildProgram(io: CliIo, setExit: (code: ExitCode) => void): Command {
         await inventoryCheck({ ...options, ...(file === undefined ? {} : { file }) }, configFile(), io.out),
       ),
     );
+
+  program
+    .command('topics')
+    .description('Kafka topic commands')
+    .command('create')
+    .description(
+      'create the span, events and dead-letter topics that do not exist yet, with topics.layout (partitions, replication, retention)',
+    )
+    .action(async () => setExit(await createTopics(configFile(), io.out)));
 
   program
     .command('policy')

@@ -44,7 +44,7 @@ export async function runApi(
   if (config.kafka === undefined) {
     logger.warn('no Kafka configured: the OTLP/HTTP intake is off (set KAFKA_BROKERS)');
   } else {
-    const kafka = await connectedKafka(config.kafka, logger);
+    const kafka = await connectedKafka(config.kafka, logger, [config.topics.spans[0] as string]);
     const sink = new KafkaSpanRecordSink(kafka, config.topics.spans[0] as string);
     intake = sink;
     stages.add('span producer', () => sink.close());

@@ -3,9 +3,16 @@ import { createKafka, verifyKafka } from '@budgetwatch/kafka';
 import type { Logger } from '@budgetwatch/logger';
 import type { Kafka } from 'kafkajs';
 
-/** The configured Kafka client, once the cluster has answered with these credentials. */
-export async function connectedKafka(config: KafkaConfig, logger: Logger): Promise<Kafka> {
+/**
+ * The configured Kafka client, once the cluster has answered with these credentials and holds
+ * the topics the command uses.
+ */
+export async function connectedKafka(
+  config: KafkaConfig,
+  logger: Logger,
+  topics: readonly string[] = [],
+): Promise<Kafka> {
   const kafka = createKafka(config, logger);
-  await verifyKafka(kafka, config.brokers);
+  await verifyKafka(kafka, config.brokers, topics);
   return kafka;
 }

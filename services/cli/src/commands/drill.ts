@@ -37,7 +37,11 @@ export async function runDrill(
     }
     const interactive = io.err.isTTY === true && !options.json;
     const runner = new DrillRunner({
-      kafka: await connectedKafka(config.kafka, logger),
+      kafka: await connectedKafka(config.kafka, logger, [
+        spans,
+        config.topics.events,
+        config.topics.deadLetter,
+      ]),
       topics: { spans, events: config.topics.events, deadLetter: config.topics.deadLetter },
       notifications: new RedisNotifierStore(redis, config.redis.keyPrefix),
       results: new RedisDrillResults(redis, config.redis.keyPrefix),

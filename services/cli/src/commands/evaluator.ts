@@ -38,7 +38,7 @@ export async function runEvaluator(
   const logger = createLogger({ name: 'evaluator', level: config.log.level });
   // Before the services: their instruments bind to the SDK's providers when created.
   const telemetry = startTelemetry({ serviceName: 'budgetwatch-evaluator', serviceVersion });
-  const kafka = await connectedKafka(config.kafka, logger);
+  const kafka = await connectedKafka(config.kafka, logger, [config.topics.events]);
   const redis = createRedis(config.redis, 'budgetwatch-evaluator');
   await connectRedis(redis);
   const store = new RedisWindowStore(redis, config.redis.keyPrefix, {

@@ -40,7 +40,10 @@ export async function runIngestWorker(
   const logger = createLogger({ name: 'ingest-worker', level: config.log.level });
   // Before the services: their instruments bind to the SDK's providers when created.
   const telemetry = startTelemetry({ serviceName: 'budgetwatch-ingest-worker', serviceVersion });
-  const kafka = await connectedKafka(config.kafka, logger);
+  const kafka = await connectedKafka(config.kafka, logger, [
+    ...config.topics.spans,
+    config.topics.deadLetter,
+  ]);
   const redis = createRedis(config.redis, 'budgetwatch-ingest');
   await connectRedis(redis);
   const store = new RedisWindowStore(redis, config.redis.keyPrefix, {

@@ -36,7 +36,7 @@ export async function runNotifier(
     ]);
   }
   const settings = config.notifier;
-  const kafka = await connectedKafka(config.kafka, logger);
+  const kafka = await connectedKafka(config.kafka, logger, [config.topics.events, config.topics.deadLetter]);
   const redis = createRedis(config.redis, 'budgetwatch-notifier');
   await connectRedis(redis);
   const notifier = configuredNotifier(config, kafka, channels, {

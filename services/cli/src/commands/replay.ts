@@ -52,7 +52,7 @@ export async function replay(
 
   const topic = options.topic ?? config.topics.spans[0] ?? 'otlp_spans';
   const logger = createLogger({ name: 'replay', level: config.log.level });
-  const producer = createProducer(await connectedKafka(config.kafka, logger));
+  const producer = createProducer(await connectedKafka(config.kafka, logger, [topic]));
   await producer.connect();
   try {
     for (let start = 0; start < parsed.records.length; start += SEND_RECORDS) {

@@ -38,7 +38,11 @@ export async function startConnectedStages(
   const { config, policy, inventory, logger } = context;
   const thresholdsMs = config.ingest.latencyThresholdsMs;
   const prefix = config.redis.keyPrefix;
-  const kafka: Kafka = await connectedKafka(config.kafka, logger);
+  const kafka: Kafka = await connectedKafka(config.kafka, logger, [
+    ...config.topics.spans,
+    config.topics.events,
+    config.topics.deadLetter,
+  ]);
   const redis = createRedis(config.redis, 'budgetwatch-start');
   await connectRedis(redis);
   stages.add('redis', async () => {
