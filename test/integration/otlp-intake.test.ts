@@ -7,6 +7,7 @@ import {
   type SpanRecordSink,
 } from '@budgetwatch/api';
 import { createLogger } from '@budgetwatch/logger';
+import { exportRecords } from '@budgetwatch/otlp';
 import { waitFor } from '@budgetwatch/testkit';
 import { OTLPTraceExporter as OtlpHttpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OtlpHttpProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
@@ -16,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordAgentCalls } from '../support/agent-spans.js';
 import { useIngestWorkers } from '../support/ingest.js';
 import { testKafka, useTopics } from '../support/kafka.js';
+import { jsonExport, jsonToolSpan } from '../support/poison-spans.js';
 import { useRedisNamespace } from '../support/redis.js';
 
 const topics = useTopics();
@@ -140,7 +142,9 @@ describe('OTLP/HTTP intake on the real broker and Redis', () => {
   });
 
   it('answers 503 with Retry-After when the span topic fails, 429 when too much is in flight', async () => {
-    const body = JSON.stringify({ resourceSpans: [] });
+    const body = jsonExport([jsonToolSpan('throttled', 1)]);
+    // What one request holds in flight: its record, as the intake writes it.
+    const recordBytes = exportRecords(Buffer.from(body), 'otlp_json', 900_000).records[0]?.length ?? 0;
     const serve = async (testSink: SpanRecordSink, maxInFlightBytes: number) => {
       const api = new HttpApi({
         routes: otlpIntakeRoutes({ sink: testSink, maxInFlightBytes }, emptyIntakeMetrics()),
@@ -172,7 +176,7 @@ describe('OTLP/HTTP intake on the real broker and Redis', () => {
           return held;
         },
       },
-      body.length + 1,
+      recordBytes + 1,
     );
     const first = fetch(slow.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     await waitFor(() => sending, { description: 'the first request to reach the sink', timeoutMs: 5000 });

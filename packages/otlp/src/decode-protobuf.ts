@@ -16,11 +16,11 @@ interface WireAnyValue {
   bytesValue?: Uint8Array;
   value?: string;
 }
-interface WireKeyValue {
+export interface WireKeyValue {
   key: string;
   value?: WireAnyValue | null;
 }
-interface WireSpan {
+export interface WireSpan {
   traceId: Uint8Array;
   spanId: Uint8Array;
   name: string;
@@ -37,7 +37,10 @@ interface WireTracesData {
   }[];
 }
 
-/** Decodes one OTLP protobuf TracesData / ExportTraceServiceRequest into spans. */
+/**
+ * Decodes one OTLP protobuf TracesData / ExportTraceServiceRequest into spans, all or nothing
+ * (decodeProtobufTraceRecord keeps the good spans of a record with bad ones).
+ */
 export function decodeProtobufTraces(bytes: Uint8Array): OtlpSpan[] {
   let message: WireTracesData;
   try {
@@ -49,19 +52,7 @@ export function decodeProtobufTraces(bytes: Uint8Array): OtlpSpan[] {
   for (const resourceSpans of message.resourceSpans) {
     const resource = toAttributes(resourceSpans.resource?.attributes ?? []);
     for (const scopeSpans of resourceSpans.scopeSpans) {
-      for (const span of scopeSpans.spans) {
-        spans.push({
-          traceId: hex(span.traceId),
-          spanId: hex(span.spanId),
-          name: span.name,
-          kind: span.kind,
-          startTimeMs: nanosToMillis(span.startTimeUnixNano),
-          endTimeMs: nanosToMillis(span.endTimeUnixNano),
-          statusCode: span.status?.code ?? 0,
-          attributes: toAttributes(span.attributes),
-          resource,
-        });
-      }
+      for (const span of scopeSpans.spans) spans.push(toOtlpSpan(span, resource));
     }
   }
   if (spans.length === 0) {
@@ -70,6 +61,21 @@ export function decodeProtobufTraces(bytes: Uint8Array): OtlpSpan[] {
     throw new OtlpDecodeError('not_otlp_traces', 'the protobuf record holds no spans');
   }
   return spans;
+}
+
+/** A decoded wire span as Budgetwatch reads it, with its resource's attributes. */
+export function toOtlpSpan(span: WireSpan, resource: Attributes): OtlpSpan {
+  return {
+    traceId: hex(span.traceId),
+    spanId: hex(span.spanId),
+    name: span.name,
+    kind: span.kind,
+    startTimeMs: nanosToMillis(span.startTimeUnixNano),
+    endTimeMs: nanosToMillis(span.endTimeUnixNano),
+    statusCode: span.status?.code ?? 0,
+    attributes: toAttributes(span.attributes),
+    resource,
+  };
 }
 
 function hex(bytes: Uint8Array | undefined): string {
@@ -83,7 +89,7 @@ function nanosToMillis(value: number | LongLike): number {
   return ((value.high >>> 0) * 4294967296 + (value.low >>> 0)) / 1e6;
 }
 
-function toAttributes(list: WireKeyValue[]): Attributes {
+export function toAttributes(list: WireKeyValue[]): Attributes {
   const attributes: Record<string, AttributeValue> = {};
   for (const { key, value } of list) {
     if (value === undefined || value === null) continue;

@@ -1,5 +1,5 @@
 import { gunzipSync } from 'node:zlib';
-import { decodeTraces, OtlpDecodeError, traceRecords } from '@budgetwatch/otlp';
+import { type ExportRecords, exportRecords, OtlpDecodeError } from '@budgetwatch/otlp';
 import { observeCounts } from '@budgetwatch/telemetry';
 import protobuf from 'protobufjs';
 import type { ApiResponse, Route } from './http-api.js';
@@ -22,6 +22,8 @@ export interface OtlpIntakeOptions {
 export interface IntakeMetrics {
   requestsAccepted: number;
   spansAccepted: number;
+  /** Spans refused on their own (their requests' other spans kept), by reason. */
+  spansRejected: Record<string, number>;
   /** Rejected requests by reason (bad_payload, too_large, unsupported_media_type). */
   requestsRejected: Record<string, number>;
   /** 429 (too much in flight) and 503 (the sink failed). */
@@ -80,41 +82,69 @@ export function otlpIntakeRoutes(options: OtlpIntakeOptions, metrics: IntakeMetr
               : reject('bad_payload', status(encoding, 400, 'body is not valid gzip'));
           }
         }
-        let spans: number;
+        let built: ExportRecords;
         try {
-          spans = decodeTraces(bytes, contentType).length;
+          built = exportRecords(bytes, encoding, maxRecordBytes);
         } catch (error) {
           if (!(error instanceof OtlpDecodeError)) throw error;
           return reject('bad_payload', status(encoding, 400, `not OTLP trace data: ${error.message}`));
         }
-        if (inFlightBytes + bytes.length > maxInFlightBytes) {
-          metrics.requestsThrottled += 1;
-          return {
-            ...status(encoding, 429, 'too many spans in flight; retry'),
-            headers: { ...contentHeader(encoding), 'retry-after': '1' },
-          };
+        for (const [reason, count] of Object.entries(built.rejections)) {
+          metrics.spansRejected[reason] = (metrics.spansRejected[reason] ?? 0) + count;
         }
-        inFlightBytes += bytes.length;
-        try {
-          await options.sink.send(traceRecords(bytes, encoding, maxRecordBytes));
-        } catch {
-          metrics.requestsThrottled += 1;
-          return {
-            ...status(encoding, 503, 'the span topic is unavailable; retry'),
-            headers: { ...contentHeader(encoding), 'retry-after': '5' },
-          };
-        } finally {
-          inFlightBytes -= bytes.length;
+        if (built.acceptedSpans === 0 && built.rejectedSpans > 0) {
+          // Nothing in it can ever be written: a retry would be refused the same way.
+          return reject(
+            'bad_payload',
+            status(encoding, 400, `no span can be accepted: ${built.firstRejection}`),
+          );
+        }
+        if (built.records.length > 0) {
+          const size = built.records.reduce((sum, record) => sum + record.length, 0);
+          if (inFlightBytes + size > maxInFlightBytes) {
+            metrics.requestsThrottled += 1;
+            return {
+              ...status(encoding, 429, 'too many spans in flight; retry'),
+              headers: { ...contentHeader(encoding), 'retry-after': '1' },
+            };
+          }
+          inFlightBytes += size;
+          try {
+            await options.sink.send(built.records);
+          } catch {
+            metrics.requestsThrottled += 1;
+            return {
+              ...status(encoding, 503, 'the span topic is unavailable; retry'),
+              headers: { ...contentHeader(encoding), 'retry-after': '5' },
+            };
+          } finally {
+            inFlightBytes -= size;
+          }
         }
         metrics.requestsAccepted += 1;
-        metrics.spansAccepted += spans;
-        // ExportTraceServiceResponse with nothing rejected: empty in protobuf, {} in JSON.
-        return encoding === 'otlp_proto'
-          ? { status: 200, body: Buffer.alloc(0), headers: contentHeader(encoding) }
-          : { status: 200, body: {}, headers: contentHeader(encoding) };
+        metrics.spansAccepted += built.acceptedSpans;
+        return exportResponse(encoding, built);
       },
     },
   ];
+}
+
+/**
+ * ExportTraceServiceResponse: empty when every span was kept, else partial_success with how many
+ * spans were refused and why (OTLP/HTTP: the exporter must not retry those).
+ */
+function exportResponse(encoding: 'otlp_proto' | 'otlp_json', built: ExportRecords): ApiResponse {
+  const rejected = built.rejectedSpans;
+  const message = built.firstRejection ?? '';
+  if (encoding === 'otlp_json') {
+    const body =
+      rejected === 0 ? {} : { partialSuccess: { rejectedSpans: String(rejected), errorMessage: message } };
+    return { status: 200, body, headers: contentHeader(encoding) };
+  }
+  if (rejected === 0) return { status: 200, body: Buffer.alloc(0), headers: contentHeader(encoding) };
+  const partial = protobuf.Writer.create().uint32(8).int64(rejected).uint32(18).string(message).finish();
+  const body = protobuf.Writer.create().uint32(10).bytes(partial).finish();
+  return { status: 200, body: Buffer.from(body), headers: contentHeader(encoding) };
 }
 
 function contentHeader(encoding: 'otlp_proto' | 'otlp_json'): Record<string, string> {
@@ -140,7 +170,13 @@ function status(encoding: 'otlp_proto' | 'otlp_json', httpStatus: number, messag
 }
 
 export function emptyIntakeMetrics(): IntakeMetrics {
-  return { requestsAccepted: 0, spansAccepted: 0, requestsRejected: {}, requestsThrottled: 0 };
+  return {
+    requestsAccepted: 0,
+    spansAccepted: 0,
+    spansRejected: {},
+    requestsRejected: {},
+    requestsThrottled: 0,
+  };
 }
 
 function observeIntakeMetrics(metrics: IntakeMetrics): void {
@@ -154,6 +190,12 @@ function observeIntakeMetrics(metrics: IntakeMetrics): void {
       name: 'budgetwatch.intake.spans_accepted',
       description: 'Spans in accepted OTLP/HTTP requests',
       read: () => metrics.spansAccepted,
+    },
+    {
+      name: 'budgetwatch.intake.spans_rejected',
+      description: 'Spans refused on their own (the rest of their requests kept), by reason',
+      read: () => metrics.spansRejected,
+      label: 'reason',
     },
     {
       name: 'budgetwatch.intake.requests_rejected',

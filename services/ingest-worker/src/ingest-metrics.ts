@@ -1,5 +1,5 @@
 import type { InvalidSpanReason } from '@budgetwatch/domain';
-import type { DecodeFailure } from '@budgetwatch/otlp';
+import type { DecodeFailure, SpanUnitFailure } from '@budgetwatch/otlp';
 import type { BatchWriteResult } from '@budgetwatch/window-store';
 
 /** What the worker has done since it started; read by tests, logs and (later) /metrics. */
@@ -14,7 +14,8 @@ export interface IngestMetrics {
   notToolCalls: number;
   otherPerspective: number;
   invalidSpans: Partial<Record<InvalidSpanReason, number>>;
-  deadLettered: Partial<Record<DecodeFailure | 'processing_error', number>>;
+  /** Dead letters by reason: whole records, or the unreadable spans of a record. */
+  deadLettered: Partial<Record<DecodeFailure | SpanUnitFailure | 'processing_error', number>>;
   fenceConflicts: number;
   droppedLateBuckets: number;
   /** Batches whose window write failed (Redis unreachable) and were retried. */

@@ -7,7 +7,7 @@ import {
   type SpanPlausibility,
 } from '@budgetwatch/domain';
 import type { DeadLetter } from '@budgetwatch/kafka';
-import { decodeTraces, OtlpDecodeError } from '@budgetwatch/otlp';
+import { decodeTraceRecord, OtlpDecodeError } from '@budgetwatch/otlp';
 import { type IngestMetrics, increment } from './ingest-metrics.js';
 
 /** A Kafka record as the processor needs it (kafkajs messages fit). */
@@ -32,7 +32,8 @@ export interface ProcessedRecords {
 
 /**
  * Decodes and classifies a batch's records. A record that cannot be decoded (or whose processing
- * throws) becomes a dead letter; it never fails the batch, so a poison record is never retried.
+ * throws) becomes a dead letter; it never fails the batch, so a poison record is never retried. The
+ * spans of a record that cannot be read become a dead letter of their own, and its others count.
  */
 export function processRecords(
   records: readonly SpanRecord[],
@@ -45,7 +46,16 @@ export function processRecords(
     metrics.records += 1;
     const offset = Number(record.offset);
     try {
-      const spans = decodeTraces(record.value, contentTypeOf(record));
+      const { spans, unreadable } = decodeTraceRecord(record.value, contentTypeOf(record));
+      // Spans that cannot be read go to the dead letters on their own; the record's others count.
+      for (const bad of unreadable) {
+        increment(metrics.deadLettered, bad.reason);
+        deadLetters.push({
+          record: { ...record, value: Buffer.from(bad.bytes) },
+          reason: bad.reason,
+          detail: `${bad.count} of the record's spans: ${bad.detail}`,
+        });
+      }
       metrics.spans += spans.length;
       for (const span of spans) {
         const extraction = extractToolCall(span, context);
