@@ -48,7 +48,6 @@ export {
   type RuleCheck,
   type WindowAccessor,
 } from './rules/applicable-checks.js';
-export { burnRateRule, measureBurnRate } from './rules/burn-rate.js';
 export {
   advanceRuleState,
   evaluateRule,
