@@ -5,13 +5,14 @@ import {
   measureRule,
   type Policy,
   type RuleCheck,
+  type RuleState,
   type SeriesRef,
   scopeOf,
   seriesId,
 } from '@budgetwatch/domain';
-import { type BudgetwatchEvent, type ResponderContext, transitionEvents } from '@budgetwatch/events';
+import { type ResponderContext, transitionEvents } from '@budgetwatch/events';
 import type { WindowReader } from '@budgetwatch/window-store';
-import type { RuleStateAdvancer } from './rule-state-advancer.js';
+import type { Decision, RuleStateAdvancer } from './rule-state-advancer.js';
 import type { RuleStateStore } from './rule-state-store.js';
 
 export interface SeriesEvaluationOptions {
@@ -64,30 +65,34 @@ export class SeriesEvaluation {
     );
     let transitions = 0;
     for (const check of checks) {
-      const moved = await advancer.advance(
-        id,
-        check.rule.id,
-        stored.get(check.rule.id),
-        nowMs,
-        async (previous) => {
-          const evaluation = advanceRuleState(check.measurement, check.limits, previous, nowMs);
-          if (evaluation.transition === null) return { state: evaluation.state, events: [] };
-          const events: BudgetwatchEvent[] = transitionEvents({
-            rule: check.rule,
-            limits: check.limits,
-            series,
-            transition: evaluation.transition,
-            position: evaluation.state,
-            measurement: await this.shownMeasurement(check, series, nowMs),
-            responder,
-            evaluatedAtMs: nowMs,
-          });
-          return { state: evaluation.state, events };
-        },
-      );
+      const decide = (previous: RuleState) => this.decide(check, series, responder, previous, nowMs);
+      const moved = await advancer.advance(id, check.rule.id, stored.get(check.rule.id), nowMs, decide);
       if (moved) transitions += 1;
     }
     return transitions;
+  }
+
+  /** One check's next state from `previous`, and the events when that is a transition. */
+  private async decide(
+    check: RuleCheck,
+    series: SeriesRef,
+    responder: ResponderContext,
+    previous: RuleState,
+    nowMs: number,
+  ): Promise<Decision> {
+    const evaluation = advanceRuleState(check.measurement, check.limits, previous, nowMs);
+    if (evaluation.transition === null) return { state: evaluation.state, events: [] };
+    const events = transitionEvents({
+      rule: check.rule,
+      limits: check.limits,
+      series,
+      transition: evaluation.transition,
+      position: evaluation.state,
+      measurement: await this.shownMeasurement(check, series, nowMs),
+      responder,
+      evaluatedAtMs: nowMs,
+    });
+    return { state: evaluation.state, events };
   }
 
   /** What an event shows: a latency rule's value is the quantile from the sketch, read only now. */
