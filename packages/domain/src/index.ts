@@ -1,4 +1,4 @@
-export { budgetConsumed } from './crs/budget-consumption.js';
+export { budgetConsumed, budgetUsed } from './crs/budget-consumption.js';
 export {
   type CrsBreakdown,
   type CrsFactor,
@@ -9,6 +9,7 @@ export {
 } from './crs/control-plane-risk.js';
 export { advanceCrsGate, CRS_GATE_RULE } from './crs/crs-gate.js';
 export { type CrsScoring, DEFAULT_CRS_SCORING } from './crs/crs-scoring.js';
+export { liveBudgets } from './crs/live-budgets.js';
 export {
   DRILL_SCENARIOS,
   type DrillCall,
@@ -36,7 +37,17 @@ export {
   serverFindings,
 } from './inventory/inventory-findings.js';
 export { inventoryResolver } from './inventory/inventory-resolver.js';
-export { burnRateRule, measureBurnRate } from './rules/burn-rate.js';
+export {
+  type ApplicableRule,
+  applicableChecks,
+  applicableRules,
+  type BudgetRule,
+  type BurnRateRule,
+  type CheckTarget,
+  measureRule,
+  type RuleCheck,
+  type WindowAccessor,
+} from './rules/applicable-checks.js';
 export {
   advanceRuleState,
   evaluateRule,
@@ -45,6 +56,7 @@ export {
   type RuleEvaluation,
   type RuleState,
   type RuleStatus,
+  sameRuleState,
   storedRuleState,
   type Transition,
 } from './rules/evaluate-rule.js';
@@ -128,7 +140,7 @@ export {
   slotOf,
   windowBucketRange,
 } from './windows/resolution.js';
-export { parseSeriesId, rollupOf, type SeriesRef, seriesId } from './windows/series.js';
+export { parseSeriesId, rollupOf, type SeriesRef, scopeOf, seriesId } from './windows/series.js';
 export {
   aggregateSeries,
   groupCallsBySeries,

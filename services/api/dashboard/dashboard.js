@@ -20,15 +20,20 @@ function element(tag, attributes = {}, ...children) {
   return node;
 }
 
+/** A number in a reading's unit: ms, a ratio as a percentage, or a burn rate as a multiple. */
+function inUnit(unit, value) {
+  if (unit === 'ms') return `${Math.round(value)} ms`;
+  if (unit === 'burn_rate') return `${value.toFixed(1)}x`;
+  return `${(value * 100).toFixed(1)}%`;
+}
+
 function formatValue(reading) {
   if (reading.value === null) return '–';
-  return reading.unit === 'ms' ? `${Math.round(reading.value)} ms` : `${(reading.value * 100).toFixed(1)}%`;
+  return inUnit(reading.unit, reading.value);
 }
 
 function formatThreshold(reading) {
-  const value =
-    reading.unit === 'ms' ? `${reading.threshold} ms` : `${(reading.threshold * 100).toFixed(1)}%`;
-  return `${reading.comparator} ${value}`;
+  return `${reading.comparator} ${inUnit(reading.unit, reading.threshold)}`;
 }
 
 function eventValue(data) {

@@ -1,14 +1,17 @@
 import {
-  budgetConsumed,
+  applicableChecks,
+  applicableRules,
+  budgetUsed,
   type Comparator,
   type CrsBreakdown,
   type Inventory,
-  limitsFor,
-  measure,
+  measureRule,
   type Policy,
-  type Rule,
+  type RuleCheck,
+  type RuleState,
   type RuleStatus,
   type SeriesRef,
+  scopeOf,
   seriesId,
   type Tier,
   type WindowSummary,
@@ -16,6 +19,7 @@ import {
 import type { EventHistory, RuleStateStore } from '@budgetwatch/evaluator';
 import type { BudgetwatchEvent } from '@budgetwatch/events';
 import type { WindowReader, WindowStore } from '@budgetwatch/window-store';
+import { gaugeOf, type ReadingUnit } from './check-gauge.js';
 
 /** One rule on one series: its stored state and the value its window reads now. */
 export interface RuleReading {
@@ -26,14 +30,17 @@ export interface RuleReading {
   state: RuleStatus;
   /** Since when the state holds (ISO), null before the first evaluation. */
   since: string | null;
-  /** In the rule's unit (a ratio, or ms for latency); null without calls in the window. */
+  /** In `unit`; null without calls in the window. */
   value: number | null;
   threshold: number;
   comparator: Comparator;
-  unit: 'ratio' | 'ms';
+  unit: ReadingUnit;
   /** Calls the value is computed from (the rule's denominator). */
   calls: number;
-  /** Share of the rule's error budget used: 0 none, 1 at the threshold (capped at 10). */
+  /**
+   * Share of the rule's error budget used (the burn-rate warning: of the burn rate that fires it):
+   * 0 none, 1 at the threshold (capped at 10).
+   */
   budgetUsed: number;
   windowMs: number;
 }
@@ -58,7 +65,7 @@ export interface StatusReport {
 
 export interface Sparkline {
   rule: string;
-  unit: 'ratio' | 'ms';
+  unit: ReadingUnit;
   threshold: number;
   /** Hourly values, oldest first; the last ends now. null: no calls that hour. */
   points: (number | null)[];
@@ -192,7 +199,6 @@ export class OperatorView {
   async sparklines(server: string): Promise<Sparkline[] | null> {
     const entry = (await this.options.inventory()).servers.find((candidate) => candidate.id === server);
     if (entry === undefined && !(await this.series()).some((series) => series.server === server)) return null;
-    const tier = entry?.tier;
     const now = this.now();
     const rollup: SeriesRef = { server, tool: null, drill: false };
     const hours = await Promise.all(
@@ -200,17 +206,16 @@ export class OperatorView {
         this.options.windows.series(rollup, HOUR, now - (23 - i) * HOUR, { coarse: true }),
       ),
     );
-    return this.options.policy.rules
-      .filter((rule) => rule.scopes.includes('server'))
-      .map((rule) => {
-        const limits = limitsFor(rule, tier);
-        return {
-          rule: rule.id,
-          unit: unitOf(rule),
-          threshold: limits.threshold,
-          points: hours.map((summary) => measure(rule, limits, summary).value),
-        };
-      });
+    return Promise.all(
+      applicableRules(this.options.policy, { scope: 'server', tier: entry?.tier }).map(async (applicable) => {
+        const { unit, threshold } = gaugeOf(applicable);
+        // Each hour on its own: every window the rule reads is that hour.
+        const points = await Promise.all(
+          hours.map(async (hour) => (await measureRule(applicable, async () => hour)).value),
+        );
+        return { rule: applicable.rule.id, unit, threshold, points };
+      }),
+    );
   }
 
   async history(limit: number, server?: string): Promise<BudgetwatchEvent[]> {
@@ -225,9 +230,12 @@ export class OperatorView {
   async ruleStates(): Promise<
     { series: SeriesRef; rule: string; state: RuleStatus; since: string | null }[]
   > {
-    const ruleIds = this.options.policy.rules.map((rule) => rule.id);
     const rows: { series: SeriesRef; rule: string; state: RuleStatus; since: string | null }[] = [];
     for (const series of await this.series()) {
+      // Which rules a series has does not depend on its tier, only their limits do.
+      const ruleIds = applicableRules(this.options.policy, { scope: scopeOf(series), tier: undefined }).map(
+        (applicable) => applicable.rule.id,
+      );
       for (const [rule, stored] of await this.options.states.read(seriesId(series), ruleIds)) {
         rows.push({ series, rule, state: stored.state.status, since: isoOrNull(stored.state.since) });
       }
@@ -236,47 +244,30 @@ export class OperatorView {
   }
 
   private async readings(series: SeriesRef, tier: Tier | undefined, now: number): Promise<RuleReading[]> {
-    const scope = series.tool === null ? 'server' : 'tool';
-    const rules = this.options.policy.rules.filter((rule) => rule.scopes.includes(scope));
+    const checks = await applicableChecks(this.options.policy, { scope: scopeOf(series), tier }, (windowMs) =>
+      this.options.windows.series(series, windowMs, now),
+    );
     const stored = await this.options.states.read(
       seriesId(series),
-      rules.map((rule) => rule.id),
+      checks.map((check) => check.rule.id),
     );
-    const summaries = new Map<number, Promise<WindowSummary>>();
-    const windowOf = (windowMs: number) => {
-      let summary = summaries.get(windowMs);
-      if (summary === undefined) {
-        summary = this.options.windows.series(series, windowMs, now);
-        summaries.set(windowMs, summary);
-      }
-      return summary;
-    };
-    return Promise.all(
-      rules.map(async (rule) => {
-        const limits = limitsFor(rule, tier);
-        const measurement = measure(rule, limits, await windowOf(rule.windowMs));
-        const state = stored.get(rule.id)?.state;
-        return {
-          rule: rule.id,
-          scope,
-          tool: series.tool,
-          state: state?.status ?? 'no_data',
-          since: state === undefined ? null : isoOrNull(state.since),
-          value: measurement.value,
-          threshold: limits.threshold,
-          comparator: rule.comparator,
-          unit: unitOf(rule),
-          calls: measurement.whole,
-          budgetUsed: Math.min(MAX_BUDGET_USED, budgetConsumed(rule, limits, measurement)),
-          windowMs: rule.windowMs,
-        };
-      }),
-    );
+    return checks.map((check) => ruleReading(series, check, stored.get(check.rule.id)?.state));
   }
 }
 
-function unitOf(rule: Rule): 'ratio' | 'ms' {
-  return rule.metric === 'latency_quantile' ? 'ms' : 'ratio';
+/** One check of a series as operators read it: its stored state and what its windows say now. */
+function ruleReading(series: SeriesRef, check: RuleCheck, state: RuleState | undefined): RuleReading {
+  return {
+    rule: check.rule.id,
+    scope: scopeOf(series),
+    tool: series.tool,
+    state: state?.status ?? 'no_data',
+    since: state === undefined ? null : isoOrNull(state.since),
+    value: check.measurement.value,
+    calls: check.measurement.whole,
+    budgetUsed: Math.min(MAX_BUDGET_USED, budgetUsed(check)),
+    ...gaugeOf(check),
+  };
 }
 
 function isoOrNull(ms: number): string | null {

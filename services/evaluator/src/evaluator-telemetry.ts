@@ -1,6 +1,6 @@
 import { durationHistogram, observeCounts } from '@budgetwatch/telemetry';
 import type { Histogram } from '@opentelemetry/api';
-import type { EvaluatorMetrics } from './evaluator.js';
+import type { EvaluatorMetrics } from './evaluator-metrics.js';
 
 const METER = 'budgetwatch.evaluator';
 

@@ -1,4 +1,5 @@
-export { Evaluator, type EvaluatorMetrics, type EvaluatorOptions } from './evaluator.js';
+export { Evaluator, type EvaluatorOptions } from './evaluator.js';
+export type { EvaluatorMetrics } from './evaluator-metrics.js';
 export { type EventPublisher, KafkaEventPublisher } from './event-publisher.js';
 export { type EventHistory, HistoryRecordingPublisher } from './history/event-history.js';
 export { InMemoryEventHistory } from './history/in-memory-event-history.js';

@@ -1,14 +1,12 @@
 import {
-  budgetConsumed,
+  applicableChecks,
   type CrsBreakdown,
   type CrsScoring,
   controlPlaneRisk,
   type Inventory,
   type InventoryServer,
-  limitsFor,
-  measure,
+  liveBudgets,
   type Policy,
-  type WindowSummary,
 } from '@budgetwatch/domain';
 import type { WindowReader } from '@budgetwatch/window-store';
 
@@ -21,8 +19,7 @@ export interface CrsOptions {
 
 /**
  * A server's Control-Plane Risk Score from its inventory entry and the live windows of its rollup:
- * each server-scoped rule's budget consumption (with the tier's limits) feeds R, and the
- * unexpected-block rule's also A.
+ * the budgets its rules (with the tier's limits) use feed R, and the unexpected-block rule's also A.
  */
 export async function serverCrs(
   server: InventoryServer,
@@ -31,29 +28,12 @@ export async function serverCrs(
   options: Pick<CrsOptions, 'scoring' | 'killSwitchMaxAgeDays'>,
   nowMs: number,
 ): Promise<CrsBreakdown> {
-  const series = { server: server.id, tool: null, drill: false };
-  const summaries = new Map<number, Promise<WindowSummary>>();
-  const windowOf = (windowMs: number) => {
-    let summary = summaries.get(windowMs);
-    if (summary === undefined) {
-      summary = windows.series(series, windowMs, nowMs, { quantiles: false });
-      summaries.set(windowMs, summary);
-    }
-    return summary;
-  };
-  const consumed: Record<string, number> = {};
-  for (const rule of policy.rules.filter((candidate) => candidate.scopes.includes('server'))) {
-    const limits = limitsFor(rule, server.tier);
-    consumed[rule.id] = budgetConsumed(rule, limits, measure(rule, limits, await windowOf(rule.windowMs)));
-  }
-  const blocksRule = policy.rules.find((rule) => rule.metric === 'unexpected_block_rate');
+  const rollup = { server: server.id, tool: null, drill: false };
+  const checks = await applicableChecks(policy, { scope: 'server', tier: server.tier }, (windowMs) =>
+    windows.series(rollup, windowMs, nowMs, { quantiles: false }),
+  );
   return controlPlaneRisk(
-    {
-      server,
-      live: { consumed, unexpectedBlocksRule: blocksRule?.id ?? 'unexpected-policy-blocks' },
-      nowMs,
-      killSwitchMaxAgeDays: options.killSwitchMaxAgeDays,
-    },
+    { server, live: liveBudgets(checks), nowMs, killSwitchMaxAgeDays: options.killSwitchMaxAgeDays },
     options.scoring,
   );
 }

@@ -1,3 +1,4 @@
+import type { RuleCheck } from '../rules/applicable-checks.js';
 import type { Rule, RuleLimits } from '../rules/rule.js';
 import type { Measurement } from '../rules/rule-measurement.js';
 
@@ -23,4 +24,16 @@ export function budgetConsumed(rule: Rule, limits: RuleLimits, measurement: Meas
     default:
       return limits.threshold <= 0 ? (ratio > 0 ? Number.POSITIVE_INFINITY : 0) : ratio / limits.threshold;
   }
+}
+
+/**
+ * How close a check is to firing, 1 at its threshold: a budget rule's budget consumed, and for
+ * the burn-rate warning the burn rate over the factor that fires it (its measurement counts
+ * errors, not successes, so the budget formula does not apply to it).
+ */
+export function budgetUsed(check: RuleCheck): number {
+  if (check.kind === 'budget') return budgetConsumed(check.rule, check.limits, check.measurement);
+  const { measurement, limits, warning } = check;
+  if (measurement.value === null || measurement.whole < limits.minCalls) return 0;
+  return measurement.value / warning.factor;
 }

@@ -6,6 +6,7 @@ import {
   INITIAL_RULE_STATE,
   initialRuleState,
   type RuleState,
+  sameRuleState,
   storedRuleState,
   type Transition,
 } from './evaluate-rule.js';
@@ -221,5 +222,25 @@ describe('the history of a state (epoch)', () => {
     const { epoch: _, ...legacy } = { ...INITIAL_RULE_STATE, status: 'firing' as const, transitions: 4 };
     expect(storedRuleState(legacy)).toEqual({ ...legacy, epoch: 0 });
     expect(storedRuleState({ ...legacy, epoch: 77 }).epoch).toBe(77);
+  });
+});
+
+describe('the same rule state', () => {
+  const state: RuleState = { ...INITIAL_RULE_STATE, status: 'firing', since: 10, breachOpen: true, epoch: 5 };
+
+  it('is the same whatever order its fields were read in', () => {
+    const { epoch, status, ...rest } = state;
+    expect(sameRuleState(state, { epoch, ...rest, status })).toBe(true);
+  });
+
+  it.each<[keyof RuleState, RuleState[keyof RuleState]]>([
+    ['status', 'ok'],
+    ['since', 11],
+    ['pendingSince', 10],
+    ['breachOpen', false],
+    ['transitions', 1],
+    ['epoch', 6],
+  ])('differs when %s does', (field, value) => {
+    expect(sameRuleState(state, { ...state, [field]: value })).toBe(false);
   });
 });

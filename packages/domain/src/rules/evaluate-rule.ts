@@ -47,6 +47,21 @@ export function initialRuleState(nowMs: number): RuleState {
   return { ...INITIAL_RULE_STATE, epoch: nowMs };
 }
 
+/** Every field of a rule state, so that adding one to RuleState fails to compile until it is here. */
+const RULE_STATE_FIELDS: { readonly [Field in keyof RuleState]-?: Field } = {
+  status: 'status',
+  since: 'since',
+  pendingSince: 'pendingSince',
+  breachOpen: 'breachOpen',
+  transitions: 'transitions',
+  epoch: 'epoch',
+};
+
+/** Field by field: a decision that leaves the state as it was has nothing to write. */
+export function sameRuleState(a: RuleState, b: RuleState): boolean {
+  return Object.values(RULE_STATE_FIELDS).every((field) => a[field] === b[field]);
+}
+
 /** A stored state as read back: states written before epochs existed belong to epoch 0. */
 export function storedRuleState(stored: Omit<RuleState, 'epoch'> & { epoch?: number }): RuleState {
   return { ...stored, epoch: stored.epoch ?? 0 };

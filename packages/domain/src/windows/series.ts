@@ -1,3 +1,5 @@
+import type { RuleScope } from '../rules/rule.js';
+
 /** A time series of counters: one tool of one server, or (tool `null`) the server rollup. */
 export interface SeriesRef {
   server: string;
@@ -41,4 +43,9 @@ function encodeName(name: string): string {
 
 export function rollupOf(series: SeriesRef): SeriesRef {
   return { server: series.server, tool: null, drill: series.drill };
+}
+
+/** Which rules a series gets: a tool's, or (its rollup) a server's. */
+export function scopeOf(series: SeriesRef): RuleScope {
+  return series.tool === null ? 'server' : 'tool';
 }

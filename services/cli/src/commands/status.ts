@@ -51,11 +51,17 @@ export async function showStatus(
 }
 
 function describe(reading: RuleReading): string {
-  const value =
-    reading.value === null
-      ? 'no value'
-      : reading.unit === 'ms'
-        ? `${Math.round(reading.value)} ms`
-        : `${(reading.value * 100).toFixed(2)}%`;
-  return `${reading.rule} on ${reading.tool ?? 'the server'}: ${value} (${reading.comparator} ${reading.threshold})`;
+  return `${reading.rule} on ${reading.tool ?? 'the server'}: ${formatValue(reading)} (${reading.comparator} ${reading.threshold})`;
+}
+
+function formatValue(reading: RuleReading): string {
+  if (reading.value === null) return 'no value';
+  switch (reading.unit) {
+    case 'ms':
+      return `${Math.round(reading.value)} ms`;
+    case 'burn_rate':
+      return `burning ${reading.value.toFixed(1)}x`;
+    case 'ratio':
+      return `${(reading.value * 100).toFixed(2)}%`;
+  }
 }
