@@ -10,6 +10,13 @@ export {
 export { advanceCrsGate, CRS_GATE_RULE } from './crs/crs-gate.js';
 export { type CrsScoring, DEFAULT_CRS_SCORING } from './crs/crs-scoring.js';
 export {
+  displayText,
+  isShownEscaped,
+  MIN_DISPLAY_LENGTH,
+  NAME_DISPLAY_LENGTH,
+} from './display/display-text.js';
+export { DISPLAY_TEXT_MODULE_URL } from './display/display-text-module.js';
+export {
   DRILL_SCENARIOS,
   type DrillCall,
   type DrillScenario,
