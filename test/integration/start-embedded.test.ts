@@ -16,6 +16,7 @@ import { stringify } from 'yaml';
 import { recordAgentCalls } from '../support/agent-spans.js';
 import { type BudgetwatchInstance, startBudgetwatch } from '../support/budgetwatch-instance.js';
 import { budgetwatch } from '../support/cli.js';
+import { inventoryEntry } from '../support/inventory-entries.js';
 
 const SCREENSHOTS = join(import.meta.dirname, '../../test-output');
 
@@ -42,19 +43,7 @@ describe('budgetwatch start follows its inventory file', () => {
   it('registers a server added to the file, without a restart, in attribution and status', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bw-live-inventory-'));
     const file = join(dir, 'inventory.yaml');
-    const server = (id: string, tier: number, address: string) => ({
-      id,
-      name: id,
-      owner: { team: 'ops', email: 'ops@example.com', slackChannel: '#ops' },
-      tier,
-      dataSensitivity: 'internal',
-      writeCapability: 'none',
-      auth: { mode: 'oauth', scopes: ['read'] },
-      sharedAdminCredentials: false,
-      credentialsSeparated: true,
-      match: [{ attribute: 'server.address', equals: address }],
-    });
-    writeFileSync(file, stringify({ servers: [server('docs-mcp', 1, 'docs.internal')] }));
+    writeFileSync(file, stringify({ servers: [inventoryEntry('docs-mcp', 1, 'docs.internal')] }));
     const instance = await startBudgetwatch(['start'], { BUDGETWATCH_INVENTORY: file });
     try {
       const send = (address: string) =>
@@ -76,7 +65,10 @@ describe('budgetwatch start follows its inventory file', () => {
       writeFileSync(
         file,
         stringify({
-          servers: [server('docs-mcp', 1, 'docs.internal'), server('billing-mcp', 2, 'billing.internal')],
+          servers: [
+            inventoryEntry('docs-mcp', 1, 'docs.internal'),
+            inventoryEntry('billing-mcp', 2, 'billing.internal'),
+          ],
         }),
       );
       // Spans sent after the edit are attributed by the new match rule.

@@ -17,6 +17,7 @@ export {
 } from './incident-planner.js';
 export { describeReading } from './render/describe-alert.js';
 export { type EmailMessage, emailMessageId, renderEmailMessage } from './render/email-message.js';
+export { SLACK_BUDGETS, SLACK_LIMITS, slackLimitProblems } from './render/slack-limits.js';
 export {
   renderSlackMessage,
   type SlackBlock,

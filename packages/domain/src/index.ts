@@ -11,6 +11,13 @@ export { advanceCrsGate, CRS_GATE_RULE } from './crs/crs-gate.js';
 export { type CrsScoring, DEFAULT_CRS_SCORING } from './crs/crs-scoring.js';
 export { liveBudgets } from './crs/live-budgets.js';
 export {
+  displayText,
+  isShownEscaped,
+  MIN_DISPLAY_LENGTH,
+  NAME_DISPLAY_LENGTH,
+} from './display/display-text.js';
+export { DISPLAY_TEXT_MODULE_URL } from './display/display-text-module.js';
+export {
   DRILL_SCENARIOS,
   type DrillCall,
   type DrillScenario,

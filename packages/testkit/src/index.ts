@@ -28,5 +28,6 @@ export {
 } from './redis/redis-cluster.js';
 export { createRedisNamespace, type RedisNamespace, type RedisTarget } from './redis/redis-namespace.js';
 export { MissingToolError, type ProcessResult, runProcess } from './run-process.js';
+export { HOSTILE_NAMES, unsafeCharacters } from './text/hostile-names.js';
 export { createThrowawayCertificates, type ThrowawayCertificates } from './tls/throwaway-certificates.js';
 export { WaitAbortedError, type WaitForOptions, waitFor } from './wait-for.js';

@@ -1,4 +1,8 @@
 // The dashboard: plain DOM over the JSON API, refreshed every few seconds; no build step.
+// Names come from spans: each is shown through displayText, the module the renderers in Node run
+// (served as it is by the API), and set as text, never as markup.
+import { displayText } from './display-text.js';
+
 const REFRESH_MS = 5000;
 const SPARKLINE_REFRESH_MS = 60_000;
 const TIER_NAMES = {
@@ -25,6 +29,11 @@ function inUnit(unit, value) {
   if (unit === 'ms') return `${Math.round(value)} ms`;
   if (unit === 'burn_rate') return `${value.toFixed(1)}x`;
   return `${(value * 100).toFixed(1)}%`;
+}
+
+/** A name from spans (or the inventory), display-safe and isolated from the text around it. */
+function name(text) {
+  return element('bdi', {}, displayText(text));
 }
 
 function formatValue(reading) {
@@ -86,7 +95,7 @@ function serverCard(server) {
   const title = element(
     'h3',
     {},
-    server.server,
+    name(server.server),
     element(
       'span',
       { class: `badge ${server.state}` },
@@ -101,7 +110,14 @@ function serverCard(server) {
           { class: server.crs.gated ? 'halted' : '' },
           `CRS ${server.crs.score.toFixed(1)}${server.crs.gated ? ' · expansion halted' : ''}`,
         );
-  const meta = element('div', { class: 'meta' }, `owner ${server.owner ?? '(none)'} · `, crs);
+  const meta = element(
+    'div',
+    { class: 'meta' },
+    'owner ',
+    typeof server.owner === 'string' ? name(server.owner) : '(none)',
+    ' · ',
+    crs,
+  );
   const rows = server.rules.map((reading) =>
     element(
       'tr',
@@ -111,8 +127,8 @@ function serverCard(server) {
         'data-tool': reading.tool,
         'data-state': reading.state,
       },
-      element('td', {}, reading.rule),
-      element('td', {}, reading.tool ?? 'server'),
+      element('td', {}, name(reading.rule)),
+      element('td', {}, reading.tool === null ? 'server' : name(reading.tool)),
       element('td', { class: 'state' }, reading.state === 'no_data' ? 'no data' : reading.state),
       element('td', { class: 'value' }, formatValue(reading)),
       element('td', {}, formatThreshold(reading)),
@@ -191,7 +207,11 @@ function render(status, events) {
         element(
           'li',
           { 'data-server': server.server },
-          `${server.server} — tools: ${server.tools.join(', ') || '(none)'}`,
+          name(server.server),
+          ' — tools: ',
+          server.tools.length === 0
+            ? '(none)'
+            : element('bdi', {}, server.tools.map((tool) => displayText(tool)).join(', ')),
         ),
       ),
     );
@@ -204,9 +224,9 @@ function render(status, events) {
           {},
           element('td', {}, new Date(event.time).toLocaleTimeString()),
           element('td', {}, event.type.replace(/^budgetwatch\./, '')),
-          element('td', {}, event.data.server ?? ''),
-          element('td', {}, event.data.tool ?? ''),
-          element('td', {}, event.data.rule ?? ''),
+          ...[event.data.server, event.data.tool, event.data.rule].map((text) =>
+            element('td', {}, typeof text === 'string' ? name(text) : ''),
+          ),
           element('td', {}, eventValue(event.data)),
         ),
       ),

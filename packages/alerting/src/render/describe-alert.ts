@@ -1,10 +1,21 @@
-import { formatWindowDuration } from '@budgetwatch/domain';
+import { displayText, formatWindowDuration } from '@budgetwatch/domain';
 import type { Alert, NotificationKind, Reading } from '../incident.js';
 
 /**
  * Plain-language pieces of a notification. Everything here is trusted text (rule ids, numbers);
  * server and tool names come from spans and are passed to each renderer's own escaping.
  */
+
+/**
+ * Longest inventory value shown (owner, kill-switch owner, fallback mode, blast radius, one
+ * recovery checklist step): the full text stays in the inventory, and a message stays bounded.
+ */
+export const INVENTORY_TEXT_LENGTH = 200;
+
+/** Inventory text as it is shown: display-safe like span text (one line), and bounded. */
+export function inventoryText(text: string): string {
+  return displayText(text, INVENTORY_TEXT_LENGTH);
+}
 
 const METRIC_NAMES: Record<Reading['metric'], string> = {
   success_rate: 'success rate',

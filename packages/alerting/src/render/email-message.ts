@@ -1,5 +1,6 @@
+import { displayText } from '@budgetwatch/domain';
 import type { Incident, PlannedNotification } from '../incident.js';
-import { actionsSummary, alertSummary, alertsToShow, KIND_TITLES } from './describe-alert.js';
+import { actionsSummary, alertSummary, alertsToShow, inventoryText, KIND_TITLES } from './describe-alert.js';
 
 export interface EmailMessage {
   subject: string;
@@ -10,7 +11,7 @@ export interface EmailMessage {
   inReplyTo: string | null;
 }
 
-/** Server ids that may appear in a Subject: plain tokens only; anything else is described. */
+/** Server ids and rule ids that may appear in a Subject: plain tokens only; anything else is described. */
 const HEADER_SAFE = /^[A-Za-z0-9._-]{1,64}$/;
 
 function escapeHtml(text: string): string {
@@ -29,7 +30,9 @@ export function emailMessageId(notificationId: string, domain: string): string {
 
 /**
  * One email of an incident's thread. Span text (server and tool names) never reaches a header:
- * the subject names the server only when it is a plain token, and the ids are Budgetwatch's own.
+ * the subject names the server and the rules only when they are plain tokens, and the ids are
+ * Budgetwatch's own. In the bodies every name is display-safe (`displayText`), so a name is one
+ * line of the text part and cannot start one, then escaped in the HTML part.
  */
 export function renderEmailMessage(
   incident: Incident,
@@ -38,7 +41,9 @@ export function renderEmailMessage(
 ): EmailMessage {
   const drill = incident.drill ? '[DRILL] ' : '';
   const title = KIND_TITLES[notification.kind];
-  const rules = [...new Set(notification.alerts.map((alert) => alert.rule))].join(', ');
+  const rules = [...new Set(notification.alerts.map((alert) => alert.rule))]
+    .map((rule) => (HEADER_SAFE.test(rule) ? rule : 'a rule with an unusual id'))
+    .join(', ');
   const server = HEADER_SAFE.test(incident.server) ? incident.server : 'a server with an unusual id';
   const subject = `[Budgetwatch] ${drill}${title}: ${rules} on ${server}`;
   const alerts = alertsToShow(
@@ -47,23 +52,24 @@ export function renderEmailMessage(
     notification.kind,
   );
   const responder = incident.responder;
+  const inventoryValue = (text: string | null) => (text === null ? 'not in inventory' : inventoryText(text));
 
   const lines = [
-    `${drill}${title} — server "${incident.server}"`,
+    `${drill}${title} — server "${displayText(incident.server)}"`,
     incident.drill ? 'This is a DRILL: synthetic traffic, not production.' : null,
     incident.route.ownerless ? 'No owner is registered for this server in the inventory.' : null,
     '',
     ...alerts.flatMap((alert) => [
-      `* [${alert.status.toUpperCase()}] ${alert.rule} on ${alert.tool === null ? 'the server (all tools)' : `tool "${alert.tool}"`}`,
+      `* [${alert.status.toUpperCase()}] ${displayText(alert.rule)} on ${alert.tool === null ? 'the server (all tools)' : `tool "${displayText(alert.tool)}"`}`,
       `  ${alertSummary(alert)}`,
       ...(actionsSummary(alert) === null ? [] : [`  ${actionsSummary(alert)}`]),
     ]),
     '',
     `Tier: ${responder.tier ?? 'unregistered'}`,
-    `Owner: ${responder.owner?.team ?? 'not in inventory'}`,
-    `Kill-switch owner: ${responder.killSwitchOwner ?? 'not in inventory'}`,
-    `Fallback mode: ${responder.fallbackMode ?? 'not in inventory'}`,
-    `Max blast radius: ${responder.maxBlastRadius ?? 'not in inventory'}`,
+    `Owner: ${inventoryValue(responder.owner?.team ?? null)}`,
+    `Kill-switch owner: ${inventoryValue(responder.killSwitchOwner)}`,
+    `Fallback mode: ${inventoryValue(responder.fallbackMode)}`,
+    `Max blast radius: ${inventoryValue(responder.maxBlastRadius)}`,
     ...(notification.kind === 'resolved'
       ? []
       : [
@@ -71,7 +77,7 @@ export function renderEmailMessage(
           'Recovery checklist:',
           ...(responder.recoveryChecklist.length === 0
             ? ['  (none in the inventory for this server)']
-            : responder.recoveryChecklist.map((step, i) => `  ${i + 1}. ${step}`)),
+            : responder.recoveryChecklist.map((step, i) => `  ${i + 1}. ${inventoryText(step)}`)),
         ]),
     '',
     options.dashboardUrl === null ? null : `Dashboard: ${options.dashboardUrl}`,
@@ -79,7 +85,7 @@ export function renderEmailMessage(
   ].filter((line): line is string => line !== null);
 
   const html = [
-    `<h2>${escapeHtml(`${drill}${title}`)}: server <code>${escapeHtml(incident.server)}</code></h2>`,
+    `<h2>${escapeHtml(`${drill}${title}`)}: server <code>${escapeHtml(displayText(incident.server))}</code></h2>`,
     incident.drill ? '<p><strong>DRILL</strong>: synthetic traffic, not production.</p>' : '',
     incident.route.ownerless
       ? '<p><strong>No owner is registered for this server in the inventory.</strong></p>'
@@ -87,8 +93,10 @@ export function renderEmailMessage(
     '<ul>',
     ...alerts.map(
       (alert) =>
-        `<li><strong>${escapeHtml(alert.status.toUpperCase())}</strong> ${escapeHtml(alert.rule)} on ${
-          alert.tool === null ? 'the server (all tools)' : `tool <code>${escapeHtml(alert.tool)}</code>`
+        `<li><strong>${escapeHtml(alert.status.toUpperCase())}</strong> ${escapeHtml(displayText(alert.rule))} on ${
+          alert.tool === null
+            ? 'the server (all tools)'
+            : `tool <code>${escapeHtml(displayText(alert.tool))}</code>`
         }<br>${escapeHtml(alertSummary(alert))}${
           actionsSummary(alert) === null ? '' : `<br>${escapeHtml(actionsSummary(alert) ?? '')}`
         }</li>`,
@@ -97,10 +105,10 @@ export function renderEmailMessage(
     '<table>',
     ...[
       ['Tier', String(responder.tier ?? 'unregistered')],
-      ['Owner', responder.owner?.team ?? 'not in inventory'],
-      ['Kill-switch owner', responder.killSwitchOwner ?? 'not in inventory'],
-      ['Fallback mode', responder.fallbackMode ?? 'not in inventory'],
-      ['Max blast radius', responder.maxBlastRadius ?? 'not in inventory'],
+      ['Owner', inventoryValue(responder.owner?.team ?? null)],
+      ['Kill-switch owner', inventoryValue(responder.killSwitchOwner)],
+      ['Fallback mode', inventoryValue(responder.fallbackMode)],
+      ['Max blast radius', inventoryValue(responder.maxBlastRadius)],
     ].map(
       ([name, value]) =>
         `<tr><th align="left">${escapeHtml(name ?? '')}</th><td>${escapeHtml(value ?? '')}</td></tr>`,
@@ -111,7 +119,7 @@ export function renderEmailMessage(
       : `<h3>Recovery checklist</h3>${
           responder.recoveryChecklist.length === 0
             ? '<p>None in the inventory for this server.</p>'
-            : `<ol>${responder.recoveryChecklist.map((step) => `<li>${escapeHtml(step)}</li>`).join('')}</ol>`
+            : `<ol>${responder.recoveryChecklist.map((step) => `<li>${escapeHtml(inventoryText(step))}</li>`).join('')}</ol>`
         }`,
     options.dashboardUrl === null ? '' : `<p><a href="${escapeHtml(options.dashboardUrl)}">Dashboard</a></p>`,
     `<p><small>Incident ${escapeHtml(incident.id)}, notification ${escapeHtml(notification.id)}</small></p>`,

@@ -29,7 +29,7 @@ describe('slackLiteral', () => {
     ['<@U024BE7LH>', '`&lt;@U024BE7LH&gt;`'],
     ['a&b', '`a&amp;b`'],
     ['back`tick', "`back'tick`"],
-    ['two\nlines', '`two lines`'],
+    ['two\nlines', '`two\\u{A}lines`'],
     ['', '` `'],
   ])('%j -> %j', (input, output) => {
     expect(slackLiteral(input)).toBe(output);

@@ -1,5 +1,7 @@
+import { displayText } from '@budgetwatch/domain';
 import type { Alert, Incident, PlannedNotification } from '../incident.js';
-import { actionsSummary, alertSummary, alertsToShow, KIND_TITLES } from './describe-alert.js';
+import { actionsSummary, alertSummary, alertsToShow, inventoryText, KIND_TITLES } from './describe-alert.js';
+import { fitLines, keepBlocksThatFit, SLACK_BUDGETS, SLACK_LIMITS } from './slack-limits.js';
 
 /** A Block Kit block; only the shapes this renderer emits. */
 export type SlackBlock =
@@ -15,21 +17,21 @@ export interface SlackMessage {
 }
 
 /**
- * Untrusted text (server and tool names, inventory strings) as inert mrkdwn: `&`, `<` and `>` are
- * escaped, so `<!channel>`, `<@U123>` and `<https://x|label>` cannot form; backticks and line
- * breaks are replaced and the text sits in a code span, so it cannot style or auto-link either.
+ * Untrusted text (server and tool names) as inert mrkdwn: display-safe (`displayText`: one line,
+ * controls, bidi and invisible characters shown as escapes, at most NAME_DISPLAY_LENGTH long),
+ * then `&`, `<` and `>` are escaped, so `<!channel>`, `<@U123>` and `<https://x|label>` cannot
+ * form; backticks are replaced and the text sits in a code span, so it cannot style or auto-link
+ * either.
  */
 export function slackLiteral(text: string): string {
-  const flat = text
-    .replace(/[\p{Cc}\u2028\u2029]/gu, ' ')
-    .replace(/`/g, "'")
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;');
+  const flat = slackText(displayText(text).replace(/`/g, "'"));
   return `\`${flat.length > 0 ? flat : ' '}\``;
 }
 
-/** Operator-written text (inventory fields, URLs, rule ids): escaped, shown as written. */
+/**
+ * Text shown as written (Budgetwatch's own, and operators' once display-safe: inventory fields,
+ * rule ids, URLs): escaped.
+ */
 function slackText(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
@@ -56,7 +58,13 @@ export function renderSlackMessage(
       ? notification.alerts
       : alertsToShow(notification.alerts, [...notification.breached, ...notification.recovered], kind);
   const blocks: SlackBlock[] = [
-    { type: 'header', text: { type: 'plain_text', text: `${drill}${KIND_TITLES[kind]}` } },
+    {
+      type: 'header',
+      text: {
+        type: 'plain_text',
+        text: displayText(`${drill}${KIND_TITLES[kind]}`, SLACK_LIMITS.headerText),
+      },
+    },
     {
       type: 'section',
       text: {
@@ -65,9 +73,10 @@ export function renderSlackMessage(
       },
     },
   ];
+  const firstAlert = blocks.length;
   for (const alert of alerts) {
     const lines = [
-      `${STATUS_MARK[alert.status]} *${slackText(alert.rule)}* on ${subjectOf(alert)}`,
+      `${STATUS_MARK[alert.status]} *${slackText(displayText(alert.rule))}* on ${subjectOf(alert)}`,
       slackText(alertSummary(alert)),
       actionsSummary(alert) === null ? null : slackText(actionsSummary(alert) ?? ''),
       alert.silencedBy === null || alert.status === 'resolved'
@@ -77,7 +86,8 @@ export function renderSlackMessage(
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: lines.join('\n') } });
   }
   const responder = incident.responder;
-  const value = (text: string | null) => (text === null ? '_not in inventory_' : slackText(text));
+  const value = (text: string | null) =>
+    text === null ? '_not in inventory_' : slackText(inventoryText(text));
   blocks.push({
     type: 'section',
     text: { type: 'mrkdwn', text: '*Responders*' },
@@ -96,21 +106,36 @@ export function renderSlackMessage(
     const checklist =
       responder.recoveryChecklist.length === 0
         ? '_No recovery checklist in the inventory for this server._'
-        : responder.recoveryChecklist.map((step, i) => `${i + 1}. ${slackText(step)}`).join('\n');
+        : fitLines(
+            responder.recoveryChecklist.map((step, i) => `${i + 1}. ${slackText(inventoryText(step))}`),
+            SLACK_BUDGETS.checklistText,
+            (count) => `_…and ${count} more step(s) in the inventory._`,
+          );
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Recovery checklist*\n${checklist}` } });
   }
   const context = [`incident ${incident.id}`, `notification ${notification.id}`];
   if (options.dashboardUrl !== null) context.push(`<${slackText(options.dashboardUrl)}|dashboard>`);
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: context.join(' · ') }] });
 
-  const fallback = [
-    `${drill}${KIND_TITLES[kind]}: ${slackLiteral(incident.server)}`,
-    ...alerts.map(
-      (alert) =>
-        `${slackText(alert.rule)} on ${subjectOf(alert)}: ${slackText(alertSummary(alert))}${
-          actionsSummary(alert) === null ? '' : ` (${slackText(actionsSummary(alert) ?? '')})`
-        }`,
-    ),
-  ].join('\n');
-  return { text: fallback, blocks };
+  const fallback = fitLines(
+    [
+      `${drill}${KIND_TITLES[kind]}: ${slackLiteral(incident.server)}`,
+      ...alerts.map(
+        (alert) =>
+          `${slackText(displayText(alert.rule))} on ${subjectOf(alert)}: ${slackText(alertSummary(alert))}${
+            actionsSummary(alert) === null ? '' : ` (${slackText(actionsSummary(alert) ?? '')})`
+          }`,
+      ),
+    ],
+    SLACK_BUDGETS.fallbackText,
+    (count) => `…and ${count} more`,
+  );
+  const leftOut = (count: number): SlackBlock => ({
+    type: 'section',
+    text: {
+      type: 'mrkdwn',
+      text: `_${count} more alert(s) not shown here: the dashboard and \`budgetwatch status\` list them all._`,
+    },
+  });
+  return { text: fallback, blocks: keepBlocksThatFit(blocks, firstAlert, alerts.length, leftOut) };
 }

@@ -1,7 +1,8 @@
 import { loadConfig, loadPolicy } from '@budgetwatch/config';
-import type { CrsBreakdown, CrsScoring } from '@budgetwatch/domain';
+import { type CrsBreakdown, type CrsScoring, displayText } from '@budgetwatch/domain';
 import { connectRedis, createRedis } from '@budgetwatch/redis';
 import { ExitCode } from '../exit-codes.js';
+import { FREE_TEXT_DISPLAY_LENGTH, terminalJson } from '../terminal-text.js';
 import { crsScorer } from './crs-scorer.js';
 import { requireConnections } from './require-connections.js';
 
@@ -25,12 +26,12 @@ export async function showCrs(
       io.err.write(
         config.inventory.file === undefined
           ? 'budgetwatch: no inventory configured (set BUDGETWATCH_INVENTORY): the CRS scores registered servers\n'
-          : `budgetwatch: ${options.server ?? 'no server'} is not in the inventory\n`,
+          : `budgetwatch: ${displayText(options.server ?? 'no server')} is not in the inventory\n`,
       );
       return ExitCode.failure;
     }
     if (options.json)
-      io.out.write(`${JSON.stringify({ threshold: policy.crs.haltThreshold, servers: scored })}\n`);
+      io.out.write(`${terminalJson({ threshold: policy.crs.haltThreshold, servers: scored })}\n`);
     else io.out.write(renderTable(scored, policy.crs, options.server !== undefined));
     return ExitCode.ok;
   } finally {
@@ -43,10 +44,12 @@ function renderTable(scored: readonly CrsBreakdown[], scoring: CrsScoring, allRe
   const rows = [...scored]
     .sort((a, b) => b.crs - a.crs)
     .map((entry) => [
-      entry.server,
+      displayText(entry.server),
       ...[entry.A, entry.R, entry.O, entry.B, entry.crs].map((value) => value.toFixed(1)),
       entry.gated ? 'HALTED' : 'open',
-      entry.reasons[0] === undefined ? '' : `${entry.reasons[0].text} (+${entry.reasons[0].contribution})`,
+      entry.reasons[0] === undefined
+        ? ''
+        : `${displayText(entry.reasons[0].text, FREE_TEXT_DISPLAY_LENGTH)} (+${entry.reasons[0].contribution})`,
     ]);
   const widths = header.map((name, i) => Math.max(name.length, ...rows.map((row) => (row[i] ?? '').length)));
   const line = (cells: readonly string[]) =>
@@ -57,9 +60,11 @@ function renderTable(scored: readonly CrsBreakdown[], scoring: CrsScoring, allRe
   const lines = [line(header), ...rows.map(line)];
   if (allReasons) {
     for (const entry of scored) {
-      lines.push('', `${entry.server}: every reason (factor, contribution to the CRS)`);
+      lines.push('', `${displayText(entry.server)}: every reason (factor, contribution to the CRS)`);
       for (const reason of entry.reasons)
-        lines.push(`  ${reason.factor}  +${reason.contribution.toFixed(2).padStart(6)}  ${reason.text}`);
+        lines.push(
+          `  ${reason.factor}  +${reason.contribution.toFixed(2).padStart(6)}  ${displayText(reason.text, FREE_TEXT_DISPLAY_LENGTH)}`,
+        );
     }
   }
   const { auth, reliability, ownership, blastRadius } = scoring.weights;

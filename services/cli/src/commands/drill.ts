@@ -1,10 +1,11 @@
 import { loadConfig } from '@budgetwatch/config';
-import { DRILL_SCENARIOS, type DrillScenarioName } from '@budgetwatch/domain';
+import { DRILL_SCENARIOS, type DrillScenarioName, displayText } from '@budgetwatch/domain';
 import { type DrillReport, DrillRunner, RedisDrillResults } from '@budgetwatch/drills';
 import { createLogger } from '@budgetwatch/logger';
 import { RedisNotifierStore } from '@budgetwatch/notifier';
 import { connectRedis, createRedis } from '@budgetwatch/redis';
 import { ExitCode } from '../exit-codes.js';
+import { terminalJson } from '../terminal-text.js';
 import { connectedKafka } from './connected-kafka.js';
 import { requireConnections } from './require-connections.js';
 
@@ -33,7 +34,9 @@ export async function runDrill(
     await connectRedis(redis);
     const spans = config.topics.spans[0] as string;
     if (!options.json) {
-      io.out.write(`Drill ${scenario} on ${options.server}: ${DRILL_SCENARIOS[scenario].description}\n`);
+      io.out.write(
+        `Drill ${scenario} on ${displayText(options.server)}: ${DRILL_SCENARIOS[scenario].description}\n`,
+      );
     }
     const interactive = io.err.isTTY === true && !options.json;
     const runner = new DrillRunner({
@@ -51,7 +54,7 @@ export async function runDrill(
     });
     const report = await runner.run(scenario, options.server);
     if (interactive) io.err.write('\r\u001b[2K');
-    io.out.write(options.json ? `${JSON.stringify(report)}\n` : renderReport(report));
+    io.out.write(options.json ? `${terminalJson(report)}\n` : renderReport(report));
     return report.passed ? ExitCode.ok : ExitCode.failure;
   } finally {
     redis.disconnect();
@@ -59,12 +62,14 @@ export async function runDrill(
 }
 
 function renderReport(report: DrillReport): string {
-  const lines = [`  drill series: ${report.server} / ${report.tool} (run ${report.runId}, labelled DRILL)`];
+  const lines = [
+    `  drill series: ${displayText(report.server)} / ${displayText(report.tool)} (run ${report.runId}, labelled DRILL)`,
+  ];
   for (const check of report.checks)
     lines.push(`  ${check.passed ? 'PASS' : 'FAIL'}  ${check.name}: ${check.detail}`);
   lines.push(
     report.passed
-      ? `PASS: recorded as the kill switch's test of ${report.server} at ${report.recordedTestAt}`
+      ? `PASS: recorded as the kill switch's test of ${displayText(report.server)} at ${report.recordedTestAt}`
       : 'FAIL: nothing recorded',
   );
   return `${lines.join('\n')}\n`;

@@ -1,7 +1,8 @@
 import { loadConfig } from '@budgetwatch/config';
-import { type Inventory, inventoryFindings } from '@budgetwatch/domain';
+import { displayText, type Inventory, inventoryFindings } from '@budgetwatch/domain';
 import { connectRedis, createRedis } from '@budgetwatch/redis';
 import { ExitCode } from '../exit-codes.js';
+import { FREE_TEXT_DISPLAY_LENGTH, terminalJson } from '../terminal-text.js';
 import { inventoryWithDrills } from './inventory-with-drills.js';
 
 /**
@@ -35,15 +36,17 @@ export async function inventoryCheck(
   });
   const blocking = findings.filter((finding) => finding.severity === 'blocking').length;
   if (options.json) {
-    out.write(`${JSON.stringify({ servers: inventory.servers.length, blocking, findings })}\n`);
+    out.write(`${terminalJson({ servers: inventory.servers.length, blocking, findings })}\n`);
   } else {
     for (const server of inventory.servers) {
       const own = findings.filter((finding) => finding.server === server.id);
       out.write(
-        `${server.id} (tier ${server.tier}): ${own.length === 0 ? 'ok' : `${own.length} finding(s)`}\n`,
+        `${displayText(server.id)} (tier ${server.tier}): ${own.length === 0 ? 'ok' : `${own.length} finding(s)`}\n`,
       );
       for (const finding of own)
-        out.write(`  ${finding.severity.padEnd(8)} ${finding.rule.padEnd(26)} ${finding.message}\n`);
+        out.write(
+          `  ${finding.severity.padEnd(8)} ${finding.rule.padEnd(26)} ${displayText(finding.message, FREE_TEXT_DISPLAY_LENGTH)}\n`,
+        );
     }
     out.write(
       `${inventory.servers.length} servers, ${findings.length} findings, ${blocking} blocking${blocking > 0 ? ': expansion should wait' : ''}\n`,

@@ -1,8 +1,9 @@
 import { loadConfig } from '@budgetwatch/config';
-import type { Tier } from '@budgetwatch/domain';
+import { displayText, type Tier } from '@budgetwatch/domain';
 import { RedisSilenceStore, SilenceError } from '@budgetwatch/notifier';
 import { connectRedis, createRedis } from '@budgetwatch/redis';
 import { ExitCode } from '../exit-codes.js';
+import { FREE_TEXT_DISPLAY_LENGTH, terminalJson } from '../terminal-text.js';
 import { requireConnections } from './require-connections.js';
 
 export interface CreateSilenceOptions {
@@ -46,7 +47,7 @@ export async function createSilence(
         comment: options.comment,
       });
       io.out.write(
-        options.json ? `${JSON.stringify(silence)}\n` : `${silence.id} active until ${silence.endsAt}\n`,
+        options.json ? `${terminalJson(silence)}\n` : `${silence.id} active until ${silence.endsAt}\n`,
       );
       return ExitCode.ok;
     } catch (error) {
@@ -65,7 +66,7 @@ export async function listSilences(
   return withSilences(configFile, async (silences) => {
     const all = await silences.list();
     if (options.json) {
-      out.write(`${JSON.stringify(all)}\n`);
+      out.write(`${terminalJson(all)}\n`);
       return ExitCode.ok;
     }
     if (all.length === 0) {
@@ -74,10 +75,10 @@ export async function listSilences(
     }
     for (const silence of all) {
       const matchers = Object.entries(silence.matchers)
-        .map(([name, value]) => `${name}=${JSON.stringify(value)}`)
+        .map(([name, value]) => `${name}=${typeof value === 'string' ? `"${displayText(value)}"` : value}`)
         .join(' ');
       out.write(
-        `${silence.id}  ${silence.state.padEnd(7)}  until ${silence.endsAt}  ${matchers}  by ${silence.createdBy}: ${silence.comment}\n`,
+        `${silence.id}  ${silence.state.padEnd(7)}  until ${silence.endsAt}  ${matchers}  by ${displayText(silence.createdBy)}: ${displayText(silence.comment, FREE_TEXT_DISPLAY_LENGTH)}\n`,
       );
     }
     return ExitCode.ok;

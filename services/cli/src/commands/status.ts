@@ -1,13 +1,17 @@
 import type { RuleReading } from '@budgetwatch/api';
 import { loadConfig, loadPolicy } from '@budgetwatch/config';
+import { displayText } from '@budgetwatch/domain';
 import { connectRedis, createRedis } from '@budgetwatch/redis';
 import { ExitCode } from '../exit-codes.js';
 import { redisOperatorView } from '../stages/redis-operator-view.js';
+import { terminalJson } from '../terminal-text.js';
 import { requireConnections } from './require-connections.js';
 
 /**
  * Every server registered or seen in the last 24h: tier, owner, CRS, firing rules with their
  * values; unregistered ones listed apart. `--json` prints what GET /api/v1/status returns.
+ * Server and tool names come from spans: they are shown through `displayText` (one line each,
+ * terminal controls and invisible characters shown as escapes).
  */
 export async function showStatus(
   options: { json: boolean },
@@ -25,13 +29,15 @@ export async function showStatus(
     await connectRedis(redis);
     const report = await redisOperatorView(config, redis, policy).view.status();
     if (options.json) {
-      out.write(`${JSON.stringify(report)}\n`);
+      out.write(`${terminalJson(report)}\n`);
       return ExitCode.ok;
     }
     for (const status of report.servers) {
       const crs =
         status.crs === null ? '' : `CRS ${status.crs.score.toFixed(1)}${status.crs.gated ? ' HALTED' : ''}`;
-      out.write(`${status.server}  tier ${status.tier}  owner ${status.owner ?? '(none)'}  ${crs}\n`);
+      out.write(
+        `${displayText(status.server)}  tier ${status.tier}  owner ${displayText(status.owner ?? '(none)')}  ${crs}\n`,
+      );
       const firing = status.rules.filter((reading) => reading.state === 'firing');
       out.write(
         firing.length === 0
@@ -42,7 +48,9 @@ export async function showStatus(
     if (report.unregistered.length > 0) {
       out.write('\nUnregistered servers (seen in spans, not in the inventory):\n');
       for (const status of report.unregistered)
-        out.write(`  ${status.server}  tools: ${status.tools.join(', ') || '(none)'}\n`);
+        out.write(
+          `  ${displayText(status.server)}  tools: ${status.tools.map((tool) => displayText(tool)).join(', ') || '(none)'}\n`,
+        );
     }
     return ExitCode.ok;
   } finally {
@@ -51,7 +59,7 @@ export async function showStatus(
 }
 
 function describe(reading: RuleReading): string {
-  return `${reading.rule} on ${reading.tool ?? 'the server'}: ${formatValue(reading)} (${reading.comparator} ${reading.threshold})`;
+  return `${displayText(reading.rule)} on ${reading.tool === null ? 'the server' : displayText(reading.tool)}: ${formatValue(reading)} (${reading.comparator} ${reading.threshold})`;
 }
 
 function formatValue(reading: RuleReading): string {

@@ -1,8 +1,9 @@
 import { loadConfig } from '@budgetwatch/config';
-import { formatWindowDuration, type WindowSummary } from '@budgetwatch/domain';
+import { displayText, formatWindowDuration, type WindowSummary } from '@budgetwatch/domain';
 import { connectRedis, createRedis } from '@budgetwatch/redis';
 import { RedisWindowStore, WindowReader } from '@budgetwatch/window-store';
 import { ExitCode } from '../exit-codes.js';
+import { terminalJson } from '../terminal-text.js';
 import { requireConnections } from './require-connections.js';
 
 export interface WindowOptions {
@@ -14,7 +15,10 @@ export interface WindowOptions {
   json: boolean;
 }
 
-/** Prints the window aggregates of a server (rollup and each tool) or of one tool series. */
+/**
+ * Prints the window aggregates of a server (rollup and each tool) or of one tool series. Names are
+ * shown through `displayText`: tool names come from spans, and the server may be pasted from one.
+ */
 export async function showWindow(
   options: WindowOptions,
   configFile: string | undefined,
@@ -49,10 +53,10 @@ export async function showWindow(
       document = server;
     }
     if (options.json) {
-      out.write(`${JSON.stringify(document, null, 2)}\n`);
+      out.write(`${terminalJson(document, 2)}\n`);
     } else {
       out.write(
-        `${options.drill ? 'drill ' : ''}server ${options.server}, last ${formatWindowDuration(windowMs)}\n`,
+        `${options.drill ? 'drill ' : ''}server ${displayText(options.server)}, last ${formatWindowDuration(windowMs)}\n`,
       );
       out.write(renderSummaries(rows, thresholds));
     }
@@ -80,7 +84,7 @@ function renderSummaries(
     'p99',
   ];
   const lines = rows.map(({ series, summary }) => [
-    series,
+    displayText(series),
     String(summary.calls),
     percent(summary.successRate),
     percent(summary.unexpectedBlockRate),
