@@ -1,3 +1,4 @@
+import { silenceKafkajsNegativeTimeoutWarnings } from '@budgetwatch/kafka';
 import { ensureRedis, type LocalKafka, startLocalKafka } from '@budgetwatch/testkit';
 import type { TestProject } from 'vitest/node';
 import { externalKafkaBrokers, kafkaCacheDir } from './test-bed.js';
@@ -7,6 +8,7 @@ import { externalKafkaBrokers, kafkaCacheDir } from './test-bed.js';
  * to the tests. The broker is stopped after the run; a shared Redis is left as it was found.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  silenceKafkajsNegativeTimeoutWarnings();
   const redis = await ensureRedis(process.env.REDIS_URL);
   const external = externalKafkaBrokers();
   let broker: LocalKafka | undefined;

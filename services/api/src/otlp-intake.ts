@@ -2,6 +2,7 @@ import { gunzipSync } from 'node:zlib';
 import { type ExportRecords, exportRecords, OtlpDecodeError } from '@budgetwatch/otlp';
 import { observeCounts } from '@budgetwatch/telemetry';
 import protobuf from 'protobufjs';
+import { ExportWrites } from './export-writes.js';
 import type { ApiResponse, Route } from './http-api.js';
 
 /** Where accepted requests go: the span topic in production. */
@@ -17,6 +18,10 @@ export interface OtlpIntakeOptions {
   maxRecordBytes?: number;
   /** Bytes being written to the sink at once; beyond, requests get 429 with Retry-After. */
   maxInFlightBytes?: number;
+  /** How long a request waits for the sink before it is answered 503 (the write goes on). */
+  sinkWaitMs?: number;
+  /** How long a written export is remembered, so that an exporter's retry of it writes nothing. */
+  retryMemoryMs?: number;
 }
 
 export interface IntakeMetrics {
@@ -26,8 +31,10 @@ export interface IntakeMetrics {
   spansRejected: Record<string, number>;
   /** Rejected requests by reason (bad_payload, too_large, unsupported_media_type). */
   requestsRejected: Record<string, number>;
-  /** 429 (too much in flight) and 503 (the sink failed). */
+  /** 429 (too much in flight) and 503 (the sink failed or did not answer in time). */
   requestsThrottled: number;
+  /** Retries of exports already written (or being written): answered without writing again. */
+  retriesRecognised: number;
 }
 
 const PROTOBUF = 'application/x-protobuf';
@@ -45,7 +52,11 @@ export function otlpIntakeRoutes(options: OtlpIntakeOptions, metrics: IntakeMetr
   const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;
   const maxRecordBytes = options.maxRecordBytes ?? 900_000;
   const maxInFlightBytes = options.maxInFlightBytes ?? 64 * 1024 * 1024;
-  let inFlightBytes = 0;
+  const sinkWaitMs = options.sinkWaitMs ?? 5000;
+  const writes = new ExportWrites(options.sink, {
+    rememberMs: options.retryMemoryMs ?? 10 * 60_000,
+    maxRemembered: 100_000,
+  });
   observeIntakeMetrics(metrics);
   const reject = (reason: string, response: ApiResponse): ApiResponse => {
     metrics.requestsRejected[reason] = (metrics.requestsRejected[reason] ?? 0) + 1;
@@ -100,25 +111,30 @@ export function otlpIntakeRoutes(options: OtlpIntakeOptions, metrics: IntakeMetr
           );
         }
         if (built.records.length > 0) {
+          const key = ExportWrites.keyOf(bytes, encoding);
+          const retry = writes.has(key);
           const size = built.records.reduce((sum, record) => sum + record.length, 0);
-          if (inFlightBytes + size > maxInFlightBytes) {
+          if (!retry && writes.inFlightBytes + size > maxInFlightBytes) {
             metrics.requestsThrottled += 1;
             return {
               ...status(encoding, 429, 'too many spans in flight; retry'),
               headers: { ...contentHeader(encoding), 'retry-after': '1' },
             };
           }
-          inFlightBytes += size;
-          try {
-            await options.sink.send(built.records);
-          } catch {
+          if (retry) metrics.retriesRecognised += 1;
+          const outcome = await writes.write(key, built.records, sinkWaitMs);
+          if (outcome !== 'written') {
             metrics.requestsThrottled += 1;
             return {
-              ...status(encoding, 503, 'the span topic is unavailable; retry'),
+              ...status(
+                encoding,
+                503,
+                outcome === 'pending'
+                  ? 'the span topic did not answer in time; retry'
+                  : 'the span topic is unavailable; retry',
+              ),
               headers: { ...contentHeader(encoding), 'retry-after': '5' },
             };
-          } finally {
-            inFlightBytes -= size;
           }
         }
         metrics.requestsAccepted += 1;
@@ -176,6 +192,7 @@ export function emptyIntakeMetrics(): IntakeMetrics {
     spansRejected: {},
     requestsRejected: {},
     requestsThrottled: 0,
+    retriesRecognised: 0,
   };
 }
 
@@ -202,6 +219,11 @@ function observeIntakeMetrics(metrics: IntakeMetrics): void {
       description: 'OTLP/HTTP requests refused, by reason',
       read: () => metrics.requestsRejected,
       label: 'reason',
+    },
+    {
+      name: 'budgetwatch.intake.retries_recognised',
+      description: 'Retries of exports already written or being written, answered without writing again',
+      read: () => metrics.retriesRecognised,
     },
     {
       name: 'budgetwatch.intake.requests_throttled',
