@@ -57,6 +57,11 @@ function expectedTotals(
   return { totals, latencies };
 }
 
+/** A successful 5 ms call of `series` (a tool series) ending at `eventTimeMs`. */
+export function okCall(series: SeriesRef & { tool: string }, eventTimeMs: number): ToolCall {
+  return { ...series, outcome: 'ok', fallback: false, latencyMs: 5, eventTimeMs, unregistered: true };
+}
+
 export function exactCounters(counters: BucketCounters) {
   const { sketch: _sketch, ...rest } = counters;
   return rest;
@@ -156,10 +161,16 @@ export async function expectRandomStreamsExact(
 }
 
 /**
- * What every WindowStore does, run against each adapter: the in-memory one in the unit tier, the
- * Redis ones (a server, a cluster) in the integration tier. `createStore(label)` gives a fresh store.
+ * A fresh store, distinct per `label`; with `now`, the store reads that clock for write times
+ * instead of the system's.
  */
-export function windowStoreContract(name: string, createStore: (label: string) => WindowStore): void {
+export type CreateStore = (label: string, now?: () => number) => WindowStore;
+
+/**
+ * What every WindowStore does, run against each adapter: the in-memory one in the unit tier, the
+ * Redis ones (a server, a cluster) in the integration tier.
+ */
+export function windowStoreContract(name: string, createStore: CreateStore): void {
   describe(`${name} window store`, () => {
     it('random streams, batch boundaries and redeliveries give exact 2h and 24h aggregates', async () => {
       await expectRandomStreamsExact((run) => createStore(`run${run}`), 30);
@@ -168,16 +179,7 @@ export function windowStoreContract(name: string, createStore: (label: string) =
     it('a fence that moved under a writer is a conflict, and nothing is written', async () => {
       const store = createStore('conflict');
       const now = Date.UTC(2026, 10, 25, 12, 0, 0);
-      const call: ToolCall = {
-        server: 's',
-        tool: 't',
-        drill: false,
-        outcome: 'ok',
-        fallback: false,
-        latencyMs: 5,
-        eventTimeMs: now - 1000,
-        unregistered: true,
-      };
+      const call = okCall({ server: 's', tool: 't', drill: false }, now - 1000);
       const entries = [0, 1, 2].map((offset) => ({ call, offset }));
       const first = await writeBatchExactlyOnce(store, SOURCE, entries, 2, now, THRESHOLDS);
       expect(first).toMatchObject({ callsApplied: 3, conflicts: 0 });
@@ -199,6 +201,15 @@ export function windowStoreContract(name: string, createStore: (label: string) =
       const totals = await store.readWindow({ server: 's', tool: 't', drill: false }, HOUR, now);
       expect(totals.calls).toBe(4);
       expect((await store.activeSeries(0)).map((s) => s.tool).sort()).toEqual([null, 't'].sort());
+    });
+
+    it("the active-series index holds write times by the store's clock", async () => {
+      const writtenAt = Date.UTC(2026, 10, 25, 12, 0, 0);
+      const store = createStore('clock', () => writtenAt);
+      const call = okCall({ server: 's', tool: 't', drill: false }, writtenAt - 1000);
+      await writeBatchExactlyOnce(store, SOURCE, [{ call, offset: 0 }], 0, writtenAt, THRESHOLDS);
+      expect(await store.activeSeries(writtenAt)).toHaveLength(2);
+      expect(await store.activeSeries(writtenAt + 1)).toEqual([]);
     });
   });
 }

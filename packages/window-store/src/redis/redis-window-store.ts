@@ -41,6 +41,8 @@ export class RedisWindowStore implements WindowStore {
     private readonly client: RedisClient,
     keyPrefix: string,
     private readonly options: WindowStoreOptions,
+    /** The clock of write times (the active-series index), as the in-memory store takes it. */
+    private readonly now: () => number = Date.now,
   ) {
     this.redis = registerWindowScripts(client);
     this.keys = new WindowKeys(keyPrefix);
@@ -102,7 +104,7 @@ export class RedisWindowStore implements WindowStore {
     });
     // Index of active series: a separate key (another cluster slot), so outside the atomic step;
     // ZADD is idempotent, so a crash between the two only delays when a series shows as active.
-    const now = Date.now();
+    const now = this.now();
     const zadd: (string | number)[] = [];
     for (const delta of deltas) zadd.push(now, delta.id);
     const activeSeries = this.keys.activeSeries();
