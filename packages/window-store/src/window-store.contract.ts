@@ -4,13 +4,17 @@ import {
   bucketIndex,
   type CallOutcome,
   COARSE,
+  DRILL_SERIES_LIFETIME_MS,
   emptyCounters,
   FINE,
   isWithinRing,
   MAX_WINDOW_MS,
   type PositionedCall,
   resolutionFor,
+  rollupOf,
+  SERIES_LIFETIME_MS,
   type SeriesRef,
+  seriesId,
   sketchQuantile,
   type ToolCall,
   windowBucketRange,
@@ -210,6 +214,103 @@ export function windowStoreContract(name: string, createStore: CreateStore): voi
       await writeBatchExactlyOnce(store, SOURCE, [{ call, offset: 0 }], 0, writtenAt, THRESHOLDS);
       expect(await store.activeSeries(writtenAt)).toHaveLength(2);
       expect(await store.activeSeries(writtenAt + 1)).toEqual([]);
+    });
+
+    seriesLifetimeContract(createStore);
+  });
+}
+
+/**
+ * How long series stay, part of the window store contract; on its own for the Redis Cluster suite,
+ * where forgetting crosses slots.
+ */
+export function seriesLifetimeContract(createStore: CreateStore): void {
+  describe('series lifetime', () => {
+    const start = Date.UTC(2026, 10, 25, 12, 0, 0);
+    const production = { server: 's', tool: 't', drill: false };
+    const drill = { server: 's', tool: 'drill-latency-1', drill: true };
+    const ids = (series: readonly SeriesRef[]) => series.map(seriesId).sort();
+    const withRollups = (...tools: SeriesRef[]) => ids(tools.flatMap((tool) => [tool, rollupOf(tool)]));
+    /** One call per offset, ending a second before `nowMs`. */
+    const writeCalls = (
+      store: WindowStore,
+      series: SeriesRef & { tool: string },
+      offsets: readonly number[],
+      nowMs: number,
+      cache?: FenceCache,
+    ) =>
+      writeBatchExactlyOnce(
+        store,
+        SOURCE,
+        offsets.map((offset) => ({ call: okCall(series, nowMs - 1000), offset })),
+        offsets.at(-1) ?? -1,
+        nowMs,
+        THRESHOLDS,
+        cache,
+      );
+
+    it('a series quiet for longer than its lifetime is not listed: 24h10m, a drill series 1h', async () => {
+      let now = start;
+      const store = createStore('lifetime', () => now);
+      await writeCalls(store, production, [0], now);
+      await writeCalls(store, drill, [1], now);
+      const listed = async () => ids(await store.activeSeries(0));
+
+      now = start + DRILL_SERIES_LIFETIME_MS;
+      expect(await listed()).toEqual(withRollups(production, drill));
+      now += 1;
+      expect(await listed()).toEqual(withRollups(production));
+      now = start + SERIES_LIFETIME_MS;
+      expect(await listed()).toEqual(withRollups(production));
+      now += 1;
+      expect(await listed()).toEqual([]);
+
+      // Written again, it is listed again.
+      await writeCalls(store, drill, [2], now);
+      expect(await listed()).toEqual(withRollups(drill));
+    });
+
+    it("forgetting drops a quiet drill series' counts and fences, and leaves production alone", async () => {
+      let now = start;
+      const store = createStore('forget', () => now);
+      await writeCalls(store, production, [0, 1, 2], now);
+      await writeCalls(store, drill, [0, 1, 2], now);
+
+      now = start + DRILL_SERIES_LIFETIME_MS + 1;
+      expect(await store.forgetQuietSeries()).toBe(2);
+      expect((await store.readWindow(drill, 2 * HOUR, now)).calls).toBe(0);
+      expect((await store.readWindow(production, 2 * HOUR, now)).calls).toBe(3);
+      // A series written again starts afresh: its old offsets count as never seen.
+      expect(await writeCalls(store, drill, [0, 1, 2], now)).toMatchObject({ callsApplied: 3 });
+      expect(await store.forgetQuietSeries()).toBe(0);
+    });
+
+    it('a write forgets quiet series by itself', async () => {
+      let now = start;
+      const store = createStore('forget-on-write', () => now);
+      await writeCalls(store, drill, [0, 1, 2], now);
+      now = start + DRILL_SERIES_LIFETIME_MS + 1;
+      await writeCalls(store, production, [3], now);
+      expect((await store.readWindow(drill, 2 * HOUR, now)).calls).toBe(0);
+    });
+
+    it('a write racing with forgetting its series is never lost', async () => {
+      let now = start;
+      const store = createStore('forget-race', () => now);
+      const cache = new FenceCache();
+      await writeCalls(store, drill, [0, 1], now, cache);
+
+      now = start + DRILL_SERIES_LIFETIME_MS + 1;
+      // Both start at once: the write (its fences cached, so at once) reaches the store while
+      // forgetting is under way.
+      const [, written] = await Promise.all([
+        store.forgetQuietSeries(),
+        writeCalls(store, drill, [2], now, cache),
+      ]);
+      expect(written.callsApplied).toBe(1);
+      // Forgotten then written afresh (1 call), or kept whole (3): never the write lost (0).
+      expect([1, 3]).toContain((await store.readWindow(drill, 2 * HOUR, now)).calls);
+      expect(ids(await store.activeSeries(0))).toEqual(withRollups(drill));
     });
   });
 }
