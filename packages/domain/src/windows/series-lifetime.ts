@@ -17,7 +17,8 @@ export const SERIES_LIFETIME_MS = MAX_WINDOW_MS + SERIES_EXPIRY_MARGIN_MS;
 
 /**
  * A drill series quiet for longer than this is forgotten. A drill writes its calls within seconds
- * of starting and needs its series only until its run ends, within its `--timeout`: the evaluator decides the breach from the series during the run (within a second
+ * of starting and needs its series only until its run ends, within its `--timeout` (which may not
+ * exceed this): the evaluator decides the breach from the series during the run (within a second
  * of the write, or at the next sweep, plus any `for` of the rule), and the notifier needs only the
  * breach event, which carries the numbers. Nothing reads a drill series afterwards: the notifier
  * never repeats a drill's incident, and the operator view, `status` and the CRS leave drill series
