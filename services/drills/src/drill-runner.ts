@@ -69,7 +69,7 @@ export class DrillRunner {
   async run(scenarioName: DrillScenarioName, server: string): Promise<DrillReport> {
     const scenario = DRILL_SCENARIOS[scenarioName];
     const runId = randomUUID().slice(0, 8);
-    const tool = `drill-${scenario.name}-${runId}`;
+    const tool = drillTool(scenario.name, runId);
     const recordKey = `budgetwatch-drill-${runId}`;
     const expectations: Expectation[] = scenario.expectedRules.map((rule) => ({
       rule,
@@ -266,6 +266,11 @@ export function checkDrillTimeout(timeoutMs: number): void {
       `a drill waits at most ${lifetime}: its series are forgotten ${lifetime} after its calls (got ${formatWindowDuration(timeoutMs)})`,
     );
   }
+}
+
+/** The drill's own tool series: a new one per run, so every run can breach afresh. */
+export function drillTool(scenario: DrillScenarioName, runId: string): string {
+  return `drill-${scenario}-${runId}`;
 }
 
 function formatMs(ms: number): string {

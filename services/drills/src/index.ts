@@ -4,6 +4,7 @@ export {
   type DrillReport,
   DrillRunner,
   type DrillRunnerOptions,
+  drillTool,
 } from './drill-runner.js';
-export { sendDrillSpans } from './drill-spans.js';
+export { drillCalls, sendDrillSpans, type TimedDrillCall } from './drill-spans.js';
 export { type DrillPass, RedisDrillResults } from './redis-drill-results.js';
