@@ -221,6 +221,15 @@ describe('budgetwatch drill against the running pipeline', () => {
     },
   );
 
+  it('refuses to wait longer than the drill series are kept, with exit code 2', async () => {
+    const result = await budgetwatchInProcess(
+      ['drill', 'latency', '--server', 'orders-mcp', '--timeout', '2h'],
+      env,
+    );
+    expect(result.code).toBe(2);
+    expect(result.output).toContain('a drill waits at most 1h: its series are forgotten 1h after its calls');
+  });
+
   it('rejects an unknown scenario with exit code 2', async () => {
     const result = await budgetwatchInProcess(['drill', 'meteor-strike', '--server', 'orders-mcp'], env);
     expect(result.code).toBe(2);

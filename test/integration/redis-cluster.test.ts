@@ -1,6 +1,10 @@
 import { dataNodes } from '@budgetwatch/redis';
 import { RedisWindowStore } from '@budgetwatch/window-store';
-import { expectRandomStreamsExact, THRESHOLDS } from '@budgetwatch/window-store/contract';
+import {
+  expectRandomStreamsExact,
+  seriesLifetimeContract,
+  THRESHOLDS,
+} from '@budgetwatch/window-store/contract';
 import { describe, expect, inject, it } from 'vitest';
 import { budgetwatch } from '../support/cli.js';
 import {
@@ -38,6 +42,17 @@ describe('the window store, rule states and notification log on a three-master R
       `keys per master: ${perMaster.join(', ')}`,
     ).toBe(true);
   }, 120_000);
+
+  // Forgetting a quiet series takes it off its index (one slot), then deletes its keys (another).
+  seriesLifetimeContract(
+    (label, now) =>
+      new RedisWindowStore(
+        namespace.client,
+        `${namespace.prefix}${label}:`,
+        { thresholdsMs: THRESHOLDS },
+        now,
+      ),
+  );
 
   describe('evaluator: rule states and their outboxes', () => {
     const { expectBreachAndRecovery } = useRuleEvaluation(topics, namespace, 'cluster-rules');

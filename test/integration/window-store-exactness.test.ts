@@ -9,8 +9,8 @@ const namespace = await useRedisNamespace('window-exactness');
 // Against a brute-force recomputation; the in-memory store runs the same contract in the unit tier.
 windowStoreContract(
   'Redis',
-  (label) =>
-    new RedisWindowStore(namespace.client, `${namespace.prefix}${label}:`, { thresholdsMs: THRESHOLDS }),
+  (label, now) =>
+    new RedisWindowStore(namespace.client, `${namespace.prefix}${label}:`, { thresholdsMs: THRESHOLDS }, now),
 );
 
 describe('Redis window store layout', () => {

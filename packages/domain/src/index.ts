@@ -155,5 +155,11 @@ export {
   type SeriesCalls,
   type SeriesDelta,
 } from './windows/series-delta.js';
+export {
+  DRILL_SERIES_LIFETIME_MS,
+  SERIES_EXPIRY_MARGIN_MS,
+  SERIES_LIFETIME_MS,
+  seriesLifetimeMs,
+} from './windows/series-lifetime.js';
 export { formatWindowDuration, parseDuration, parseWindowDuration } from './windows/window-duration.js';
 export { summarizeWindow, type WindowSummary } from './windows/window-summary.js';

@@ -6,8 +6,8 @@ describe('luaScriptUrl', () => {
   it('finds the scripts from the sources and from the built package alike', () => {
     const source = new URL('../../window-store/src/redis/redis-window-store.ts', import.meta.url).href;
     const built = new URL('../../window-store/dist/redis/redis-window-store.js', import.meta.url).href;
-    const fromSource = luaScriptUrl('apply-series-delta-3', source);
-    expect(luaScriptUrl('apply-series-delta-3', built).href).toBe(fromSource.href);
+    const fromSource = luaScriptUrl('apply-series-delta-4', source);
+    expect(luaScriptUrl('apply-series-delta-4', built).href).toBe(fromSource.href);
     expect(existsSync(fromSource)).toBe(true);
   });
 });

@@ -1,4 +1,5 @@
 export { type BatchWriteResult, FenceCache, writeBatchExactlyOnce } from './apply-batch.js';
+export { FORGET_EVERY_MS } from './forget-schedule.js';
 export { InMemoryWindowStore } from './memory/in-memory-window-store.js';
 export { RedisWindowStore } from './redis/redis-window-store.js';
 export { WindowKeys } from './redis/window-keys.js';

@@ -4,13 +4,17 @@ import {
   bucketIndex,
   type CallOutcome,
   COARSE,
+  DRILL_SERIES_LIFETIME_MS,
   emptyCounters,
   FINE,
   isWithinRing,
   MAX_WINDOW_MS,
   type PositionedCall,
   resolutionFor,
+  rollupOf,
+  SERIES_LIFETIME_MS,
   type SeriesRef,
+  seriesId,
   sketchQuantile,
   type ToolCall,
   windowBucketRange,
@@ -55,6 +59,11 @@ function expectedTotals(
     if (call.outcome === 'ok' || call.outcome === 'error') latencies.push(call.latencyMs);
   }
   return { totals, latencies };
+}
+
+/** A successful 5 ms call of `series` (a tool series) ending at `eventTimeMs`. */
+export function okCall(series: SeriesRef & { tool: string }, eventTimeMs: number): ToolCall {
+  return { ...series, outcome: 'ok', fallback: false, latencyMs: 5, eventTimeMs, unregistered: true };
 }
 
 export function exactCounters(counters: BucketCounters) {
@@ -156,10 +165,16 @@ export async function expectRandomStreamsExact(
 }
 
 /**
- * What every WindowStore does, run against each adapter: the in-memory one in the unit tier, the
- * Redis ones (a server, a cluster) in the integration tier. `createStore(label)` gives a fresh store.
+ * A fresh store, distinct per `label`; with `now`, the store reads that clock for write times
+ * instead of the system's.
  */
-export function windowStoreContract(name: string, createStore: (label: string) => WindowStore): void {
+export type CreateStore = (label: string, now?: () => number) => WindowStore;
+
+/**
+ * What every WindowStore does, run against each adapter: the in-memory one in the unit tier, the
+ * Redis ones (a server, a cluster) in the integration tier.
+ */
+export function windowStoreContract(name: string, createStore: CreateStore): void {
   describe(`${name} window store`, () => {
     it('random streams, batch boundaries and redeliveries give exact 2h and 24h aggregates', async () => {
       await expectRandomStreamsExact((run) => createStore(`run${run}`), 30);
@@ -168,16 +183,7 @@ export function windowStoreContract(name: string, createStore: (label: string) =
     it('a fence that moved under a writer is a conflict, and nothing is written', async () => {
       const store = createStore('conflict');
       const now = Date.UTC(2026, 10, 25, 12, 0, 0);
-      const call: ToolCall = {
-        server: 's',
-        tool: 't',
-        drill: false,
-        outcome: 'ok',
-        fallback: false,
-        latencyMs: 5,
-        eventTimeMs: now - 1000,
-        unregistered: true,
-      };
+      const call = okCall({ server: 's', tool: 't', drill: false }, now - 1000);
       const entries = [0, 1, 2].map((offset) => ({ call, offset }));
       const first = await writeBatchExactlyOnce(store, SOURCE, entries, 2, now, THRESHOLDS);
       expect(first).toMatchObject({ callsApplied: 3, conflicts: 0 });
@@ -199,6 +205,112 @@ export function windowStoreContract(name: string, createStore: (label: string) =
       const totals = await store.readWindow({ server: 's', tool: 't', drill: false }, HOUR, now);
       expect(totals.calls).toBe(4);
       expect((await store.activeSeries(0)).map((s) => s.tool).sort()).toEqual([null, 't'].sort());
+    });
+
+    it("the active-series index holds write times by the store's clock", async () => {
+      const writtenAt = Date.UTC(2026, 10, 25, 12, 0, 0);
+      const store = createStore('clock', () => writtenAt);
+      const call = okCall({ server: 's', tool: 't', drill: false }, writtenAt - 1000);
+      await writeBatchExactlyOnce(store, SOURCE, [{ call, offset: 0 }], 0, writtenAt, THRESHOLDS);
+      expect(await store.activeSeries(writtenAt)).toHaveLength(2);
+      expect(await store.activeSeries(writtenAt + 1)).toEqual([]);
+    });
+
+    seriesLifetimeContract(createStore);
+  });
+}
+
+/**
+ * How long series stay, part of the window store contract; on its own for the Redis Cluster suite,
+ * where forgetting crosses slots.
+ */
+export function seriesLifetimeContract(createStore: CreateStore): void {
+  describe('series lifetime', () => {
+    const start = Date.UTC(2026, 10, 25, 12, 0, 0);
+    const production = { server: 's', tool: 't', drill: false };
+    const drill = { server: 's', tool: 'drill-latency-1', drill: true };
+    const ids = (series: readonly SeriesRef[]) => series.map(seriesId).sort();
+    const withRollups = (...tools: SeriesRef[]) => ids(tools.flatMap((tool) => [tool, rollupOf(tool)]));
+    /** One call per offset, ending a second before `nowMs`. */
+    const writeCalls = (
+      store: WindowStore,
+      series: SeriesRef & { tool: string },
+      offsets: readonly number[],
+      nowMs: number,
+      cache?: FenceCache,
+    ) =>
+      writeBatchExactlyOnce(
+        store,
+        SOURCE,
+        offsets.map((offset) => ({ call: okCall(series, nowMs - 1000), offset })),
+        offsets.at(-1) ?? -1,
+        nowMs,
+        THRESHOLDS,
+        cache,
+      );
+
+    it('a series quiet for longer than its lifetime is not listed: 24h10m, a drill series 1h', async () => {
+      let now = start;
+      const store = createStore('lifetime', () => now);
+      await writeCalls(store, production, [0], now);
+      await writeCalls(store, drill, [1], now);
+      const listed = async () => ids(await store.activeSeries(0));
+
+      now = start + DRILL_SERIES_LIFETIME_MS;
+      expect(await listed()).toEqual(withRollups(production, drill));
+      now += 1;
+      expect(await listed()).toEqual(withRollups(production));
+      now = start + SERIES_LIFETIME_MS;
+      expect(await listed()).toEqual(withRollups(production));
+      now += 1;
+      expect(await listed()).toEqual([]);
+
+      // Written again, it is listed again.
+      await writeCalls(store, drill, [2], now);
+      expect(await listed()).toEqual(withRollups(drill));
+    });
+
+    it("forgetting drops a quiet drill series' counts and fences, and leaves production alone", async () => {
+      let now = start;
+      const store = createStore('forget', () => now);
+      await writeCalls(store, production, [0, 1, 2], now);
+      await writeCalls(store, drill, [0, 1, 2], now);
+
+      now = start + DRILL_SERIES_LIFETIME_MS + 1;
+      expect(await store.forgetQuietSeries()).toBe(2);
+      expect((await store.readWindow(drill, 2 * HOUR, now)).calls).toBe(0);
+      expect((await store.readWindow(production, 2 * HOUR, now)).calls).toBe(3);
+      // A series written again starts afresh: its old offsets count as never seen.
+      expect(await writeCalls(store, drill, [0, 1, 2], now)).toMatchObject({ callsApplied: 3 });
+      expect(await store.forgetQuietSeries()).toBe(0);
+    });
+
+    it('a write forgets quiet series by itself', async () => {
+      let now = start;
+      const store = createStore('forget-on-write', () => now);
+      await writeCalls(store, drill, [0, 1, 2], now);
+      now = start + DRILL_SERIES_LIFETIME_MS + 1;
+      await writeCalls(store, production, [3], now);
+      expect((await store.readWindow(drill, 2 * HOUR, now)).calls).toBe(0);
+    });
+
+    it('a write racing with forgetting its series is never lost', async () => {
+      let now = start;
+      const store = createStore('forget-race', () => now);
+      const cache = new FenceCache();
+      await writeCalls(store, drill, [0, 1], now, cache);
+
+      now = start + DRILL_SERIES_LIFETIME_MS + 1;
+      // Both start at once: the write (its fences cached, so at once) reaches the store while
+      // forgetting is under way.
+      const [, written] = await Promise.all([
+        store.forgetQuietSeries(),
+        writeCalls(store, drill, [2], now, cache),
+      ]);
+      expect(written.callsApplied).toBe(1);
+      // Forgotten then written afresh (1 call), or kept whole (3): never the write lost (0).
+      expect([1, 3]).toContain((await store.readWindow(drill, 2 * HOUR, now)).calls);
+      expect(ids(await store.activeSeries(0))).toEqual(withRollups(drill));
     });
   });
 }

@@ -39,8 +39,19 @@ export interface WindowStore {
     nowMs: number,
     options?: ReadWindowOptions,
   ): Promise<BucketCounters>;
-  /** Series seen since `sinceMs` (by write time). */
+  /**
+   * Series written since `sinceMs` (by write time, the store's clock). A series quiet for longer
+   * than its lifetime (`seriesLifetimeMs`: 24h10m, a drill series 1h) is never listed, whether or
+   * not it has been forgotten yet.
+   */
   activeSeries(sinceMs: number): Promise<SeriesRef[]>;
+  /**
+   * Forgets the series quiet for longer than their lifetime: they leave the index, and their
+   * counters and fences are dropped (a series written again starts afresh). Writes do this by
+   * themselves, at most every `FORGET_EVERY_MS` (forget-schedule.ts). Returns how many series it
+   * found quiet (a write racing with it may keep one of them).
+   */
+  forgetQuietSeries(): Promise<number>;
 }
 
 export interface ReadWindowOptions {

@@ -1,10 +1,13 @@
 import { ConfigError } from '@budgetwatch/config';
 import {
   DRILL_SCENARIOS,
+  DRILL_SERIES_LIFETIME_MS,
   type DrillScenarioName,
+  formatWindowDuration,
   isDrillScenario,
   parseWindowDuration,
 } from '@budgetwatch/domain';
+import { checkDrillTimeout } from '@budgetwatch/drills';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { runApi } from './commands/api.js';
 import { configCheck } from './commands/config-check.js';
@@ -143,7 +146,12 @@ function buildProgram(io: CliIo, setExit: (code: ExitCode) => void): Command {
       scenario,
     )
     .requiredOption('--server <id>', 'the server to drill (its drill series; production is never touched)')
-    .option('--timeout <length>', 'how long to wait for events and notifications', windowLength, 120_000)
+    .option(
+      '--timeout <length>',
+      `how long to wait for events and notifications, at most ${formatWindowDuration(DRILL_SERIES_LIFETIME_MS)} (as long as the drill series are kept)`,
+      drillTimeout,
+      120_000,
+    )
     .option('--no-notify', 'do not wait for notifications (no notifier running)')
     .option('--json', 'print the report as JSON', false)
     .action(
@@ -214,6 +222,16 @@ function windowLength(text: string): number {
   } catch (error) {
     throw new InvalidArgumentError((error as Error).message);
   }
+}
+
+function drillTimeout(text: string): number {
+  const timeoutMs = windowLength(text);
+  try {
+    checkDrillTimeout(timeoutMs);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+  return timeoutMs;
 }
 
 function scenario(text: string): DrillScenarioName {

@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { DRILL_SCENARIOS, type DrillScenarioName } from '@budgetwatch/domain';
+import {
+  DRILL_SCENARIOS,
+  DRILL_SERIES_LIFETIME_MS,
+  type DrillScenarioName,
+  formatWindowDuration,
+} from '@budgetwatch/domain';
 import { parseBudgetwatchEvent } from '@budgetwatch/events';
 import { createProducer } from '@budgetwatch/kafka';
 import type { RedisNotifierStore } from '@budgetwatch/notifier';
@@ -13,6 +18,7 @@ export interface DrillRunnerOptions {
   /** The notification log, to see notifications go out. */
   notifications: RedisNotifierStore;
   results: RedisDrillResults;
+  /** How long to wait for the events, notifications and dead letters; see `checkDrillTimeout`. */
   timeoutMs: number;
   /** Wait for the notifications too (off where no notifier runs). */
   requireNotification: boolean;
@@ -56,12 +62,14 @@ interface Expectation {
  * the server's kill-switch test.
  */
 export class DrillRunner {
-  constructor(private readonly options: DrillRunnerOptions) {}
+  constructor(private readonly options: DrillRunnerOptions) {
+    checkDrillTimeout(options.timeoutMs);
+  }
 
   async run(scenarioName: DrillScenarioName, server: string): Promise<DrillReport> {
     const scenario = DRILL_SCENARIOS[scenarioName];
     const runId = randomUUID().slice(0, 8);
-    const tool = `drill-${scenario.name}-${runId}`;
+    const tool = drillTool(scenario.name, runId);
     const recordKey = `budgetwatch-drill-${runId}`;
     const expectations: Expectation[] = scenario.expectedRules.map((rule) => ({
       rule,
@@ -245,6 +253,24 @@ export class DrillRunner {
       }
     }
   }
+}
+
+/**
+ * A drill waits at most as long as its series are kept after its calls (DRILL_SERIES_LIFETIME_MS):
+ * a longer wait could see them forgotten before the evaluator decides their breach.
+ */
+export function checkDrillTimeout(timeoutMs: number): void {
+  if (timeoutMs > DRILL_SERIES_LIFETIME_MS) {
+    const lifetime = formatWindowDuration(DRILL_SERIES_LIFETIME_MS);
+    throw new RangeError(
+      `a drill waits at most ${lifetime}: its series are forgotten ${lifetime} after its calls (got ${formatWindowDuration(timeoutMs)})`,
+    );
+  }
+}
+
+/** The drill's own tool series: a new one per run, so every run can breach afresh. */
+export function drillTool(scenario: DrillScenarioName, runId: string): string {
+  return `drill-${scenario}-${runId}`;
 }
 
 function formatMs(ms: number): string {

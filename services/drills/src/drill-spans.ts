@@ -1,9 +1,19 @@
-import type { DrillScenario } from '@budgetwatch/domain';
+import type { DrillCall, DrillScenario } from '@budgetwatch/domain';
 import { KafkaSpanExporter } from '@budgetwatch/otel-kafka-exporter';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { Kafka } from 'kafkajs';
+
+/** One call of a drill, with when it ended. */
+export interface TimedDrillCall extends DrillCall {
+  endMs: number;
+}
+
+/** A scenario's calls as a drill sends them at `nowMs`: ending just before, a millisecond apart. */
+export function drillCalls(scenario: DrillScenario, nowMs: number): TimedDrillCall[] {
+  return Array.from({ length: scenario.calls }, (_, i) => ({ ...scenario.call(i), endMs: nowMs - 500 - i }));
+}
 
 /**
  * Sends a scenario's calls the way an agent does: MCP tool-call client spans recorded with the
@@ -23,9 +33,7 @@ export async function sendDrillSpans(
     spanProcessors: [new BatchSpanProcessor({ exporter, maxExportBatchSize: 1000, maxQueueSize: 4096 })],
   });
   const tracer = provider.getTracer('budgetwatch-drill');
-  for (let i = 0; i < scenario.calls; i++) {
-    const call = scenario.call(i);
-    const end = nowMs - 500 - i;
+  for (const call of drillCalls(scenario, nowMs)) {
     const attributes: Record<string, string | boolean> = {
       'mcp.method.name': 'tools/call',
       'gen_ai.tool.name': target.tool,
@@ -36,11 +44,11 @@ export async function sendDrillSpans(
     if (call.error) attributes['error.type'] = 'drill_failure';
     const span = tracer.startSpan(`tools/call ${target.tool}`, {
       kind: SpanKind.CLIENT,
-      startTime: end - call.durationMs,
+      startTime: call.endMs - call.durationMs,
       attributes,
     });
     if (call.error) span.setStatus({ code: SpanStatusCode.ERROR, message: 'drill failure' });
-    span.end(end);
+    span.end(call.endMs);
   }
   await provider.forceFlush();
   await provider.shutdown();

@@ -2,7 +2,6 @@ import {
   type BucketCounters,
   COARSE,
   emptyCounters,
-  MAX_WINDOW_MS,
   mergeCounters,
   parseSeriesId,
   RESOLUTIONS,
@@ -11,9 +10,11 @@ import {
   type SeriesDelta,
   type SeriesRef,
   seriesId,
+  seriesLifetimeMs,
   slotOf,
   windowBucketRange,
 } from '@budgetwatch/domain';
+import { ForgetSchedule } from '../forget-schedule.js';
 import type {
   ApplyOutcome,
   ReadWindowOptions,
@@ -33,10 +34,9 @@ interface StoredSeries {
   fences: Map<string, number>;
   rings: Map<Resolution['name'], Map<number, Slot>>;
   lastWriteMs: number;
+  /** How long it stays known after its last write (seriesLifetimeMs). */
+  lifetimeMs: number;
 }
-
-/** Series quiet for longer than the longest window (and a margin) are forgotten on the next write. */
-const FORGET_AFTER_MS = MAX_WINDOW_MS + 10 * 60_000;
 
 /**
  * The window store of the all-in-one mode: the same rings, fences and semantics as the Redis store
@@ -45,7 +45,7 @@ const FORGET_AFTER_MS = MAX_WINDOW_MS + 10 * 60_000;
  */
 export class InMemoryWindowStore implements WindowStore {
   private readonly series = new Map<string, StoredSeries>();
-  private lastForgetMs = 0;
+  private readonly forgetting = new ForgetSchedule();
 
   constructor(
     private readonly options: WindowStoreOptions,
@@ -67,7 +67,7 @@ export class InMemoryWindowStore implements WindowStore {
     const now = this.now();
     const outcomes = new Map<string, ApplyOutcome>();
     for (const delta of deltas) {
-      const stored = this.series.get(delta.id) ?? newSeries();
+      const stored = this.series.get(delta.id) ?? newSeries(seriesLifetimeMs(delta.series));
       const current = stored.fences.get(field) ?? -1;
       if (current !== (expectedFences.get(delta.id) ?? -1)) {
         outcomes.set(delta.id, { status: 'conflict', currentFence: current });
@@ -96,7 +96,7 @@ export class InMemoryWindowStore implements WindowStore {
       this.series.set(delta.id, stored);
       outcomes.set(delta.id, { status: 'applied', droppedBuckets: dropped });
     }
-    this.forgetQuietSeries(now);
+    if (this.forgetting.due(now)) await this.forgetQuietSeries();
     return outcomes;
   }
 
@@ -120,30 +120,42 @@ export class InMemoryWindowStore implements WindowStore {
   }
 
   async activeSeries(sinceMs: number): Promise<SeriesRef[]> {
+    const now = this.now();
     const active: SeriesRef[] = [];
-    for (const [id, stored] of this.series) if (stored.lastWriteMs >= sinceMs) active.push(parseSeriesId(id));
+    for (const [id, stored] of this.series) {
+      if (stored.lastWriteMs >= sinceMs && !isQuiet(stored, now)) active.push(parseSeriesId(id));
+    }
     return active;
+  }
+
+  async forgetQuietSeries(): Promise<number> {
+    const now = this.now();
+    let forgotten = 0;
+    for (const [id, stored] of this.series) {
+      if (!isQuiet(stored, now)) continue;
+      this.series.delete(id);
+      forgotten += 1;
+    }
+    return forgotten;
   }
 
   /** How many series are held: what the embedded mode's memory grows with. */
   get size(): number {
     return this.series.size;
   }
-
-  private forgetQuietSeries(now: number): void {
-    if (now - this.lastForgetMs < 60_000) return;
-    this.lastForgetMs = now;
-    for (const [id, stored] of this.series) {
-      if (now - stored.lastWriteMs > FORGET_AFTER_MS) this.series.delete(id);
-    }
-  }
 }
 
-function newSeries(): StoredSeries {
+/** Quiet for longer than its lifetime: gone from the index, to be forgotten. */
+function isQuiet(stored: StoredSeries, nowMs: number): boolean {
+  return nowMs - stored.lastWriteMs > stored.lifetimeMs;
+}
+
+function newSeries(lifetimeMs: number): StoredSeries {
   return {
     fences: new Map(),
     rings: new Map(RESOLUTIONS.map((resolution) => [resolution.name, new Map<number, Slot>()])),
     lastWriteMs: 0,
+    lifetimeMs,
   };
 }
 

@@ -8,12 +8,15 @@ import {
   RESOLUTIONS,
   type Resolution,
   resolutionFor,
+  SERIES_EXPIRY_MARGIN_MS,
   type SeriesDelta,
   type SeriesRef,
   seriesId,
+  seriesLifetimeMs,
   slotOf,
 } from '@budgetwatch/domain';
-import { execPipelines, type RedisClient, type SlotCommands } from '@budgetwatch/redis';
+import { execPipelines, type PipelineReply, type RedisClient, type SlotCommands } from '@budgetwatch/redis';
+import { ForgetSchedule } from '../forget-schedule.js';
 import type {
   ApplyOutcome,
   ReadWindowOptions,
@@ -23,24 +26,31 @@ import type {
 } from '../window-store.js';
 import { addRingCounters, addRingSketches } from './ring-layout.js';
 import { WindowKeys } from './window-keys.js';
-import {
-  registerWindowScripts,
-  type ScriptedPipeline,
-  type ScriptedRedis,
-  type SeriesKeys,
-} from './window-scripts.js';
+import { registerWindowScripts, type ScriptedPipeline, type ScriptedRedis } from './window-scripts.js';
 
-/** Keys outlive their ring by this much, so a quiet series is not lost between two writes. */
-const TTL_MARGIN_MS = 10 * 60_000;
+/** Series taken off an index per round trip when forgetting: a short step however much piled up. */
+const FORGET_BATCH = 500;
+/** The two active-series indexes: production series, and drill series (forgotten much sooner). */
+const INDEXES = [{ drill: false }, { drill: true }] as const;
 
+/**
+ * Series live in Redis as four keys sharing the series' hash tag, plus an entry in one of two
+ * active-series indexes (production, drill). A series quiet for longer than its lifetime is
+ * forgotten in two steps, each on one slot: its index entry goes, then its keys, unless a write
+ * came in between (see forget-series-keys-1.lua). The keys' TTLs are the backstop for when nothing
+ * writes, and so nothing forgets.
+ */
 export class RedisWindowStore implements WindowStore {
   private readonly redis: ScriptedRedis;
   private readonly keys: WindowKeys;
+  private readonly forgetting = new ForgetSchedule();
 
   constructor(
     private readonly client: RedisClient,
     keyPrefix: string,
     private readonly options: WindowStoreOptions,
+    /** The clock of write times (the active-series index), as the in-memory store takes it. */
+    private readonly now: () => number = Date.now,
   ) {
     this.redis = registerWindowScripts(client);
     this.keys = new WindowKeys(keyPrefix);
@@ -62,8 +72,7 @@ export class RedisWindowStore implements WindowStore {
       }),
     );
     seriesIds.forEach((id, i) => {
-      const [error, value] = replies[i]?.[0] ?? [new Error('no reply'), null];
-      if (error) throw error;
+      const value = onlyReply(replies[i]);
       fences.set(id, value === null ? -1 : Number(value));
     });
     return fences;
@@ -79,40 +88,38 @@ export class RedisWindowStore implements WindowStore {
     if (deltas.length === 0) return outcomes;
     const field = this.keys.fenceField(source);
     const thresholds = this.options.thresholdsMs.length;
+    const now = this.now();
     const commands: SlotCommands<ScriptedPipeline>[] = deltas.map((delta) => {
+      const lifetimeMs = seriesLifetimeMs(delta.series);
       const args: (string | number)[] = [
         field,
         expectedFences.get(delta.id) ?? -1,
         newFence,
-        FINE.slots * FINE.bucketMs + TTL_MARGIN_MS,
-        COARSE.slots * COARSE.bucketMs + TTL_MARGIN_MS,
+        keyTtlMs(FINE, lifetimeMs),
+        keyTtlMs(COARSE, lifetimeMs),
         thresholds,
         FINE.slots,
         COARSE.slots,
+        this.keys.lastWriteField,
+        now,
       ];
       for (const resolution of RESOLUTIONS)
         appendBuckets(args, delta.buckets.get(resolution.name), resolution);
-      const keys: SeriesKeys = [
-        this.keys.counts(delta.id, FINE),
-        this.keys.sketches(delta.id, FINE),
-        this.keys.counts(delta.id, COARSE),
-        this.keys.sketches(delta.id, COARSE),
-      ];
+      const keys = this.keys.series(delta.id);
       return { key: keys[0], queue: (pipeline) => pipeline.applySeriesDelta(...keys, ...args) };
     });
-    // Index of active series: a separate key (another cluster slot), so outside the atomic step;
+    // Indexes of active series: separate keys (other cluster slots), so outside the atomic step;
     // ZADD is idempotent, so a crash between the two only delays when a series shows as active.
-    const now = Date.now();
-    const zadd: (string | number)[] = [];
-    for (const delta of deltas) zadd.push(now, delta.id);
-    const activeSeries = this.keys.activeSeries();
-    commands.push({ key: activeSeries, queue: (pipeline) => pipeline.zadd(activeSeries, ...zadd) });
+    for (const { drill } of INDEXES) {
+      const zadd: (string | number)[] = [];
+      for (const delta of deltas) if (delta.series.drill === drill) zadd.push(now, delta.id);
+      const index = this.keys.activeSeries(drill);
+      if (zadd.length > 0) commands.push({ key: index, queue: (pipeline) => pipeline.zadd(index, ...zadd) });
+    }
 
     const replies = await this.pipelined(commands);
     deltas.forEach((delta, i) => {
-      const [error, reply] = replies[i]?.[0] ?? [new Error('no reply'), null];
-      if (error) throw error;
-      const [status, value] = reply as [number, number];
+      const [status, value] = onlyReply(replies[i]) as [number, number];
       outcomes.set(
         delta.id,
         status === 1
@@ -120,8 +127,10 @@ export class RedisWindowStore implements WindowStore {
           : { status: 'conflict', currentFence: value },
       );
     });
-    const [zaddError] = replies[deltas.length]?.[0] ?? [null];
-    if (zaddError) throw zaddError;
+    for (let i = deltas.length; i < commands.length; i++) onlyReply(replies[i]);
+    // Should forgetting fail, so does this write, and the worker retries it: the fences, already
+    // moved, make the retry count nothing twice.
+    if (this.forgetting.due(now)) await this.forgetQuietSeries();
     return outcomes;
   }
 
@@ -149,9 +158,63 @@ export class RedisWindowStore implements WindowStore {
   }
 
   async activeSeries(sinceMs: number): Promise<SeriesRef[]> {
-    const ids = await this.redis.zrangebyscore(this.keys.activeSeries(), sinceMs, '+inf');
-    return ids.map(parseSeriesId);
+    const now = this.now();
+    const replies = await this.pipelined(
+      INDEXES.map((kind) => {
+        const index = this.keys.activeSeries(kind.drill);
+        // Quiet past their lifetime counts as gone, whether or not a write has forgotten it yet.
+        const from = Math.max(sinceMs, now - seriesLifetimeMs(kind));
+        return { key: index, queue: (pipeline) => pipeline.zrangebyscore(index, from, '+inf') };
+      }),
+    );
+    return replies.flatMap((reply) => (onlyReply(reply) as string[]).map(parseSeriesId));
   }
+
+  async forgetQuietSeries(): Promise<number> {
+    const now = this.now();
+    const forgotten = await Promise.all(
+      INDEXES.map((kind) => this.forgetQuietSince(kind.drill, now - seriesLifetimeMs(kind))),
+    );
+    return forgotten.reduce((sum, count) => sum + count, 0);
+  }
+
+  /** Forgets the series of one index last written before `cutoffMs`, a batch at a time. */
+  private async forgetQuietSince(drill: boolean, cutoffMs: number): Promise<number> {
+    const index = this.keys.activeSeries(drill);
+    let forgotten = 0;
+    for (;;) {
+      // Off the index first, in one step that also names what went, so concurrent forgetters
+      // share out the work; a crash before the keys go leaves them to their TTL.
+      const ids = await this.redis.pruneSeriesIndex(index, cutoffMs, FORGET_BATCH);
+      const replies = await this.pipelined(
+        ids.map((id) => {
+          const keys = this.keys.series(id);
+          return {
+            key: keys[0],
+            queue: (pipeline) => pipeline.forgetSeriesKeys(...keys, this.keys.lastWriteField, cutoffMs),
+          };
+        }),
+      );
+      for (const reply of replies) onlyReply(reply);
+      forgotten += ids.length;
+      if (ids.length < FORGET_BATCH) return forgotten;
+    }
+  }
+}
+
+/**
+ * How long a series' keys of one resolution live without writes: a margin past the series'
+ * lifetime, or past the ring's span if that is shorter (the fine ring holds only 2h).
+ */
+function keyTtlMs(resolution: Resolution, lifetimeMs: number): number {
+  return Math.min(resolution.slots * resolution.bucketMs, lifetimeMs) + SERIES_EXPIRY_MARGIN_MS;
+}
+
+/** The result of a pipeline entry that queued one command; its error is thrown. */
+function onlyReply(replies: PipelineReply[] | undefined): unknown {
+  const [error, result] = replies?.[0] ?? [new Error('no reply'), null];
+  if (error) throw error;
+  return result;
 }
 
 function appendBuckets(

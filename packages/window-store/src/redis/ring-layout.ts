@@ -1,7 +1,7 @@
 import { type BucketCounters, decodeSketch, type Resolution, windowBucketRange } from '@budgetwatch/domain';
 
 /**
- * Reading the two per-resolution structures apply-series-delta-3.lua writes: the counter ring, a
+ * Reading the two per-resolution structures apply-series-delta-4.lua writes: the counter ring, a
  * string of fixed-width slots of unsigned 32-bit little-endian words (bucket index, calls, errors,
  * blocked expected, blocked unexpected, fallbacks, slow per threshold), and the sketch hash, a
  * field `s<slot>` = "<index>,<compacted>|<sketch>" per slot.

@@ -1,5 +1,6 @@
-import type { Resolution } from '@budgetwatch/domain';
+import { COARSE, FINE, type Resolution } from '@budgetwatch/domain';
 import type { SourcePartition } from '../window-store.js';
+import type { SeriesKeys } from './window-scripts.js';
 
 /**
  * Every Redis key the window store uses. A series' keys carry its id as the hash tag `{...}`, so
@@ -7,9 +8,12 @@ import type { SourcePartition } from '../window-store.js';
  * (names are percent-encoded), so the tag is exactly the id.
  */
 export class WindowKeys {
+  /** The coarse sketch hash's field holding the series' last write time, ms. */
+  readonly lastWriteField = 'lastWriteMs';
+
   constructor(private readonly prefix: string) {}
 
-  /** The counter ring of one resolution: fixed-width binary slots (see apply-series-delta-3.lua). */
+  /** The counter ring of one resolution: fixed-width binary slots (see apply-series-delta-4.lua). */
   counts(seriesId: string, resolution: Resolution): string {
     return `${this.prefix}w:{${seriesId}}:${resolution.name}:counts`;
   }
@@ -19,9 +23,23 @@ export class WindowKeys {
     return `${this.prefix}w:{${seriesId}}:${resolution.name}:sketches`;
   }
 
-  /** Sorted set of series ids scored by last write time; written separately (idempotent). */
-  activeSeries(): string {
-    return `${this.prefix}series:active`;
+  /** All four keys of a series, in the order the scripts take them. */
+  series(seriesId: string): SeriesKeys {
+    return [
+      this.counts(seriesId, FINE),
+      this.sketches(seriesId, FINE),
+      this.counts(seriesId, COARSE),
+      this.sketches(seriesId, COARSE),
+    ];
+  }
+
+  /**
+   * Sorted set of series ids scored by last write time; written separately (idempotent). Drill
+   * series have their own, since they are forgotten much sooner: pruning each index is then one
+   * range of its oldest members.
+   */
+  activeSeries(drill: boolean): string {
+    return drill ? `${this.prefix}series:active:drill` : `${this.prefix}series:active`;
   }
 
   fenceField(source: SourcePartition): string {

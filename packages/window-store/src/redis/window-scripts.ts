@@ -3,12 +3,14 @@ import type { ChainableCommander } from 'ioredis';
 
 /** Script name -> source; registered per connection with ioredis (EVALSHA, loaded on demand). */
 const SCRIPTS = {
-  applySeriesDelta: { keys: 4, source: readLuaScript('apply-series-delta-3', import.meta.url) },
+  applySeriesDelta: { keys: 4, source: readLuaScript('apply-series-delta-4', import.meta.url) },
+  pruneSeriesIndex: { keys: 1, source: readLuaScript('prune-series-index-1', import.meta.url) },
+  forgetSeriesKeys: { keys: 4, source: readLuaScript('forget-series-keys-1', import.meta.url) },
 } as const;
 
 export type ApplySeriesDeltaReply = [number, number];
 
-/** The four keys of one series, in the script's order. */
+/** The four keys of one series, in the scripts' order. */
 export type SeriesKeys = [
   fineCounts: string,
   fineSketches: string,
@@ -19,11 +21,16 @@ export type SeriesKeys = [
 /** The typed commands the scripts add to a client. */
 export interface WindowScriptCommands {
   applySeriesDelta(...keysThenArgs: [...SeriesKeys, ...(string | number)[]]): Promise<ApplySeriesDeltaReply>;
+  /** The ids taken off the index (prune-series-index-1.lua). */
+  pruneSeriesIndex(index: string, cutoffMs: number, limit: number): Promise<string[]>;
 }
 
 /** A pipeline of a scripted client: script calls queue like other commands. */
 export interface ScriptedPipeline extends ChainableCommander {
   applySeriesDelta(...keysThenArgs: [...SeriesKeys, ...(string | number)[]]): ScriptedPipeline;
+  forgetSeriesKeys(
+    ...keysThenArgs: [...SeriesKeys, lastWriteField: string, cutoffMs: number]
+  ): ScriptedPipeline;
 }
 
 export type ScriptedRedis = Omit<RedisClient, 'pipeline'> &

@@ -4,7 +4,7 @@
   KEYS[1]  fine counter ring   (1-minute buckets, string)
   KEYS[2]  fine sketch hash
   KEYS[3]  coarse counter ring (5-minute buckets, string)
-  KEYS[4]  coarse sketch hash; also holds the offset fences
+  KEYS[4]  coarse sketch hash; also holds the offset fences and the last write time
   All keys carry the series id as hash tag, so they share a Redis Cluster slot.
 
   ARGV[1]  fence field, "o:<topic>:<partition>"
@@ -15,7 +15,10 @@
   ARGV[6]  number of latency thresholds T
   ARGV[7]  slots in the fine ring
   ARGV[8]  slots in the coarse ring
-  ARGV[9]  number of fine buckets F, then F groups of (8 + T) values:
+  ARGV[9]  last write field, "lastWriteMs"
+  ARGV[10] the write time, ms (the writer's clock): forget-series-keys-1.lua keeps a series
+           written since its cutoff, so forgetting never drops a write that raced with it
+  ARGV[11] number of fine buckets F, then F groups of (8 + T) values:
            bucket index, slot, calls, errors, blocked expected, blocked unexpected, fallbacks,
            slow count per threshold (T values), sketch text ("bin:count;...")
   then     number of coarse buckets C, then C groups of the same shape
@@ -48,6 +51,9 @@ local coarseTtl = ARGV[5]
 local thresholdCount = tonumber(ARGV[6])
 local fineSlots = tonumber(ARGV[7])
 local coarseSlots = tonumber(ARGV[8])
+local lastWriteField = ARGV[9]
+local writtenAt = ARGV[10]
+local FINE_POSITION = 11
 local counterCount = 5 + thresholdCount
 local groupSize = 3 + counterCount
 local slotFormat = '<' .. string.rep('I4', 1 + counterCount)
@@ -165,8 +171,8 @@ local function readSketches(key, fields, prefix)
   return held, values
 end
 
-local fineFields, fineCount = sketchFields(9)
-local coarsePosition = 10 + fineCount * groupSize
+local fineFields, fineCount = sketchFields(FINE_POSITION)
+local coarsePosition = FINE_POSITION + 1 + fineCount * groupSize
 local coarseFields, coarseCount = sketchFields(coarsePosition)
 
 -- The fence is read with the coarse sketches: one call.
@@ -178,8 +184,8 @@ end
 local fineHeld = readSketches(fineSketches, fineFields, {})
 
 local fineWrites = {}
-local droppedFine = applyBuckets(9, fineCount, fineCounts, fineSlots, fineHeld, fineWrites)
-local coarseWrites = {fenceField, newFence}
+local droppedFine = applyBuckets(FINE_POSITION, fineCount, fineCounts, fineSlots, fineHeld, fineWrites)
+local coarseWrites = {fenceField, newFence, lastWriteField, writtenAt}
 local droppedCoarse = applyBuckets(coarsePosition, coarseCount, coarseCounts, coarseSlots, coarseHeld, coarseWrites)
 
 if #fineWrites > 0 then redis.call('HSET', fineSketches, unpack(fineWrites)) end
