@@ -95,6 +95,7 @@ export {
   matches,
   matchesAny,
 } from './tool-calls/attribute-matcher.js';
+export { boundedSeriesName, MAX_SERIES_NAME_LENGTH } from './tool-calls/bounded-name.js';
 export {
   type ClassificationRules,
   DEFAULT_CLASSIFICATION_RULES,

@@ -205,3 +205,25 @@ describe('plausibility', () => {
     expect(extraction).toMatchObject({ kind: 'call', call: { latencyMs: 3600_000 } });
   });
 });
+
+describe('name length', () => {
+  const named = (tool: string, server: string) =>
+    span({ attrs: { 'mcp.method.name': 'tools/call', 'gen_ai.tool.name': tool, 'mcp.server.name': server } });
+
+  it('cuts a tool or server name past 256 characters, keeping two long names distinct', () => {
+    const long = 'a'.repeat(4000);
+    const first = extractToolCall(named(`${long}-one`, `${long}-srv`), context);
+    const second = extractToolCall(named(`${long}-two`, `${long}-srv`), context);
+    if (first.kind !== 'call' || second.kind !== 'call') throw new Error('not counted');
+    expect(first.call.tool).toHaveLength(256);
+    expect(first.call.server).toHaveLength(256);
+    expect(first.call.tool).toMatch(/^a+…#[0-9a-f]{12}$/);
+    expect(first.call.tool).not.toBe(second.call.tool);
+    expect(first.call.server).toBe(second.call.server);
+  });
+
+  it('leaves names up to the limit as they are', () => {
+    const extraction = extractToolCall(named('t'.repeat(256), 'payments'), context);
+    expect(extraction).toMatchObject({ kind: 'call', call: { tool: 't'.repeat(256), server: 'payments' } });
+  });
+});

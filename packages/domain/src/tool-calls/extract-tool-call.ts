@@ -1,4 +1,5 @@
 import { type AttributeBag, matchesAny } from './attribute-matcher.js';
+import { boundedSeriesName } from './bounded-name.js';
 import type { ClassificationRules } from './classification-rules.js';
 import { deriveServerId, type InventoryResolver } from './server-identity.js';
 import { type InvalidSpanReason, type SpanPlausibility, validateSpan } from './span-validation.js';
@@ -67,8 +68,8 @@ export function extractToolCall(span: SpanInput, context: ExtractionContext): Ex
   return {
     kind: 'call',
     call: {
-      server: registered ?? derived,
-      tool,
+      server: registered ?? boundedSeriesName(derived),
+      tool: boundedSeriesName(tool),
       drill: matchesAny(rules.drill, span.attributes, span.resource),
       outcome: classifyOutcome(span, rules),
       fallback: matchesAny(rules.fallback, span.attributes, span.resource),
