@@ -180,10 +180,11 @@ describe('OTLP/HTTP intake on the real broker and Redis', () => {
     );
     const first = fetch(slow.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     await waitFor(() => sending, { description: 'the first request to reach the sink', timeoutMs: 5000 });
+    // Another export of the same size (the same one again would be a retry, which waits).
     const second = await fetch(slow.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body,
+      body: jsonExport([jsonToolSpan('throttled', 2)]),
     });
     expect(second.status).toBe(429);
     expect(second.headers.get('retry-after')).toBe('1');

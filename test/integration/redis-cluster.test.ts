@@ -89,6 +89,9 @@ describe('a cluster node configured as a single server', () => {
   it('is one clear error and exit code 1, not MOVED errors later', async () => {
     const result = await budgetwatch(['ingest-worker'], {
       KAFKA_BROKERS: inject('testBed').kafkaBrokers.join(','),
+      // Its topics exist: what is wrong here is Redis alone.
+      BUDGETWATCH_SPAN_TOPICS: await topics.create('moved-spans'),
+      BUDGETWATCH_DLQ_TOPIC: await topics.create('moved-dlq'),
       REDIS_URL: cluster.url,
     });
     expect(result.code, result.output).toBe(1);
