@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { seriesId } from '@budgetwatch/domain';
 import {
-  type ActionData,
   type BudgetTransitionData,
   type BudgetwatchEvent,
+  isActionEvent,
+  isBudgetTransitionEvent,
   type ResponderContext,
   UNREGISTERED,
 } from '@budgetwatch/events';
@@ -49,9 +50,6 @@ export interface DispatchPlan {
   applied: string[];
 }
 
-const BUDGET_BREACHED = 'budgetwatch.budget.breached';
-const BUDGET_RECOVERED = 'budgetwatch.budget.recovered';
-
 /**
  * Decides what one server's pending events (or the passing of time) mean for its incident: which
  * alerts fire or resolve, which are muted by silences, and the one notification to send. Pure:
@@ -74,11 +72,11 @@ export function planDispatch(input: DispatchInput, options: PlannerOptions): Dis
   const recovered: Alert[] = [];
   const muted: MutedNotification[] = [];
   for (const event of events) {
-    if (event.type === BUDGET_BREACHED || event.type === BUDGET_RECOVERED) {
-      const data = event.data as BudgetTransitionData;
+    if (isBudgetTransitionEvent(event)) {
+      const data = event.data;
       const key = `${data.rule}/${seriesId({ server: data.server, tool: data.tool, drill: data.drill })}`;
       let alert = next.alerts.find((candidate) => candidate.key === key);
-      if (event.type === BUDGET_BREACHED) {
+      if (event.type === 'budgetwatch.budget.breached') {
         if (alert?.breachEventId === event.id) continue;
         if (alert === undefined) {
           alert = newAlert(key, data);
@@ -109,8 +107,8 @@ export function planDispatch(input: DispatchInput, options: PlannerOptions): Dis
         // Resolved notifications always go out, silenced or not.
         recovered.push(alert);
       }
-    } else {
-      const data = event.data as ActionData;
+    } else if (isActionEvent(event)) {
+      const data = event.data;
       const alert = next.alerts.find(
         (candidate) =>
           candidate.breachEventId === data.causedBy || candidate.recoveryEventId === data.causedBy,
@@ -225,9 +223,8 @@ function plan(
 
 function openIncident(events: readonly BudgetwatchEvent[], now: string, options: PlannerOptions): Incident {
   const first = events[0] as BudgetwatchEvent;
-  const budget = events.find((event) => event.type === BUDGET_BREACHED || event.type === BUDGET_RECOVERED);
-  const responder: ResponderContext =
-    budget === undefined ? UNREGISTERED : responderOf(budget.data as BudgetTransitionData);
+  const budget = events.find(isBudgetTransitionEvent);
+  const responder: ResponderContext = budget === undefined ? UNREGISTERED : responderOf(budget.data);
   return {
     id: `inc-${createHash('sha256').update(first.id).digest('hex').slice(0, 16)}`,
     server: first.data.server,
@@ -294,10 +291,11 @@ function readingOf(data: BudgetTransitionData): Reading {
 }
 
 function alertKeyOf(event: BudgetwatchEvent, alerts: readonly Alert[]): string | undefined {
-  if (event.type === BUDGET_BREACHED || event.type === BUDGET_RECOVERED) {
+  if (isBudgetTransitionEvent(event)) {
     return alerts.find((alert) => alert.breachEventId === event.id || alert.recoveryEventId === event.id)
       ?.key;
   }
-  const causedBy = (event.data as ActionData).causedBy;
+  if (!isActionEvent(event)) return undefined;
+  const causedBy = event.data.causedBy;
   return alerts.find((alert) => alert.breachEventId === causedBy || alert.recoveryEventId === causedBy)?.key;
 }
