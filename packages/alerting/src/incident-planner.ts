@@ -11,6 +11,7 @@ import {
 import {
   type Alert,
   type Delivery,
+  type DeliveryChannel,
   firingAlerts,
   type Incident,
   type NotificationKind,
@@ -24,6 +25,11 @@ export interface PlannerOptions {
   /** A still-firing incident is notified again this long after its last notification. */
   repeatIntervalMs: number;
   routing: RoutingConfig;
+  /**
+   * The channels the notifier can send on (default: both): nothing is planned for another, so a
+   * route's Slack channel is no failure where only email is configured.
+   */
+  channels?: Readonly<Record<DeliveryChannel, boolean>>;
 }
 
 export interface DispatchInput {
@@ -49,6 +55,8 @@ export interface DispatchPlan {
   /** Events taken into the incident (they may be removed from the pending queue). */
   applied: string[];
 }
+
+const ALL_CHANNELS: Readonly<Record<DeliveryChannel, boolean>> = { slack: true, email: true };
 
 /**
  * Decides what one server's pending events (or the passing of time) mean for its incident: which
@@ -142,7 +150,7 @@ export function planDispatch(input: DispatchInput, options: PlannerOptions): Dis
     .filter((event) => !muted.some((entry) => entry.id === event.id))
     .filter((event) => reportedIds.has(alertKeyOf(event, next.alerts) ?? ''))
     .map((event) => event.id);
-  const planned = plan(next, kind, eventIds, breached, recovered, now);
+  const planned = plan(next, kind, eventIds, breached, recovered, now, options);
   return { incident: next, planned, muted, applied };
 }
 
@@ -179,7 +187,7 @@ function planRepeat(
       applied: [],
     };
   }
-  return { incident: next, planned: plan(next, 'repeat', [], [], [], now), muted: [], applied: [] };
+  return { incident: next, planned: plan(next, 'repeat', [], [], [], now, options), muted: [], applied: [] };
 }
 
 /** Appends the notification to the incident's outbox and moves its thread bookkeeping on. */
@@ -190,9 +198,11 @@ function plan(
   breached: Alert[],
   recovered: Alert[],
   now: string,
+  options: PlannerOptions,
 ): PlannedNotification {
+  const channels = options.channels ?? ALL_CHANNELS;
   const deliveries: Delivery[] = [];
-  if (incident.route.slackChannel !== null) {
+  if (incident.route.slackChannel !== null && channels.slack) {
     if (!incident.slackThreadPlanned) deliveries.push({ channel: 'slack', action: 'post', done: false });
     else {
       if (kind === 'resolved') deliveries.push({ channel: 'slack', action: 'edit', done: false });
@@ -200,7 +210,7 @@ function plan(
     }
     incident.slackThreadPlanned = true;
   }
-  if (incident.route.emails.length > 0) {
+  if (incident.route.emails.length > 0 && channels.email) {
     deliveries.push({ channel: 'email', done: false });
     incident.emailThreadPlanned = true;
   }
@@ -213,7 +223,6 @@ function plan(
     alerts: incident.alerts.map((alert) => ({ ...alert, actions: [...alert.actions] })),
     deliveries,
     plannedAt: now,
-    attempts: 0,
   };
   incident.sequence += 1;
   incident.lastNotifiedAt = now;

@@ -8,7 +8,7 @@ export type { LogEntry, NotifierStore, PendingEvent } from './notifier-store.js'
 export { RedisNotifierStore } from './redis/redis-notifier-store.js';
 export { RedisSilenceStore } from './redis/redis-silence-store.js';
 export { type NewSilence, SilenceError, SilenceStore } from './silence-store.js';
-export { type DeliveryChannel, DeliveryError, type DeliveryFailure } from './sinks/delivery-error.js';
+export { DeliveryError, type DeliveryFailure } from './sinks/delivery-error.js';
 export { type EmailSender, EmailSink, type EmailSinkOptions } from './sinks/email-sink.js';
 export {
   type SlackMessageRef,

@@ -61,6 +61,14 @@ export function notifierStoreContract(
       expect(await store.isDone('e1')).toBe(true);
       expect(await store.log('e1')).toEqual({ slack: sent, email: { ...sent, by: 'mail-1' } });
       expect(await store.log('e2')).toEqual({ slack: sent });
+      const failed = {
+        ...sent,
+        outcome: 'failed' as const,
+        reason: 'invalid_blocks',
+        fallback: 'sent' as const,
+      };
+      await store.record(['e2'], { slack: failed }, true);
+      expect(await store.log('e2')).toEqual({ slack: failed });
     });
 
     it('creates, lists and expires silences', async () => {

@@ -10,10 +10,15 @@ export interface PendingEvent {
 
 /** One line of the notification log: what happened to an event (or repeat) on one channel. */
 export interface LogEntry {
-  outcome: 'sent' | 'silenced' | 'not_notified';
+  /** `failed`: given up after a permanent failure; retriable failures are retried, not logged. */
+  outcome: 'sent' | 'failed' | 'silenced' | 'not_notified';
   /** The notification that carried it, or the silence that muted it. */
   by: string;
   at: string;
+  /** Why it failed: a short reason (channel_not_found, smtp_550...). */
+  reason?: string;
+  /** Failed for its content: whether the minimal plain-text message sent instead went out. */
+  fallback?: 'sent' | 'failed';
 }
 
 /**

@@ -113,9 +113,7 @@ export class RedisNotifierStore implements NotifierStore {
   ): Promise<void> {
     if (ids.length === 0) return;
     const fields: string[] = [];
-    for (const [channel, entry] of Object.entries(entries)) {
-      fields.push(channel, `${entry.outcome}|${entry.by}|${entry.at}`);
-    }
+    for (const [channel, entry] of Object.entries(entries)) fields.push(channel, encodeLogEntry(entry));
     if (done) fields.push('done', '1');
     if (fields.length === 0) return;
     // Each id's log is a slot of its own: on a cluster, one pipeline per node.
@@ -135,10 +133,28 @@ export class RedisNotifierStore implements NotifierStore {
     const hash = await this.redis.hgetall(this.keys.log(id));
     const entries: Record<string, LogEntry> = {};
     for (const [channel, text] of Object.entries(hash)) {
-      if (channel === 'done') continue;
-      const [outcome, by, at] = text.split('|');
-      entries[channel] = { outcome: outcome as LogEntry['outcome'], by: by ?? '', at: at ?? '' };
+      if (channel !== 'done') entries[channel] = decodeLogEntry(text);
     }
     return entries;
   }
+}
+
+/**
+ * `outcome|by|at`, then `|reason|fallback` for a failure. Every part is Budgetwatch's own token
+ * (ids, ISO times, reasons), none holds a `|`; readers that know only three parts still read these.
+ */
+function encodeLogEntry(entry: LogEntry): string {
+  const base = `${entry.outcome}|${entry.by}|${entry.at}`;
+  return entry.reason === undefined ? base : `${base}|${entry.reason}|${entry.fallback ?? ''}`;
+}
+
+function decodeLogEntry(text: string): LogEntry {
+  const [outcome, by = '', at = '', reason = '', fallback = ''] = text.split('|');
+  return {
+    outcome: outcome as LogEntry['outcome'],
+    by,
+    at,
+    ...(reason === '' ? {} : { reason }),
+    ...(fallback === 'sent' || fallback === 'failed' ? { fallback } : {}),
+  };
 }

@@ -1,6 +1,3 @@
-/** The channels a notification goes out on. */
-export type DeliveryChannel = 'slack' | 'email';
-
 /** Why a sink did not deliver, and whether the same message may pass later. */
 export interface DeliveryFailure {
   /**
