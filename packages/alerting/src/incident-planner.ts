@@ -18,6 +18,7 @@ import {
   type PlannedNotification,
   type Reading,
 } from './incident.js';
+import { isNoticeEvent, type PlannedNotice, planNotices } from './notice.js';
 import { type RoutingConfig, routeFor } from './routing.js';
 import { mutingSilence, type Silence } from './silence.js';
 
@@ -30,10 +31,17 @@ export interface PlannerOptions {
    * route's Slack channel is no failure where only email is configured.
    */
   channels?: Readonly<Record<DeliveryChannel, boolean>>;
+  /**
+   * A server's owner and tier from the inventory, for notices whose events do not carry them (the
+   * CRS gate's); default: none known, so they go to the default route.
+   */
+  responderOf?: (server: string) => ResponderContext;
 }
 
 export interface DispatchInput {
   incident: Incident | null;
+  /** The server's rollout notices still being delivered. */
+  notices?: readonly PlannedNotice[];
   /** Events of this server not yet applied, in the order they were published. */
   events: readonly BudgetwatchEvent[];
   silences: readonly Silence[];
@@ -52,18 +60,47 @@ export interface DispatchPlan {
   /** What to send now (appended to the incident's outbox), if anything. */
   planned: PlannedNotification | null;
   muted: MutedNotification[];
-  /** Events taken into the incident (they may be removed from the pending queue). */
+  /** Events taken in (they may be removed from the pending queue). */
   applied: string[];
+  /** Rollout notices to send now, each a message of its own (appended to the server's notices). */
+  notices: PlannedNotice[];
 }
+
+/** What the server's incident makes of its events and of the time passed. */
+type IncidentPlan = Omit<DispatchPlan, 'notices'>;
 
 const ALL_CHANNELS: Readonly<Record<DeliveryChannel, boolean>> = { slack: true, email: true };
 
 /**
- * Decides what one server's pending events (or the passing of time) mean for its incident: which
- * alerts fire or resolve, which are muted by silences, and the one notification to send. Pure:
- * the notifier stores the result and delivers the outbox.
+ * Decides what one server's pending events (or the passing of time) mean: for its incident, which
+ * alerts fire or resolve, which are muted by silences, and the one notification to send; and the
+ * rollout notices to send beside it. Pure: the notifier stores the result and delivers the outboxes.
  */
 export function planDispatch(input: DispatchInput, options: PlannerOptions): DispatchPlan {
+  const noticeEvents = input.events.filter(isNoticeEvent);
+  const incidentPlan = planIncident(
+    { ...input, events: input.events.filter((event) => !isNoticeEvent(event)) },
+    options,
+  );
+  if (noticeEvents.length === 0) return { ...incidentPlan, notices: [] };
+  const notices = planNotices(
+    { events: noticeEvents, delivering: input.notices ?? [], silences: input.silences, nowMs: input.nowMs },
+    {
+      routing: options.routing,
+      responderOf: options.responderOf ?? (() => UNREGISTERED),
+      channels: options.channels ?? ALL_CHANNELS,
+    },
+  );
+  return {
+    ...incidentPlan,
+    notices: notices.planned,
+    muted: [...incidentPlan.muted, ...notices.muted],
+    // A notice never waits for the incident: it is taken in whatever state the incident is in.
+    applied: [...incidentPlan.applied, ...noticeEvents.map((event) => event.id)],
+  };
+}
+
+function planIncident(input: DispatchInput, options: PlannerOptions): IncidentPlan {
   const { events, silences, nowMs } = input;
   let incident = input.incident;
   // A resolved incident keeps its thread until its last notification is out; what follows waits.
@@ -164,7 +201,7 @@ function planRepeat(
   silences: readonly Silence[],
   nowMs: number,
   options: PlannerOptions,
-): DispatchPlan {
+): IncidentPlan {
   if (incident === null || incident.drill) return { incident, planned: null, muted: [], applied: [] };
   const firing = firingAlerts(incident);
   const last =

@@ -17,9 +17,19 @@ export {
   type PlannerOptions,
   planDispatch,
 } from './incident-planner.js';
+export {
+  isNoticeEvent,
+  type Notice,
+  type NoticeEvent,
+  type NoticePlan,
+  type NoticePlanOptions,
+  type PlannedNotice,
+  planNotices,
+} from './notice.js';
 export { describeReading, KIND_TITLES } from './render/describe-alert.js';
 export { type EmailMessage, emailMessageId, renderEmailMessage } from './render/email-message.js';
 export { type FallbackSubject, plainTextFallback } from './render/fallback-message.js';
+export { noticeTitle, renderNoticeEmailMessage, renderNoticeSlackMessage } from './render/notice-message.js';
 export {
   renderSlackMessage,
   type SlackBlock,

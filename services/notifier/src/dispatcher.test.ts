@@ -1,7 +1,12 @@
 import type { EmailMessage, SlackMessage } from '@budgetwatch/alerting';
-import type { BudgetwatchEvent } from '@budgetwatch/events';
+import type { BudgetwatchEvent, ResponderContext } from '@budgetwatch/events';
 import { createLogger } from '@budgetwatch/logger';
-import { budgetTransitionEvents as transition } from '@budgetwatch/testkit';
+import {
+  crsGateTransitionEvent,
+  paymentsOnlyInventory,
+  budgetTransitionEvents as transition,
+  unregisteredServerAnnouncement,
+} from '@budgetwatch/testkit';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { Dispatcher } from './dispatcher.js';
 import { EventIntake } from './event-intake.js';
@@ -72,7 +77,9 @@ class RecordingEmail implements EmailSender {
 }
 
 /** A dispatcher on the in-memory stores, a fake clock and recording sinks; events go in as the intake takes them. */
-function notifierOnFakeClock(options: { email?: boolean } = {}) {
+function notifierOnFakeClock(
+  options: { email?: boolean; responderOf?: (server: string) => ResponderContext } = {},
+) {
   let now = T0;
   const clock = () => now;
   const store = new InMemoryNotifierStore(clock);
@@ -88,6 +95,7 @@ function notifierOnFakeClock(options: { email?: boolean } = {}) {
     planner: {
       repeatIntervalMs: REPEAT_INTERVAL_MS,
       routing: { default: { slackChannel: '#budgetwatch', emails: ['sre@example.com'] }, tiers: {} },
+      ...(options.responderOf === undefined ? {} : { responderOf: options.responderOf }),
     },
     groupWaitMs: GROUP_WAIT_MS,
     dashboardUrl: 'https://budgetwatch.example/',
@@ -309,5 +317,72 @@ describe('Dispatcher on the in-memory stores and a fake clock', () => {
       slack: expect.objectContaining({ outcome: 'sent' }),
     });
     expect(slackOnly.dispatcher.metrics.notificationsUndeliverable).toEqual({ slack: {}, email: {} });
+  });
+});
+
+describe('Dispatcher: rollout notices', () => {
+  let n: FakeNotifier;
+  const unregistered = unregisteredServerAnnouncement({ server: 'shadow-mcp', tools: ['exec'] });
+  const halted = crsGateTransitionEvent({ transition: 'breached', number: 1 });
+  beforeEach(() => {
+    n = notifierOnFakeClock({ responderOf: paymentsOnlyInventory });
+  });
+
+  it('an unregistered server and an expansion halt each go out once, on Slack and by email, to their routes', async () => {
+    await n.take([unregistered, halted]);
+    n.advance(GROUP_WAIT_MS);
+    expect(await n.dispatchDue()).toBe(2);
+    expect(n.slack.posts.map((post) => [post.channel, post.message.text.split('\n')[0]])).toEqual([
+      ['#budgetwatch', 'Unregistered MCP server: `shadow-mcp`'],
+      [OWNER_CHANNEL, 'Expansion halted: `payments-mcp`'],
+    ]);
+    expect(n.email.sent.map((mail) => [mail.to, mail.message.subject])).toEqual([
+      [['sre@example.com'], '[Budgetwatch] Unregistered MCP server: shadow-mcp'],
+      [['payments@example.com'], '[Budgetwatch] Expansion halted: payments-mcp'],
+    ]);
+    for (const event of [unregistered, halted]) {
+      expect(await n.store.isDone(event.id)).toBe(true);
+      expect(await n.store.log(event.id)).toMatchObject({
+        slack: { outcome: 'sent' },
+        email: { outcome: 'sent' },
+      });
+    }
+
+    // Published again (a producer retry, a replay): recognised, and not told twice.
+    await n.take([unregistered, halted]);
+    n.advance(GROUP_WAIT_MS);
+    await n.dispatchDue();
+    expect(n.dispatcher.metrics.eventsAlreadyNotified).toBe(2);
+    expect(n.slack.posts).toHaveLength(2);
+    expect(n.email.sent).toHaveLength(2);
+  });
+
+  it('a matching silence mutes them on both channels, logged', async () => {
+    const silence = await n.silences.create({
+      matchers: { server: 'shadow-mcp' },
+      endsAt: new Date(T0 + REPEAT_INTERVAL_MS).toISOString(),
+      createdBy: 'alice',
+      comment: 'known shadow server, being registered',
+    });
+    await takeAndDispatch(n, [unregistered]);
+    expect(n.slack.attempts + n.email.attempts).toBe(0);
+    expect(await n.store.log(unregistered.id)).toMatchObject({
+      slack: { outcome: 'silenced', by: silence.id },
+      email: { outcome: 'silenced', by: silence.id },
+    });
+  });
+
+  it('a notice Slack refuses still goes by email, and the refusal is logged', async () => {
+    n.slack.refuseNext(failure('not_in_channel', false));
+    await takeAndDispatch(n, [halted]);
+    expect(n.slack.posts).toEqual([]);
+    expect(n.email.sent.map((mail) => mail.message.subject)).toEqual([
+      '[Budgetwatch] Expansion halted: payments-mcp',
+    ]);
+    expect(await n.store.log(halted.id)).toMatchObject({
+      slack: { outcome: 'failed', reason: 'not_in_channel', by: expect.stringMatching(/^ntc-/) },
+      email: { outcome: 'sent' },
+    });
+    expect(n.dispatcher.metrics.notificationsUndeliverable.slack).toEqual({ not_in_channel: 1 });
   });
 });

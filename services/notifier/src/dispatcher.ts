@@ -1,20 +1,25 @@
 import {
   type Delivery,
+  type FallbackSubject,
   firingAlerts,
   type Incident,
   KIND_TITLES,
+  noticeTitle,
+  type PlannedNotice,
   type PlannedNotification,
   type PlannerOptions,
   plainTextFallback,
   planDispatch,
   renderEmailMessage,
+  renderNoticeEmailMessage,
+  renderNoticeSlackMessage,
   renderSlackMessage,
   type Silence,
   type SlackMessage,
 } from '@budgetwatch/alerting';
 import type { Logger } from '@budgetwatch/logger';
 import { emptyNotifierMetrics, type NotifierMetrics } from './notifier-metrics.js';
-import type { LogEntry, NotifierStore } from './notifier-store.js';
+import type { LogEntry, NotifierStore, ServerOutboxes } from './notifier-store.js';
 import { observeNotifierMetrics } from './notifier-telemetry.js';
 import { OutboxDelivery } from './outbox-delivery.js';
 import type { SilenceStore } from './silence-store.js';
@@ -104,15 +109,22 @@ export class Dispatcher {
       this.metrics.dispatches += 1;
       // Unscheduled before reading: an event queued from now on schedules the server again.
       await store.unschedule(serverKey);
-      const { incident: stored, pending } = await store.load(serverKey);
+      const { incident: stored, notices: delivering, pending } = await store.load(serverKey);
       const nowMs = this.now();
       const plan = planDispatch(
-        { incident: stored, events: pending.map((entry) => entry.event), silences, nowMs },
+        {
+          incident: stored,
+          notices: delivering,
+          events: pending.map((entry) => entry.event),
+          silences,
+          nowMs,
+        },
         this.planner,
       );
       const at = new Date(nowMs).toISOString();
+      const outboxes: ServerOutboxes = { incident: plan.incident, notices: [...delivering, ...plan.notices] };
       if (plan.incident !== stored || plan.applied.length > 0) {
-        await store.save(serverKey, plan.incident, plan.applied);
+        await store.save(serverKey, outboxes, plan.applied);
       }
       if (plan.muted.length > 0) {
         this.metrics.notificationsMuted += plan.muted.length;
@@ -125,7 +137,11 @@ export class Dispatcher {
         }
       }
       // Taken in without a notification of their own (an action of an alert already reported).
-      const carried = new Set([...(plan.planned?.eventIds ?? []), ...plan.muted.map((muted) => muted.id)]);
+      const carried = new Set([
+        ...(plan.planned?.eventIds ?? []),
+        ...plan.notices.flatMap((notice) => notice.eventIds),
+        ...plan.muted.map((muted) => muted.id),
+      ]);
       const quiet = plan.applied.filter((id) => !carried.has(id));
       await store.record(
         quiet,
@@ -133,16 +149,20 @@ export class Dispatcher {
         true,
       );
 
-      let incident = plan.incident;
-      let retryAtMs: number | null = null;
-      if (incident !== null) {
-        retryAtMs = await this.deliverOutbox(serverKey, incident, lease);
-        if (incident.resolvedAt !== null && incident.outbox.length === 0) {
-          await store.save(serverKey, null);
-          incident = null;
-        }
+      const retries = [
+        await this.deliverIncident(serverKey, outboxes, lease),
+        await this.deliverNotices(serverKey, outboxes, lease),
+      ].filter((retryAtMs): retryAtMs is number => retryAtMs !== null);
+      const incident = outboxes.incident;
+      if (incident !== null && incident.resolvedAt !== null && incident.outbox.length === 0) {
+        outboxes.incident = null;
+        await store.save(serverKey, outboxes);
       }
-      await this.scheduleNext(serverKey, incident, retryAtMs);
+      await this.scheduleNext(
+        serverKey,
+        outboxes.incident,
+        retries.length === 0 ? null : Math.min(...retries),
+      );
     } finally {
       lease.stop();
       await store.unlock(serverKey, token);
@@ -185,27 +205,73 @@ export class Dispatcher {
   }
 
   /** Delivers the incident's outbox, each channel on its own; returns when to come back, else null. */
-  private async deliverOutbox(
+  private async deliverIncident(
     serverKey: string,
-    incident: Incident,
+    outboxes: ServerOutboxes,
     lease: { lost: boolean },
   ): Promise<number | null> {
-    const { store } = this.options;
-    const retryAtMs = await this.outboxes.deliver(
+    const incident = outboxes.incident;
+    if (incident === null) return null;
+    return this.outboxes.deliver(
       {
         entries: incident.outbox,
         send: (notification, delivery) => this.deliver(incident, notification, delivery),
-        save: () => store.save(serverKey, incident),
+        keep: (left) => {
+          incident.outbox = left;
+        },
+        save: () => this.options.store.save(serverKey, outboxes),
       },
       lease,
       LOCK_RENEW_MS,
     );
-    const left = incident.outbox.filter((notification) => !isFinished(notification));
-    if (left.length !== incident.outbox.length) {
-      incident.outbox = left;
-      await store.save(serverKey, incident);
+  }
+
+  /** Delivers the server's rollout notices, each a message of its own; returns when to come back. */
+  private deliverNotices(
+    serverKey: string,
+    outboxes: ServerOutboxes,
+    lease: { lost: boolean },
+  ): Promise<number | null> {
+    return this.outboxes.deliver(
+      {
+        entries: outboxes.notices,
+        send: (notice, delivery) => this.deliverNotice(notice, delivery),
+        keep: (left) => {
+          outboxes.notices = left;
+        },
+        save: () => this.options.store.save(serverKey, outboxes),
+      },
+      lease,
+      LOCK_RENEW_MS,
+    );
+  }
+
+  private async deliverNotice(notice: PlannedNotice, delivery: Delivery): Promise<void> {
+    const { slack, email, dashboardUrl } = this.options;
+    const fallback = this.fallbackText(delivery, {
+      title: noticeTitle(notice),
+      server: notice.server,
+      drill: false,
+      reference: `notice ${notice.id}`,
+    });
+    if (delivery.channel === 'email') {
+      if (email === null) throw misconfigured('not_configured');
+      const message = renderNoticeEmailMessage(notice, {
+        dashboardUrl,
+        messageIdDomain: this.options.messageIdDomain,
+      });
+      await email.send(
+        notice.route.emails,
+        fallback === null ? message : { ...message, text: fallback, html: '' },
+      );
+      return;
     }
-    return retryAtMs;
+    if (slack === null) throw misconfigured('not_configured');
+    if (notice.route.slackChannel === null) throw misconfigured('no_channel');
+    await slack.post(
+      notice.route.slackChannel,
+      fallback === null ? renderNoticeSlackMessage(notice, { dashboardUrl }) : { text: fallback, blocks: [] },
+    );
   }
 
   private async deliver(
@@ -214,18 +280,12 @@ export class Dispatcher {
     delivery: Delivery,
   ): Promise<void> {
     const { slack, email, dashboardUrl } = this.options;
-    // The full message was refused for its content: the minimal plain-text one goes instead.
-    const fallback =
-      delivery.fallback === 'pending'
-        ? plainTextFallback({
-            title: KIND_TITLES[notification.kind],
-            server: incident.server,
-            drill: incident.drill,
-            reference: `incident ${incident.id}, notification ${notification.id}`,
-            reason: delivery.failure ?? 'refused',
-            dashboardUrl,
-          })
-        : null;
+    const fallback = this.fallbackText(delivery, {
+      title: KIND_TITLES[notification.kind],
+      server: incident.server,
+      drill: incident.drill,
+      reference: `incident ${incident.id}, notification ${notification.id}`,
+    });
     if (delivery.channel === 'email') {
       if (email === null) throw misconfigured('not_configured');
       const message = renderEmailMessage(incident, notification, {
@@ -257,15 +317,23 @@ export class Dispatcher {
     incident.slack = await slack.post(channel, render(false));
   }
 
+  /** The minimal plain-text message once the full one was refused for its content, else null. */
+  private fallbackText(
+    delivery: Delivery,
+    subject: Omit<FallbackSubject, 'reason' | 'dashboardUrl'>,
+  ): string | null {
+    if (delivery.fallback !== 'pending') return null;
+    return plainTextFallback({
+      ...subject,
+      reason: delivery.failure ?? 'refused',
+      dashboardUrl: this.options.dashboardUrl,
+    });
+  }
+
   private channelEntries(entry: LogEntry): Record<string, LogEntry> {
     const entries: Record<string, LogEntry> = {};
     if (this.options.slack !== null) entries.slack = entry;
     if (this.options.email !== null) entries.email = entry;
     return entries;
   }
-}
-
-/** Every delivery finished: sent, or given up. */
-function isFinished(notification: { deliveries: readonly Delivery[] }): boolean {
-  return notification.deliveries.every((delivery) => delivery.done);
 }

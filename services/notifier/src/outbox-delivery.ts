@@ -20,6 +20,8 @@ export interface Outbox<Entry extends OutboxEntry> {
   entries: readonly Entry[];
   /** Sends the delivery: the full message, or the plain-text one while `fallback` is pending. */
   send(entry: Entry, delivery: Delivery): Promise<void>;
+  /** Keeps only these entries: the others are finished on every channel (and logged). */
+  keep(entries: Entry[]): void;
   /** Stores the outbox as it stands: after each attempt, so a crash repeats none. */
   save(): Promise<void>;
 }
@@ -43,7 +45,7 @@ export class OutboxDelivery {
 
   /**
    * Delivers what is due; returns when to come back for what waits (null: nothing waits). Logs
-   * each channel of a notification as it finishes; the caller drops finished entries.
+   * each channel of a notification as it finishes, and drops the notifications finished on all.
    */
   async deliver<Entry extends OutboxEntry>(
     outbox: Outbox<Entry>,
@@ -57,6 +59,11 @@ export class OutboxDelivery {
       if (next !== null) retryAtMs = Math.min(retryAtMs ?? next, next);
     }
     await this.logFinished(outbox.entries, finishedNow);
+    const left = outbox.entries.filter((entry) => !entry.deliveries.every((delivery) => delivery.done));
+    if (left.length !== outbox.entries.length) {
+      outbox.keep(left);
+      await outbox.save();
+    }
     return retryAtMs;
   }
 
@@ -144,7 +151,7 @@ export class OutboxDelivery {
   /**
    * Logs each channel that finished now, and every channel of a notification finished on all of
    * them, marking its events done (they are not queued again). Writing an entry twice writes the
-   * same line, so a crash before the caller drops the entry only repeats this.
+   * same line, so a crash before the finished entry is dropped only repeats this.
    */
   private async logFinished(
     entries: readonly OutboxEntry[],

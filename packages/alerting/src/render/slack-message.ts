@@ -30,7 +30,7 @@ export function slackLiteral(text: string): string {
 }
 
 /** Operator-written text (inventory fields, URLs, rule ids): escaped, shown as written. */
-function slackText(text: string): string {
+export function slackText(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 

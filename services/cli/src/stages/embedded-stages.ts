@@ -42,7 +42,11 @@ export async function startEmbeddedStages(
     ...classificationFor(context),
   });
 
-  const notification = dispatcherSettings(config, logger.child({ stage: 'notifier' }));
+  const notification = dispatcherSettings(
+    config,
+    logger.child({ stage: 'notifier' }),
+    () => inventory.current,
+  );
   if (notification === null) {
     logger.info('notifications off: no Slack or email configured (SLACK_BOT_TOKEN, SMTP_URL)');
   } else {

@@ -1,10 +1,11 @@
-import type { Incident } from '@budgetwatch/alerting';
+import type { Incident, PlannedNotice } from '@budgetwatch/alerting';
 import { execPipelines, type RedisClient, RedisLocks } from '@budgetwatch/redis';
 import {
   comparePendingOrder,
   type LogEntry,
   type NotifierStore,
   type PendingEvent,
+  type ServerOutboxes,
 } from '../notifier-store.js';
 import { NotifierKeys } from './notifier-keys.js';
 
@@ -64,15 +65,21 @@ export class RedisNotifierStore implements NotifierStore {
     return this.locks.release(this.keys.lock(serverKey), token);
   }
 
-  /** The server's incident and its pending events in publication order. */
-  async load(serverKey: string): Promise<{ incident: Incident | null; pending: PendingEvent[] }> {
-    const [[incidentError, incident] = [null, null], [pendingError, pending] = [null, {}]] =
+  /** The server's incident, notices and pending events (in publication order). */
+  async load(serverKey: string): Promise<ServerOutboxes & { pending: PendingEvent[] }> {
+    const [
+      [incidentError, incident] = [null, null],
+      [noticesError, notices] = [null, null],
+      [pendingError, pending] = [null, {}],
+    ] =
       (await this.redis
         .multi()
         .get(this.keys.incident(serverKey))
+        .get(this.keys.notices(serverKey))
         .hgetall(this.keys.pending(serverKey))
         .exec()) ?? [];
     if (incidentError) throw incidentError;
+    if (noticesError) throw noticesError;
     if (pendingError) throw pendingError;
     const events = Object.values(pending as Record<string, string>).map(
       (text) => JSON.parse(text) as PendingEvent,
@@ -80,19 +87,23 @@ export class RedisNotifierStore implements NotifierStore {
     events.sort(comparePendingOrder);
     return {
       incident: incident === null ? null : (JSON.parse(incident as string) as Incident),
+      notices: notices === null ? [] : (JSON.parse(notices as string) as PlannedNotice[]),
       pending: events,
     };
   }
 
-  /** Stores the incident (null: none open) and drops the events it took in, in one step. */
+  /** Stores the incident (null: none open) and notices, and drops the events taken in, in one step. */
   async save(
     serverKey: string,
-    incident: Incident | null,
+    outboxes: ServerOutboxes,
     appliedEventIds: readonly string[] = [],
   ): Promise<void> {
+    const { incident, notices } = outboxes;
     const transaction = this.redis.multi();
     if (incident === null) transaction.del(this.keys.incident(serverKey));
     else transaction.set(this.keys.incident(serverKey), JSON.stringify(incident));
+    if (notices.length === 0) transaction.del(this.keys.notices(serverKey));
+    else transaction.set(this.keys.notices(serverKey), JSON.stringify(notices));
     if (appliedEventIds.length > 0) transaction.hdel(this.keys.pending(serverKey), ...appliedEventIds);
     const replies = (await transaction.exec()) ?? [];
     for (const [error] of replies) if (error) throw error;
