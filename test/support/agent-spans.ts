@@ -5,12 +5,20 @@ import { BatchSpanProcessor, type SpanExporter, TracerProvider } from '@opentele
 /**
  * Tool-call spans as an agent's OpenTelemetry SDK records them, exported by `exporter`: `count`
  * calls of `tool` on `server` (named by mcp.server.name and/or server.address), the first
- * `failing` of them with status ERROR.
+ * `failing` of them with status ERROR, each lasting `durationMs` (default 50).
  */
 export async function recordAgentCalls(
   exporter: SpanExporter,
-  call: { server: string | null; address?: string; tool: string; count: number; failing: number },
+  call: {
+    server: string | null;
+    address?: string;
+    tool: string;
+    count: number;
+    failing: number;
+    durationMs?: number;
+  },
 ): Promise<void> {
+  const durationMs = call.durationMs ?? 50;
   const provider = new TracerProvider({
     resource: resourceFromAttributes({ 'service.name': 'agent' }),
     spanProcessors: [new BatchSpanProcessor({ exporter })],
@@ -20,7 +28,7 @@ export async function recordAgentCalls(
   for (let i = 0; i < call.count; i++) {
     const span = tracer.startSpan(`tools/call ${call.tool}`, {
       kind: SpanKind.CLIENT,
-      startTime: now - 1000 - i - 50,
+      startTime: now - 1000 - i - durationMs,
       attributes: {
         'mcp.method.name': 'tools/call',
         'gen_ai.tool.name': call.tool,

@@ -1,8 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { KafkaEventPublisher } from '@budgetwatch/evaluator';
-import type { ResponderContext } from '@budgetwatch/events';
+import { type BudgetwatchEvent, type ResponderContext, UNREGISTERED } from '@budgetwatch/events';
 import { createLogger } from '@budgetwatch/logger';
-import { EmailSink, Notifier, RedisNotifierStore, RedisSilenceStore, SlackSink } from '@budgetwatch/notifier';
+import {
+  EmailSink,
+  type LogEntry,
+  Notifier,
+  RedisNotifierStore,
+  RedisSilenceStore,
+  SlackSink,
+} from '@budgetwatch/notifier';
 import {
   budgetTransitionEvents,
   freeLoopbackPort,
@@ -23,7 +30,11 @@ export interface NotifierScenario {
   prefix: string;
   eventsTopic: string;
   responder: ResponderContext;
+  /** Its server, `<label>-mcp`, owned by the team `<label>` (`#<label>`, `<label>@example.com`). */
+  server: string;
   publish(transition: Parameters<typeof budgetTransitionEvents>[0]): Promise<void>;
+  /** Publishes events as they are, as an evaluator would. */
+  publishEvents(events: BudgetwatchEvent[]): Promise<void>;
   posts(): SlackCall[];
   updates(): SlackCall[];
   mails(): ReceivedMail[];
@@ -63,6 +74,8 @@ export async function useNotifierScenarios(topics: ReturnType<typeof useTopics>,
     options: { repeatIntervalMs?: number; commitIntervalMs?: number } = {},
   ): Promise<NotifierScenario> {
     const eventsTopic = await topics.create(`${label}-events`, { partitions: 2 });
+    const server = `${label}-mcp`;
+    const responder = team(label);
     const prefix = `${namespace.prefix}${label}:`;
     const store = new RedisNotifierStore(namespace.client, prefix);
     const groupId = `bwtest-notifier-${randomUUID()}`;
@@ -82,6 +95,8 @@ export async function useNotifierScenarios(topics: ReturnType<typeof useTopics>,
       planner: {
         repeatIntervalMs: options.repeatIntervalMs ?? 3_600_000,
         routing: { default: { slackChannel: '#budgetwatch', emails: ['sre@example.com'] }, tiers: {} },
+        // The inventory lists the scenario's own server, owned by its team.
+        responderOf: (id) => (id === server ? responder : UNREGISTERED),
       },
       groupWaitMs: 500,
       dashboardUrl: 'http://budgetwatch.example/',
@@ -94,7 +109,6 @@ export async function useNotifierScenarios(topics: ReturnType<typeof useTopics>,
       await notifier.stop();
       await publisher.close();
     });
-    const responder = team(label);
     return {
       notifier,
       groupId,
@@ -102,8 +116,10 @@ export async function useNotifierScenarios(topics: ReturnType<typeof useTopics>,
       prefix,
       eventsTopic,
       responder,
+      server,
       publish: (transition: Parameters<typeof budgetTransitionEvents>[0]) =>
-        publisher.publish(budgetTransitionEvents({ server: `${label}-mcp`, responder, ...transition })),
+        publisher.publish(budgetTransitionEvents({ server, responder, ...transition })),
+      publishEvents: (events) => publisher.publish(events),
       posts: () => slack.posts(`#${label}`),
       updates: () => slack.updates().filter((call) => call.channel === `#${label}`),
       mails: () => smtp.received.filter((mail) => mail.to.includes(`${label}@example.com`)),
@@ -119,6 +135,15 @@ export async function useNotifierScenarios(topics: ReturnType<typeof useTopics>,
       },
       { description: 'the notifier to have nothing left to send', timeoutMs: 30_000 },
     );
+  }
+
+  /** The log of an event once every channel is finished with it (sent, failed or silenced). */
+  async function finishedLog(s: NotifierScenario, eventId: string): Promise<Record<string, LogEntry>> {
+    await waitFor(() => s.store.isDone(eventId), {
+      description: `every channel to finish with ${eventId}`,
+      timeoutMs: 30_000,
+    });
+    return s.store.log(eventId);
   }
 
   /** An event delivered again (a producer retry, a replay) is recognised in the log and not sent again. */
@@ -140,5 +165,5 @@ export async function useNotifierScenarios(topics: ReturnType<typeof useTopics>,
     expect(s.mails()).toHaveLength(1);
   }
 
-  return { slack, smtp, scenario, settled, expectRedeliveriesNotSentAgain };
+  return { slack, smtp, scenario, settled, finishedLog, expectRedeliveriesNotSentAgain };
 }

@@ -15,16 +15,32 @@ export interface SlackCall {
   raw: string;
 }
 
+/** A call the stand-in refused with a platform error, as Slack does: HTTP 200, `ok: false`. */
+export interface RefusedSlackCall {
+  method: string;
+  channel: string;
+  error: string;
+  text: string;
+}
+
+/**
+ * How to fail one call: an HTTP status (429 with Retry-After, 5xx), as Slack does under load, or a
+ * platform error (`invalid_blocks`, `msg_too_long`...), which Slack answers with HTTP 200.
+ */
+export type SlackFailure = { status: number; retryAfterS?: number } | { error: string };
+
 /**
  * A local HTTP server that speaks the two Slack Web API methods the notifier uses, the way Slack
  * answers them (form or JSON bodies, `{ ok, channel, ts }`), and can be told to fail the next
- * calls with 429 (Retry-After) or 5xx, as Slack does under load.
+ * calls, or every call to a channel (`channel_not_found`, `not_in_channel`, `is_archived`...).
  */
 export class SlackStandIn {
   readonly calls: SlackCall[] = [];
+  readonly refused: RefusedSlackCall[] = [];
   /** Every request, failed ones included. */
   requests = 0;
-  private readonly failures: { status: number; retryAfterS?: number }[] = [];
+  private readonly failures: SlackFailure[] = [];
+  private readonly refusedChannels = new Map<string, string>();
   private server: Server | undefined;
   private nextTs = 1_764_000_000_000_100;
 
@@ -34,8 +50,17 @@ export class SlackStandIn {
     return `http://127.0.0.1:${port}/api/`;
   }
 
-  failNext(...failures: { status: number; retryAfterS?: number }[]): void {
+  failNext(...failures: SlackFailure[]): void {
     this.failures.push(...failures);
+  }
+
+  /** Every call to `channel` is answered with the platform error, until `acceptChannel`. */
+  refuseChannel(channel: string, error = 'channel_not_found'): void {
+    this.refusedChannels.set(channel, error);
+  }
+
+  acceptChannel(channel: string): void {
+    this.refusedChannels.delete(channel);
   }
 
   posts(channel?: string): SlackCall[] {
@@ -52,8 +77,10 @@ export class SlackStandIn {
     this.server = createServer((request, response) => {
       void readBody(request).then((raw) => {
         this.requests += 1;
+        const method = request.url?.replace(/^\/api\//, '').split('?')[0] ?? '';
+        const body = parseBody(raw, request.headers['content-type'] ?? '');
         const failure = this.failures.shift();
-        if (failure !== undefined) {
+        if (failure !== undefined && 'status' in failure) {
           const headers: Record<string, string> = { 'content-type': 'application/json' };
           if (failure.retryAfterS !== undefined) headers['retry-after'] = String(failure.retryAfterS);
           response
@@ -61,19 +88,21 @@ export class SlackStandIn {
             .end(JSON.stringify({ ok: false, error: 'stand_in_failure' }));
           return;
         }
-        const method = request.url?.replace(/^\/api\//, '').split('?')[0];
-        const body = parseBody(raw, request.headers['content-type'] ?? '');
-        if (request.headers.authorization !== 'Bearer xoxb-test-token') {
+        const answer = (error: string) =>
           response
             .writeHead(200, { 'content-type': 'application/json' })
-            .end('{"ok":false,"error":"invalid_auth"}');
-          return;
-        }
-        if (method !== 'chat.postMessage' && method !== 'chat.update') {
-          response
-            .writeHead(200, { 'content-type': 'application/json' })
-            .end('{"ok":false,"error":"unknown_method"}');
-          return;
+            .end(JSON.stringify({ ok: false, error }));
+        if (request.headers.authorization !== 'Bearer xoxb-test-token') return answer('invalid_auth');
+        if (method !== 'chat.postMessage' && method !== 'chat.update') return answer('unknown_method');
+        const platformError = failure?.error ?? this.refusedChannels.get(body.channel ?? '');
+        if (platformError !== undefined) {
+          this.refused.push({
+            method,
+            channel: body.channel ?? '',
+            error: platformError,
+            text: body.text ?? '',
+          });
+          return answer(platformError);
         }
         const ts = method === 'chat.update' ? (body.ts ?? '') : this.timestamp();
         this.calls.push({

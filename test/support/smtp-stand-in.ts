@@ -11,15 +11,19 @@ export interface ReceivedMail {
   html: string;
   /** Every header line as received, for checking that nothing leaked into headers. */
   headerBlock: string;
+  /** When the server accepted it (ms since the epoch). */
+  receivedAt: number;
 }
 
 /**
  * A real SMTP server (the smtp-server package) on a fixed loopback port that keeps what it
- * receives, and can be stopped and started again on the same port to play a mail relay outage.
+ * receives, can be stopped and started again on the same port to play a mail relay outage, and can
+ * refuse recipients with a reply code (550: no such mailbox) as a relay does.
  */
 export class SmtpStandIn {
   readonly received: ReceivedMail[] = [];
   private server: SMTPServer | undefined;
+  private readonly refusedRecipients = new Map<string, number>();
 
   constructor(readonly port: number) {}
 
@@ -27,11 +31,21 @@ export class SmtpStandIn {
     return `smtp://127.0.0.1:${this.port}`;
   }
 
+  /** RCPT TO this address is answered with `responseCode` (a 5xx refuses it for good, a 4xx for now). */
+  refuseRecipient(address: string, responseCode = 550): void {
+    this.refusedRecipients.set(address, responseCode);
+  }
+
   async start(): Promise<void> {
     const server = new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS'],
       logger: false,
+      onRcptTo: (address, _session, callback) => {
+        const responseCode = this.refusedRecipients.get(address.address);
+        if (responseCode === undefined) return callback();
+        callback(Object.assign(new Error(`mailbox ${address.address} refused`), { responseCode }));
+      },
       onData: (stream, _session, callback) => {
         const chunks: Buffer[] = [];
         stream.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -39,7 +53,7 @@ export class SmtpStandIn {
           const raw = Buffer.concat(chunks);
           simpleParser(raw)
             .then((mail) => {
-              this.received.push(toReceived(mail, raw));
+              this.received.push({ ...toReceived(mail, raw), receivedAt: Date.now() });
               callback();
             })
             .catch((error: Error) => callback(error));
@@ -60,7 +74,7 @@ export class SmtpStandIn {
   }
 }
 
-function toReceived(mail: ParsedMail, raw: Buffer): ReceivedMail {
+function toReceived(mail: ParsedMail, raw: Buffer): Omit<ReceivedMail, 'receivedAt'> {
   const addresses = (value: ParsedMail['to']) =>
     (Array.isArray(value) ? value : value === undefined ? [] : [value]).flatMap((group) =>
       group.value.map((address) => address.address ?? ''),

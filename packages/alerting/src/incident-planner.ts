@@ -1,21 +1,24 @@
 import { createHash } from 'node:crypto';
 import { seriesId } from '@budgetwatch/domain';
 import {
-  type ActionData,
   type BudgetTransitionData,
   type BudgetwatchEvent,
+  isActionEvent,
+  isBudgetTransitionEvent,
   type ResponderContext,
   UNREGISTERED,
 } from '@budgetwatch/events';
 import {
   type Alert,
   type Delivery,
+  type DeliveryChannel,
   firingAlerts,
   type Incident,
   type NotificationKind,
   type PlannedNotification,
   type Reading,
 } from './incident.js';
+import { isNoticeEvent, type PlannedNotice, planNotices } from './notice.js';
 import { type RoutingConfig, routeFor } from './routing.js';
 import { mutingSilence, type Silence } from './silence.js';
 
@@ -23,10 +26,22 @@ export interface PlannerOptions {
   /** A still-firing incident is notified again this long after its last notification. */
   repeatIntervalMs: number;
   routing: RoutingConfig;
+  /**
+   * The channels the notifier can send on (default: both): nothing is planned for another, so a
+   * route's Slack channel is no failure where only email is configured.
+   */
+  channels?: Readonly<Record<DeliveryChannel, boolean>>;
+  /**
+   * A server's owner and tier from the inventory, for notices whose events do not carry them (the
+   * CRS gate's); default: none known, so they go to the default route.
+   */
+  responderOf?: (server: string) => ResponderContext;
 }
 
 export interface DispatchInput {
   incident: Incident | null;
+  /** The server's rollout notices still being delivered. */
+  notices?: readonly PlannedNotice[];
   /** Events of this server not yet applied, in the order they were published. */
   events: readonly BudgetwatchEvent[];
   silences: readonly Silence[];
@@ -45,19 +60,47 @@ export interface DispatchPlan {
   /** What to send now (appended to the incident's outbox), if anything. */
   planned: PlannedNotification | null;
   muted: MutedNotification[];
-  /** Events taken into the incident (they may be removed from the pending queue). */
+  /** Events taken in (they may be removed from the pending queue). */
   applied: string[];
+  /** Rollout notices to send now, each a message of its own (appended to the server's notices). */
+  notices: PlannedNotice[];
 }
 
-const BUDGET_BREACHED = 'budgetwatch.budget.breached';
-const BUDGET_RECOVERED = 'budgetwatch.budget.recovered';
+/** What the server's incident makes of its events and of the time passed. */
+type IncidentPlan = Omit<DispatchPlan, 'notices'>;
+
+const ALL_CHANNELS: Readonly<Record<DeliveryChannel, boolean>> = { slack: true, email: true };
 
 /**
- * Decides what one server's pending events (or the passing of time) mean for its incident: which
- * alerts fire or resolve, which are muted by silences, and the one notification to send. Pure:
- * the notifier stores the result and delivers the outbox.
+ * Decides what one server's pending events (or the passing of time) mean: for its incident, which
+ * alerts fire or resolve, which are muted by silences, and the one notification to send; and the
+ * rollout notices to send beside it. Pure: the notifier stores the result and delivers the outboxes.
  */
 export function planDispatch(input: DispatchInput, options: PlannerOptions): DispatchPlan {
+  const noticeEvents = input.events.filter(isNoticeEvent);
+  const incidentPlan = planIncident(
+    { ...input, events: input.events.filter((event) => !isNoticeEvent(event)) },
+    options,
+  );
+  if (noticeEvents.length === 0) return { ...incidentPlan, notices: [] };
+  const notices = planNotices(
+    { events: noticeEvents, delivering: input.notices ?? [], silences: input.silences, nowMs: input.nowMs },
+    {
+      routing: options.routing,
+      responderOf: options.responderOf ?? (() => UNREGISTERED),
+      channels: options.channels ?? ALL_CHANNELS,
+    },
+  );
+  return {
+    ...incidentPlan,
+    notices: notices.planned,
+    muted: [...incidentPlan.muted, ...notices.muted],
+    // A notice never waits for the incident: it is taken in whatever state the incident is in.
+    applied: [...incidentPlan.applied, ...noticeEvents.map((event) => event.id)],
+  };
+}
+
+function planIncident(input: DispatchInput, options: PlannerOptions): IncidentPlan {
   const { events, silences, nowMs } = input;
   let incident = input.incident;
   // A resolved incident keeps its thread until its last notification is out; what follows waits.
@@ -74,11 +117,11 @@ export function planDispatch(input: DispatchInput, options: PlannerOptions): Dis
   const recovered: Alert[] = [];
   const muted: MutedNotification[] = [];
   for (const event of events) {
-    if (event.type === BUDGET_BREACHED || event.type === BUDGET_RECOVERED) {
-      const data = event.data as BudgetTransitionData;
+    if (isBudgetTransitionEvent(event)) {
+      const data = event.data;
       const key = `${data.rule}/${seriesId({ server: data.server, tool: data.tool, drill: data.drill })}`;
       let alert = next.alerts.find((candidate) => candidate.key === key);
-      if (event.type === BUDGET_BREACHED) {
+      if (event.type === 'budgetwatch.budget.breached') {
         if (alert?.breachEventId === event.id) continue;
         if (alert === undefined) {
           alert = newAlert(key, data);
@@ -109,8 +152,8 @@ export function planDispatch(input: DispatchInput, options: PlannerOptions): Dis
         // Resolved notifications always go out, silenced or not.
         recovered.push(alert);
       }
-    } else {
-      const data = event.data as ActionData;
+    } else if (isActionEvent(event)) {
+      const data = event.data;
       const alert = next.alerts.find(
         (candidate) =>
           candidate.breachEventId === data.causedBy || candidate.recoveryEventId === data.causedBy,
@@ -144,7 +187,7 @@ export function planDispatch(input: DispatchInput, options: PlannerOptions): Dis
     .filter((event) => !muted.some((entry) => entry.id === event.id))
     .filter((event) => reportedIds.has(alertKeyOf(event, next.alerts) ?? ''))
     .map((event) => event.id);
-  const planned = plan(next, kind, eventIds, breached, recovered, now);
+  const planned = plan(next, kind, eventIds, breached, recovered, now, options);
   return { incident: next, planned, muted, applied };
 }
 
@@ -158,7 +201,7 @@ function planRepeat(
   silences: readonly Silence[],
   nowMs: number,
   options: PlannerOptions,
-): DispatchPlan {
+): IncidentPlan {
   if (incident === null || incident.drill) return { incident, planned: null, muted: [], applied: [] };
   const firing = firingAlerts(incident);
   const last =
@@ -181,7 +224,7 @@ function planRepeat(
       applied: [],
     };
   }
-  return { incident: next, planned: plan(next, 'repeat', [], [], [], now), muted: [], applied: [] };
+  return { incident: next, planned: plan(next, 'repeat', [], [], [], now, options), muted: [], applied: [] };
 }
 
 /** Appends the notification to the incident's outbox and moves its thread bookkeeping on. */
@@ -192,9 +235,11 @@ function plan(
   breached: Alert[],
   recovered: Alert[],
   now: string,
+  options: PlannerOptions,
 ): PlannedNotification {
+  const channels = options.channels ?? ALL_CHANNELS;
   const deliveries: Delivery[] = [];
-  if (incident.route.slackChannel !== null) {
+  if (incident.route.slackChannel !== null && channels.slack) {
     if (!incident.slackThreadPlanned) deliveries.push({ channel: 'slack', action: 'post', done: false });
     else {
       if (kind === 'resolved') deliveries.push({ channel: 'slack', action: 'edit', done: false });
@@ -202,7 +247,7 @@ function plan(
     }
     incident.slackThreadPlanned = true;
   }
-  if (incident.route.emails.length > 0) {
+  if (incident.route.emails.length > 0 && channels.email) {
     deliveries.push({ channel: 'email', done: false });
     incident.emailThreadPlanned = true;
   }
@@ -215,7 +260,6 @@ function plan(
     alerts: incident.alerts.map((alert) => ({ ...alert, actions: [...alert.actions] })),
     deliveries,
     plannedAt: now,
-    attempts: 0,
   };
   incident.sequence += 1;
   incident.lastNotifiedAt = now;
@@ -225,9 +269,8 @@ function plan(
 
 function openIncident(events: readonly BudgetwatchEvent[], now: string, options: PlannerOptions): Incident {
   const first = events[0] as BudgetwatchEvent;
-  const budget = events.find((event) => event.type === BUDGET_BREACHED || event.type === BUDGET_RECOVERED);
-  const responder: ResponderContext =
-    budget === undefined ? UNREGISTERED : responderOf(budget.data as BudgetTransitionData);
+  const budget = events.find(isBudgetTransitionEvent);
+  const responder: ResponderContext = budget === undefined ? UNREGISTERED : responderOf(budget.data);
   return {
     id: `inc-${createHash('sha256').update(first.id).digest('hex').slice(0, 16)}`,
     server: first.data.server,
@@ -294,10 +337,11 @@ function readingOf(data: BudgetTransitionData): Reading {
 }
 
 function alertKeyOf(event: BudgetwatchEvent, alerts: readonly Alert[]): string | undefined {
-  if (event.type === BUDGET_BREACHED || event.type === BUDGET_RECOVERED) {
+  if (isBudgetTransitionEvent(event)) {
     return alerts.find((alert) => alert.breachEventId === event.id || alert.recoveryEventId === event.id)
       ?.key;
   }
-  const causedBy = (event.data as ActionData).causedBy;
+  if (!isActionEvent(event)) return undefined;
+  const causedBy = event.data.causedBy;
   return alerts.find((alert) => alert.breachEventId === causedBy || alert.recoveryEventId === causedBy)?.key;
 }

@@ -49,10 +49,35 @@ export interface Alert {
 
 export type NotificationKind = 'opened' | 'updated' | 'repeat' | 'resolved';
 
-/** One step of delivering a notification; each is retried on its own until done. */
+/**
+ * How far one delivery got. Each channel works through its own deliveries in order, with its own
+ * attempts and backoff, so a channel that fails never holds the other back. The optional fields
+ * are absent until they mean something (and in outboxes stored before they existed).
+ */
+export interface DeliveryProgress {
+  /** Finished: sent, or given up after a permanent failure (`failure` says why). */
+  done: boolean;
+  /** When it finished (ISO). */
+  finishedAt?: string;
+  /** Retriable failures so far. */
+  attempts?: number;
+  /** After a retriable failure: not tried again before this time (ms since the epoch). */
+  retryAtMs?: number;
+  /** The permanent failure's reason (channel_not_found, smtp_550...): the full message is not sent. */
+  failure?: string;
+  /**
+   * The full message was refused for its content: a minimal plain-text message goes instead,
+   * `pending` until it is sent or fails too.
+   */
+  fallback?: 'pending' | 'sent' | 'failed';
+}
+
+/** One step of delivering a notification on one channel. */
 export type Delivery =
-  | { channel: 'slack'; action: 'post' | 'reply' | 'edit'; done: boolean }
-  | { channel: 'email'; done: boolean };
+  | ({ channel: 'slack'; action: 'post' | 'reply' | 'edit' } & DeliveryProgress)
+  | ({ channel: 'email' } & DeliveryProgress);
+
+export type DeliveryChannel = Delivery['channel'];
 
 /** A notification decided and waiting to be (or being) delivered. */
 export interface PlannedNotification {
@@ -68,7 +93,6 @@ export interface PlannedNotification {
   alerts: Alert[];
   deliveries: Delivery[];
   plannedAt: string;
-  attempts: number;
 }
 
 /**

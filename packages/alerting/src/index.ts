@@ -1,6 +1,8 @@
 export {
   type Alert,
   type Delivery,
+  type DeliveryChannel,
+  type DeliveryProgress,
   firingAlerts,
   type Incident,
   type NotificationKind,
@@ -15,8 +17,19 @@ export {
   type PlannerOptions,
   planDispatch,
 } from './incident-planner.js';
-export { describeReading } from './render/describe-alert.js';
+export {
+  isNoticeEvent,
+  type Notice,
+  type NoticeEvent,
+  type NoticePlan,
+  type NoticePlanOptions,
+  type PlannedNotice,
+  planNotices,
+} from './notice.js';
+export { describeReading, KIND_TITLES } from './render/describe-alert.js';
 export { type EmailMessage, emailMessageId, renderEmailMessage } from './render/email-message.js';
+export { type FallbackSubject, plainTextFallback } from './render/fallback-message.js';
+export { noticeTitle, renderNoticeEmailMessage, renderNoticeSlackMessage } from './render/notice-message.js';
 export { SLACK_BUDGETS, SLACK_LIMITS, slackLimitProblems } from './render/slack-limits.js';
 export {
   renderSlackMessage,

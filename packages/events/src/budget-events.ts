@@ -7,9 +7,9 @@ import {
   type Tier,
   type Transition,
 } from '@budgetwatch/domain';
+import type { BudgetwatchEvent, EventDataByType } from './budgetwatch-event.js';
 import type { CloudEvent } from './cloud-event.js';
-import { type ActionEventType, cloudEventType, type EventType } from './event-types.js';
-import type { UnregisteredServerData } from './inventory-events.js';
+import { type ActionEventType, type CloudEventType, cloudEventType, type EventType } from './event-types.js';
 import { type TransitionPosition, transitionKey } from './transition-key.js';
 
 export const EVALUATOR_SOURCE = 'budgetwatch/evaluator';
@@ -83,11 +83,6 @@ export interface TransitionInput {
   evaluatedAtMs: number;
 }
 
-export type BudgetwatchEvent =
-  | CloudEvent<BudgetTransitionData>
-  | CloudEvent<ActionData>
-  | CloudEvent<UnregisteredServerData>;
-
 /**
  * The events of one rule transition: budget.breached (or .recovered) and then the action events
  * the rule asks for (an action without a resolve event, like audit.requested, only fires).
@@ -97,7 +92,10 @@ export function transitionEvents(input: TransitionInput): BudgetwatchEvent[] {
   const time = new Date(input.evaluatedAtMs).toISOString();
   const subject = series.tool === null ? series.server : `${series.server}/${series.tool}`;
   const idOf = (type: EventType) => `${transitionKey(rule.id, series, input.position)}/${type}`;
-  const envelope = <Data>(type: EventType, data: Data): CloudEvent<Data> => ({
+  const envelope = <Type extends EventType>(
+    type: Type,
+    data: EventDataByType[Type],
+  ): CloudEvent<EventDataByType[Type], CloudEventType<Type>> => ({
     specversion: '1.0',
     id: idOf(type),
     source: EVALUATOR_SOURCE,
@@ -109,7 +107,7 @@ export function transitionEvents(input: TransitionInput): BudgetwatchEvent[] {
   });
 
   const budgetType = transition === 'breached' ? 'budget.breached' : 'budget.recovered';
-  const budget = envelope<BudgetTransitionData>(budgetType, {
+  const budget = envelope(budgetType, {
     rule: rule.id,
     ruleDescription: rule.description,
     metric: rule.metric,
@@ -138,7 +136,7 @@ export function transitionEvents(input: TransitionInput): BudgetwatchEvent[] {
   return [
     budget,
     ...actions.map((type) =>
-      envelope<ActionData>(type, {
+      envelope(type, {
         rule: rule.id,
         scope: budget.data.scope,
         server: series.server,

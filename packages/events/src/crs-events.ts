@@ -1,6 +1,6 @@
 import { CRS_GATE_RULE, type CrsBreakdown, type Transition } from '@budgetwatch/domain';
 import { type ActionData, EVALUATOR_SOURCE, type ResponderContext } from './budget-events.js';
-import type { CloudEvent } from './cloud-event.js';
+import type { CrsGateEvent } from './budgetwatch-event.js';
 import { cloudEventType } from './event-types.js';
 import { type TransitionPosition, transitionKey } from './transition-key.js';
 
@@ -31,7 +31,7 @@ export interface CrsGateInput {
 }
 
 /** expansion.halted when a server's CRS crosses the threshold, expansion.resumed when it falls back. */
-export function crsGateEvent(input: CrsGateInput): CloudEvent<CrsGateData> {
+export function crsGateEvent(input: CrsGateInput): CrsGateEvent {
   const { breakdown } = input;
   const type = input.transition === 'breached' ? 'expansion.halted' : 'expansion.resumed';
   const gateId = transitionKey(

@@ -27,7 +27,10 @@ export const EVENT_TYPES: readonly EventType[] = [
   ...INVENTORY_EVENT_TYPES,
 ];
 
+/** The CloudEvents `type` attribute of a suffix: `budgetwatch.<suffix>`. */
+export type CloudEventType<Type extends EventType = EventType> = `budgetwatch.${Type}`;
+
 /** The CloudEvents `type` attribute: `budgetwatch.<suffix>`. */
-export function cloudEventType(type: EventType): string {
+export function cloudEventType<Type extends EventType>(type: Type): CloudEventType<Type> {
   return `budgetwatch.${type}`;
 }

@@ -1,7 +1,6 @@
 export {
   type ActionData,
   type BudgetTransitionData,
-  type BudgetwatchEvent,
   EVALUATOR_SOURCE,
   eventKey,
   type ResponderContext,
@@ -9,6 +8,18 @@ export {
   transitionEvents,
   UNREGISTERED,
 } from './budget-events.js';
+export {
+  type ActionEvent,
+  type BudgetTransitionEvent,
+  type BudgetwatchEvent,
+  type CrsGateEvent,
+  type EventDataByType,
+  type EventOfType,
+  isActionEvent,
+  isBudgetTransitionEvent,
+  isCrsGateEvent,
+  type UnregisteredServerEvent,
+} from './budgetwatch-event.js';
 export type { CloudEvent } from './cloud-event.js';
 export { type CrsGateData, type CrsGateInput, crsGateEvent } from './crs-events.js';
 export {
@@ -16,6 +27,7 @@ export {
   type ActionEventType,
   BUDGET_EVENT_TYPES,
   type BudgetEventType,
+  type CloudEventType,
   cloudEventType,
   EVENT_TYPES,
   type EventType,

@@ -1,5 +1,5 @@
 import { EVALUATOR_SOURCE } from './budget-events.js';
-import type { CloudEvent } from './cloud-event.js';
+import type { UnregisteredServerEvent } from './budgetwatch-event.js';
 import { cloudEventType } from './event-types.js';
 import { type TransitionPosition, transitionKey } from './transition-key.js';
 
@@ -30,7 +30,7 @@ export function unregisteredServerEvent(
    * unregistered (again after leaving the inventory).
    */
   position: TransitionPosition = { epoch: 0, transitions: 1 },
-): CloudEvent<UnregisteredServerData> {
+): UnregisteredServerEvent {
   const time = new Date(detectedAtMs).toISOString();
   return {
     specversion: '1.0',

@@ -1,11 +1,11 @@
-import type { BudgetwatchEvent } from './budget-events.js';
+import type { BudgetwatchEvent } from './budgetwatch-event.js';
 import { BUDGET_EVENT_TYPES, cloudEventType, EVENT_TYPES } from './event-types.js';
 
 export type ParsedEvent =
   | { event: BudgetwatchEvent }
   | { reason: 'invalid_json' | 'not_a_budgetwatch_event'; detail: string };
 
-const KNOWN_TYPES = new Set(EVENT_TYPES.map(cloudEventType));
+const KNOWN_TYPES = new Set<string>(EVENT_TYPES.map(cloudEventType));
 const BUDGET_TYPES = new Set<string>(BUDGET_EVENT_TYPES.map(cloudEventType));
 
 /**

@@ -1,6 +1,11 @@
 export { committedRecords, producedRecords } from './consumer-progress.js';
-export { budgetTransitionEvents, OWNED_RESPONDER } from './events/budget-transition-events.js';
+export {
+  budgetTransitionEvents,
+  OWNED_RESPONDER,
+  paymentsOnlyInventory,
+} from './events/budget-transition-events.js';
 export { createEventValidator, type EventValidator, eventSchemaFiles } from './events/event-schemas.js';
+export { crsGateTransitionEvent, unregisteredServerAnnouncement } from './events/rollout-events.js';
 export { freeLoopbackPort } from './free-port.js';
 export { createTestTopic, type TestTopicOptions } from './kafka-topics.js';
 export { kraftClusterId, renderBrokerProperties } from './local-kafka/broker-properties.js';

@@ -13,6 +13,7 @@ export { KafkaSpanRecordSink } from './kafka-span-record-sink.js';
 export { metricsRoute } from './metrics-route.js';
 export { operatorRoutes } from './operator-routes.js';
 export {
+  type EventNotifications,
   OperatorView,
   type OperatorViewOptions,
   type RuleReading,

@@ -6,7 +6,7 @@ const HOUR = 3_600_000;
 
 /**
  * The read-only JSON API under /api/v1: status (every server, rule states and values), servers,
- * series, windows, rule states, sparklines and the event history.
+ * series, windows, rule states, sparklines, the event history and its notification log.
  */
 export function operatorRoutes(view: OperatorView): Route[] {
   const get = (pattern: string, handle: (request: ApiRequest) => Promise<unknown>): Route => ({
@@ -53,11 +53,18 @@ export function operatorRoutes(view: OperatorView): Route[] {
       rules: view.policy.rules.map(({ tiers: _tiers, ...rule }) => rule),
       states: await view.ruleStates(),
     })),
-    get('/api/v1/events', async ({ query }) => {
-      const limit = Math.min(1000, Math.max(1, Number(query.get('limit') ?? 100) || 100));
-      return { events: await view.history(limit, query.get('server') ?? undefined) };
-    }),
+    get('/api/v1/events', async ({ query }) => ({
+      events: await view.history(limitParameter(query), query.get('server') ?? undefined),
+    })),
+    get('/api/v1/notifications', async ({ query }) => ({
+      notifications: await view.notifications(limitParameter(query), query.get('server') ?? undefined),
+    })),
   ];
+}
+
+/** `?limit=N`: 1 to 1,000 (the history keeps no more), 100 when absent or not a number. */
+function limitParameter(query: URLSearchParams): number {
+  return Math.min(1000, Math.max(1, Number(query.get('limit') ?? 100) || 100));
 }
 
 function windowParameter(text: string | null): number {

@@ -88,6 +88,7 @@ describe.each([
       windows: bed.windows,
       states,
       history: new InMemoryEventHistory(),
+      notificationLog: null,
       inventory: async () => INVENTORY.inventory,
       crs: async () => [],
       now: bed.now,

@@ -18,6 +18,7 @@ import {
 } from '@budgetwatch/domain';
 import type { EventHistory, RuleStateStore } from '@budgetwatch/evaluator';
 import type { BudgetwatchEvent } from '@budgetwatch/events';
+import type { LogEntry, NotifierStore } from '@budgetwatch/notifier';
 import type { WindowReader, WindowStore } from '@budgetwatch/window-store';
 import { gaugeOf, type ReadingUnit } from './check-gauge.js';
 
@@ -71,12 +72,24 @@ export interface Sparkline {
   points: (number | null)[];
 }
 
+/** What the notification log says of one published event: per channel, what happened to it. */
+export interface EventNotifications {
+  event: Pick<BudgetwatchEvent, 'id' | 'type' | 'subject' | 'time'> & { server: string };
+  /**
+   * Channel -> outcome (`sent`, `failed` with its `reason`, `silenced`, `not_notified`); a channel
+   * not listed has nothing logged yet (still queued, or being retried).
+   */
+  channels: Record<string, LogEntry>;
+}
+
 export interface OperatorViewOptions {
   policy: Policy;
   store: WindowStore;
   windows: WindowReader;
   states: RuleStateStore;
   history: EventHistory;
+  /** The notifier's log; null where nothing notifies (it is then empty). */
+  notificationLog: Pick<NotifierStore, 'log'> | null;
   /** The inventory as it is now (re-read on each call, so an edit shows at once). */
   inventory: () => Promise<Inventory>;
   /** CRS breakdowns of registered servers (of the given inventory). */
@@ -223,6 +236,23 @@ export class OperatorView {
     return (server === undefined ? events : events.filter((event) => event.data.server === server)).slice(
       0,
       limit,
+    );
+  }
+
+  /** The notification log of the latest published events (of one server), newest first. */
+  async notifications(limit: number, server?: string): Promise<EventNotifications[]> {
+    const log = this.options.notificationLog;
+    return Promise.all(
+      (await this.history(limit, server)).map(async (event) => ({
+        event: {
+          id: event.id,
+          type: event.type,
+          subject: event.subject,
+          time: event.time,
+          server: event.data.server,
+        },
+        channels: log === null ? {} : await log.log(event.id),
+      })),
     );
   }
 

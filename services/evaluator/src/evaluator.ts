@@ -176,11 +176,12 @@ export class Evaluator {
   }
 
   /**
-   * Only with an inventory configured: without one every server is unregistered, and announcing
-   * them all would say nothing.
+   * Only with an inventory that lists servers: without one (start and the evaluator pass an empty
+   * one when no file is configured) every server is unregistered, and announcing them all would
+   * only send every server's owner-less notice to the default route.
    */
   private async announceUnregistered(series: readonly SeriesRef[]): Promise<void> {
-    if (this.crs === undefined) return;
+    if (this.crs === undefined || this.crs.inventory.servers.length === 0) return;
     await this.unregistered.announce(series, new Set(this.crs.inventory.servers.map((server) => server.id)));
   }
 

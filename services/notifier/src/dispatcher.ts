@@ -1,43 +1,45 @@
 import {
   type Delivery,
+  type FallbackSubject,
   firingAlerts,
   type Incident,
+  KIND_TITLES,
+  noticeTitle,
+  type PlannedNotice,
   type PlannedNotification,
   type PlannerOptions,
+  plainTextFallback,
   planDispatch,
   renderEmailMessage,
+  renderNoticeEmailMessage,
+  renderNoticeSlackMessage,
   renderSlackMessage,
   type Silence,
+  type SlackMessage,
 } from '@budgetwatch/alerting';
 import type { Logger } from '@budgetwatch/logger';
-import type { LogEntry, NotifierStore } from './notifier-store.js';
+import { emptyNotifierMetrics, type NotifierMetrics } from './notifier-metrics.js';
+import type { LogEntry, NotifierStore, ServerOutboxes } from './notifier-store.js';
 import { observeNotifierMetrics } from './notifier-telemetry.js';
+import { OutboxDelivery } from './outbox-delivery.js';
 import type { SilenceStore } from './silence-store.js';
-import type { EmailSink } from './sinks/email-sink.js';
-import type { SlackSink } from './sinks/slack-sink.js';
+import { misconfigured } from './sinks/delivery-error.js';
+import type { EmailSender } from './sinks/email-sink.js';
+import type { SlackPoster } from './sinks/slack-sink.js';
+
+export type { NotifierMetrics } from './notifier-metrics.js';
 
 export interface DispatcherOptions {
   store: NotifierStore;
   silences: SilenceStore;
-  slack: SlackSink | null;
-  email: EmailSink | null;
+  slack: SlackPoster | null;
+  email: EmailSender | null;
   planner: PlannerOptions;
   groupWaitMs: number;
   dashboardUrl: string | null;
   messageIdDomain: string;
   logger: Logger;
   now?: () => number;
-}
-
-export interface NotifierMetrics {
-  eventsQueued: number;
-  /** Redelivered events whose notifications were already finished. */
-  eventsAlreadyNotified: number;
-  deadLetters: number;
-  dispatches: number;
-  notificationsSent: { slack: number; email: number };
-  notificationsFailed: { slack: number; email: number };
-  notificationsMuted: number;
 }
 
 /**
@@ -47,27 +49,32 @@ export interface NotifierMetrics {
 const LOCK_TTL_MS = 15_000;
 /** The lock is renewed this often while a dispatch runs, however long a delivery takes. */
 const LOCK_RENEW_MS = 5000;
-const MAX_RETRY_DELAY_MS = 5 * 60_000;
 
 /**
  * Sends what the planner decides, one server at a time under a lock: the decision and the outbox
- * are stored before anything is sent, and each delivery is marked done as it succeeds, so a crash
- * or a failing sink delays notifications and never repeats or drops one.
+ * are stored before anything is sent, and each delivery is marked done as it finishes, so a crash
+ * or a failing sink delays notifications and never repeats one. A sink that refuses for good
+ * (a permanent failure) is recorded and not retried; one that may recover is retried with backoff.
  */
 export class Dispatcher {
-  readonly metrics: NotifierMetrics = {
-    eventsQueued: 0,
-    eventsAlreadyNotified: 0,
-    deadLetters: 0,
-    dispatches: 0,
-    notificationsSent: { slack: 0, email: 0 },
-    notificationsFailed: { slack: 0, email: 0 },
-    notificationsMuted: 0,
-  };
+  readonly metrics: NotifierMetrics = emptyNotifierMetrics();
   private readonly now: () => number;
+  private readonly planner: PlannerOptions;
+  private readonly outboxes: OutboxDelivery;
 
   constructor(private readonly options: DispatcherOptions) {
     this.now = options.now ?? Date.now;
+    // Nothing is planned for a channel this notifier cannot send on.
+    this.planner = {
+      ...options.planner,
+      channels: { slack: options.slack !== null, email: options.email !== null },
+    };
+    this.outboxes = new OutboxDelivery({
+      store: options.store,
+      metrics: this.metrics,
+      logger: options.logger,
+      now: this.now,
+    });
     observeNotifierMetrics(this.metrics);
   }
 
@@ -102,15 +109,22 @@ export class Dispatcher {
       this.metrics.dispatches += 1;
       // Unscheduled before reading: an event queued from now on schedules the server again.
       await store.unschedule(serverKey);
-      const { incident: stored, pending } = await store.load(serverKey);
+      const { incident: stored, notices: delivering, pending } = await store.load(serverKey);
       const nowMs = this.now();
       const plan = planDispatch(
-        { incident: stored, events: pending.map((entry) => entry.event), silences, nowMs },
-        this.options.planner,
+        {
+          incident: stored,
+          notices: delivering,
+          events: pending.map((entry) => entry.event),
+          silences,
+          nowMs,
+        },
+        this.planner,
       );
       const at = new Date(nowMs).toISOString();
+      const outboxes: ServerOutboxes = { incident: plan.incident, notices: [...delivering, ...plan.notices] };
       if (plan.incident !== stored || plan.applied.length > 0) {
-        await store.save(serverKey, plan.incident, plan.applied);
+        await store.save(serverKey, outboxes, plan.applied);
       }
       if (plan.muted.length > 0) {
         this.metrics.notificationsMuted += plan.muted.length;
@@ -123,7 +137,11 @@ export class Dispatcher {
         }
       }
       // Taken in without a notification of their own (an action of an alert already reported).
-      const carried = new Set([...(plan.planned?.eventIds ?? []), ...plan.muted.map((muted) => muted.id)]);
+      const carried = new Set([
+        ...(plan.planned?.eventIds ?? []),
+        ...plan.notices.flatMap((notice) => notice.eventIds),
+        ...plan.muted.map((muted) => muted.id),
+      ]);
       const quiet = plan.applied.filter((id) => !carried.has(id));
       await store.record(
         quiet,
@@ -131,16 +149,20 @@ export class Dispatcher {
         true,
       );
 
-      let incident = plan.incident;
-      let retryAtMs: number | null = null;
-      if (incident !== null) {
-        retryAtMs = await this.deliverOutbox(serverKey, incident, lease);
-        if (incident.resolvedAt !== null && incident.outbox.length === 0) {
-          await store.save(serverKey, null);
-          incident = null;
-        }
+      const retries = [
+        await this.deliverIncident(serverKey, outboxes, lease),
+        await this.deliverNotices(serverKey, outboxes, lease),
+      ].filter((retryAtMs): retryAtMs is number => retryAtMs !== null);
+      const incident = outboxes.incident;
+      if (incident !== null && incident.resolvedAt !== null && incident.outbox.length === 0) {
+        outboxes.incident = null;
+        await store.save(serverKey, outboxes);
       }
-      await this.scheduleNext(serverKey, incident, retryAtMs);
+      await this.scheduleNext(
+        serverKey,
+        outboxes.incident,
+        retries.length === 0 ? null : Math.min(...retries),
+      );
     } finally {
       lease.stop();
       await store.unlock(serverKey, token);
@@ -182,52 +204,74 @@ export class Dispatcher {
     if (candidates.length > 0) await this.options.store.schedule(serverKey, Math.min(...candidates));
   }
 
-  /** Delivers the outbox in order; returns when to retry if a delivery failed, else null. */
-  private async deliverOutbox(
+  /** Delivers the incident's outbox, each channel on its own; returns when to come back, else null. */
+  private async deliverIncident(
     serverKey: string,
-    incident: Incident,
+    outboxes: ServerOutboxes,
     lease: { lost: boolean },
   ): Promise<number | null> {
-    const { store } = this.options;
-    while (incident.outbox.length > 0) {
-      const notification = incident.outbox[0] as PlannedNotification;
-      for (const delivery of notification.deliveries) {
-        if (delivery.done) continue;
-        // Another notifier may hold the server now: leave the rest to it, and look again soon.
-        if (lease.lost) return this.now() + LOCK_RENEW_MS;
-        try {
-          await this.deliver(incident, notification, delivery);
-        } catch (error) {
-          notification.attempts += 1;
-          this.metrics.notificationsFailed[delivery.channel] += 1;
-          const delayMs = Math.min(1000 * 2 ** (notification.attempts - 1), MAX_RETRY_DELAY_MS);
-          this.options.logger.warn(
-            {
-              err: error,
-              notification: notification.id,
-              channel: delivery.channel,
-              attempts: notification.attempts,
-              retryInMs: delayMs,
-            },
-            'notification not delivered yet; will retry',
-          );
-          await store.save(serverKey, incident);
-          return this.now() + delayMs;
-        }
-        delivery.done = true;
-        this.metrics.notificationsSent[delivery.channel] += 1;
-        await store.save(serverKey, incident);
-      }
-      const at = new Date(this.now()).toISOString();
-      const ids = notification.eventIds.length > 0 ? notification.eventIds : [notification.id];
-      const entries: Record<string, LogEntry> = {};
-      for (const delivery of notification.deliveries)
-        entries[delivery.channel] = { outcome: 'sent', by: notification.id, at };
-      await store.record(ids, entries, true);
-      incident.outbox = incident.outbox.slice(1);
-      await store.save(serverKey, incident);
+    const incident = outboxes.incident;
+    if (incident === null) return null;
+    return this.outboxes.deliver(
+      {
+        entries: incident.outbox,
+        send: (notification, delivery) => this.deliver(incident, notification, delivery),
+        keep: (left) => {
+          incident.outbox = left;
+        },
+        save: () => this.options.store.save(serverKey, outboxes),
+      },
+      lease,
+      LOCK_RENEW_MS,
+    );
+  }
+
+  /** Delivers the server's rollout notices, each a message of its own; returns when to come back. */
+  private deliverNotices(
+    serverKey: string,
+    outboxes: ServerOutboxes,
+    lease: { lost: boolean },
+  ): Promise<number | null> {
+    return this.outboxes.deliver(
+      {
+        entries: outboxes.notices,
+        send: (notice, delivery) => this.deliverNotice(notice, delivery),
+        keep: (left) => {
+          outboxes.notices = left;
+        },
+        save: () => this.options.store.save(serverKey, outboxes),
+      },
+      lease,
+      LOCK_RENEW_MS,
+    );
+  }
+
+  private async deliverNotice(notice: PlannedNotice, delivery: Delivery): Promise<void> {
+    const { slack, email, dashboardUrl } = this.options;
+    const fallback = this.fallbackText(delivery, {
+      title: noticeTitle(notice),
+      server: notice.server,
+      drill: false,
+      reference: `notice ${notice.id}`,
+    });
+    if (delivery.channel === 'email') {
+      if (email === null) throw misconfigured('not_configured');
+      const message = renderNoticeEmailMessage(notice, {
+        dashboardUrl,
+        messageIdDomain: this.options.messageIdDomain,
+      });
+      await email.send(
+        notice.route.emails,
+        fallback === null ? message : { ...message, text: fallback, html: '' },
+      );
+      return;
     }
-    return null;
+    if (slack === null) throw misconfigured('not_configured');
+    if (notice.route.slackChannel === null) throw misconfigured('no_channel');
+    await slack.post(
+      notice.route.slackChannel,
+      fallback === null ? renderNoticeSlackMessage(notice, { dashboardUrl }) : { text: fallback, blocks: [] },
+    );
   }
 
   private async deliver(
@@ -236,34 +280,54 @@ export class Dispatcher {
     delivery: Delivery,
   ): Promise<void> {
     const { slack, email, dashboardUrl } = this.options;
+    const fallback = this.fallbackText(delivery, {
+      title: KIND_TITLES[notification.kind],
+      server: incident.server,
+      drill: incident.drill,
+      reference: `incident ${incident.id}, notification ${notification.id}`,
+    });
     if (delivery.channel === 'email') {
-      if (email === null) throw new Error('email is not configured');
+      if (email === null) throw misconfigured('not_configured');
       const message = renderEmailMessage(incident, notification, {
         dashboardUrl,
         messageIdDomain: this.options.messageIdDomain,
       });
-      await email.send(incident.route.emails, message);
+      await email.send(
+        incident.route.emails,
+        fallback === null ? message : { ...message, text: fallback, html: '' },
+      );
       incident.emailThread ??= message.messageId;
       return;
     }
-    if (slack === null) throw new Error('Slack is not configured');
+    if (slack === null) throw misconfigured('not_configured');
     const channel = incident.route.slackChannel;
-    if (channel === null) throw new Error('no Slack channel on this route');
+    if (channel === null) throw misconfigured('no_channel');
+    const render = (edit: boolean): SlackMessage =>
+      fallback === null
+        ? renderSlackMessage(incident, notification, { dashboardUrl, edit })
+        : { text: fallback, blocks: [] };
     if (delivery.action === 'edit') {
-      if (incident.slack !== null) {
-        await slack.update(
-          incident.slack,
-          renderSlackMessage(incident, notification, { dashboardUrl, edit: true }),
-        );
-      }
+      if (incident.slack !== null) await slack.update(incident.slack, render(true));
       return;
     }
-    const message = renderSlackMessage(incident, notification, { dashboardUrl });
     if (delivery.action === 'reply' && incident.slack !== null) {
-      await slack.post(incident.slack.channel, message, incident.slack.ts);
+      await slack.post(incident.slack.channel, render(false), incident.slack.ts);
       return;
     }
-    incident.slack = await slack.post(channel, message);
+    incident.slack = await slack.post(channel, render(false));
+  }
+
+  /** The minimal plain-text message once the full one was refused for its content, else null. */
+  private fallbackText(
+    delivery: Delivery,
+    subject: Omit<FallbackSubject, 'reason' | 'dashboardUrl'>,
+  ): string | null {
+    if (delivery.fallback !== 'pending') return null;
+    return plainTextFallback({
+      ...subject,
+      reason: delivery.failure ?? 'refused',
+      dashboardUrl: this.options.dashboardUrl,
+    });
   }
 
   private channelEntries(entry: LogEntry): Record<string, LogEntry> {

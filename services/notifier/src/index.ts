@@ -8,5 +8,11 @@ export type { LogEntry, NotifierStore, PendingEvent } from './notifier-store.js'
 export { RedisNotifierStore } from './redis/redis-notifier-store.js';
 export { RedisSilenceStore } from './redis/redis-silence-store.js';
 export { type NewSilence, SilenceError, SilenceStore } from './silence-store.js';
-export { EmailSink, type EmailSinkOptions } from './sinks/email-sink.js';
-export { type SlackMessageRef, SlackSink, type SlackSinkOptions } from './sinks/slack-sink.js';
+export { DeliveryError, type DeliveryFailure } from './sinks/delivery-error.js';
+export { type EmailSender, EmailSink, type EmailSinkOptions } from './sinks/email-sink.js';
+export {
+  type SlackMessageRef,
+  type SlackPoster,
+  SlackSink,
+  type SlackSinkOptions,
+} from './sinks/slack-sink.js';

@@ -1,4 +1,4 @@
-import type { Incident } from '@budgetwatch/alerting';
+import type { Incident, PlannedNotice } from '@budgetwatch/alerting';
 import type { BudgetwatchEvent } from '@budgetwatch/events';
 import { describe, expect, it } from 'vitest';
 import type { NotifierStore } from './notifier-store.js';
@@ -25,9 +25,12 @@ export function notifierStoreContract(
       expect(loaded.incident).toBeNull();
       expect(loaded.pending.map((entry) => entry.event.id)).toEqual(['a', 'b']);
       const incident = { id: 'inc-1' } as unknown as Incident;
-      await store.save('srv', incident, ['a']);
-      expect(await store.load('srv')).toEqual({ incident, pending: [pending('b', '10')] });
+      const notices = [{ id: 'ntc-1' } as unknown as PlannedNotice];
+      await store.save('srv', { incident, notices }, ['a']);
+      expect(await store.load('srv')).toEqual({ incident, notices, pending: [pending('b', '10')] });
       expect(await store.pendingCount('srv')).toBe(1);
+      await store.save('srv', { incident: null, notices: [] });
+      expect(await store.load('srv')).toEqual({ incident: null, notices: [], pending: [pending('b', '10')] });
     });
 
     it('keeps the earliest due time and lists due servers', async () => {
@@ -61,6 +64,14 @@ export function notifierStoreContract(
       expect(await store.isDone('e1')).toBe(true);
       expect(await store.log('e1')).toEqual({ slack: sent, email: { ...sent, by: 'mail-1' } });
       expect(await store.log('e2')).toEqual({ slack: sent });
+      const failed = {
+        ...sent,
+        outcome: 'failed' as const,
+        reason: 'invalid_blocks',
+        fallback: 'sent' as const,
+      };
+      await store.record(['e2'], { slack: failed }, true);
+      expect(await store.log('e2')).toEqual({ slack: failed });
     });
 
     it('creates, lists and expires silences', async () => {

@@ -1,4 +1,4 @@
-import type { Incident } from '@budgetwatch/alerting';
+import type { Incident, PlannedNotice } from '@budgetwatch/alerting';
 import type { BudgetwatchEvent } from '@budgetwatch/events';
 
 /** An event waiting for its server's dispatch, with where it was read (for ordering). */
@@ -10,16 +10,29 @@ export interface PendingEvent {
 
 /** One line of the notification log: what happened to an event (or repeat) on one channel. */
 export interface LogEntry {
-  outcome: 'sent' | 'silenced' | 'not_notified';
+  /** `failed`: given up after a permanent failure; retriable failures are retried, not logged. */
+  outcome: 'sent' | 'failed' | 'silenced' | 'not_notified';
   /** The notification that carried it, or the silence that muted it. */
   by: string;
   at: string;
+  /** Why it failed: a short reason (channel_not_found, smtp_550...). */
+  reason?: string;
+  /** Failed for its content: whether the minimal plain-text message sent instead went out. */
+  fallback?: 'sent' | 'failed';
+}
+
+/** What one server's dispatches keep between them: what is decided and not yet delivered. */
+export interface ServerOutboxes {
+  /** The open incident with its outbox (or the resolved one still delivering); null: none. */
+  incident: Incident | null;
+  /** Rollout notices decided and not yet finished on every channel. */
+  notices: PlannedNotice[];
 }
 
 /**
  * Where the notifier keeps what must survive a restart: events not yet dispatched, each server's
- * incident with its outbox, when each server is next due, and the notification log. Redis is the
- * reference; the all-in-one mode keeps the same in memory.
+ * incident and notices with their outboxes, when each server is next due, and the notification
+ * log. Redis is the reference; the all-in-one mode keeps the same in memory.
  */
 export interface NotifierStore {
   /** Whether every channel is finished with this event (it must not be queued again). */
@@ -34,10 +47,10 @@ export interface NotifierStore {
   lock(serverKey: string, ttlMs: number): Promise<string | null>;
   renewLock(serverKey: string, token: string, ttlMs: number): Promise<boolean>;
   unlock(serverKey: string, token: string): Promise<void>;
-  /** The server's incident and its pending events in publication order. */
-  load(serverKey: string): Promise<{ incident: Incident | null; pending: PendingEvent[] }>;
-  /** Stores the incident (null: none open) and drops the events it took in, in one step. */
-  save(serverKey: string, incident: Incident | null, appliedEventIds?: readonly string[]): Promise<void>;
+  /** The server's incident, notices and pending events (in publication order). */
+  load(serverKey: string): Promise<ServerOutboxes & { pending: PendingEvent[] }>;
+  /** Stores the incident (null: none open) and notices, and drops the events taken in, in one step. */
+  save(serverKey: string, outboxes: ServerOutboxes, appliedEventIds?: readonly string[]): Promise<void>;
   pendingCount(serverKey: string): Promise<number>;
   /** Writes log entries; `done` marks the ids finished on every channel. */
   record(ids: readonly string[], entries: Readonly<Record<string, LogEntry>>, done: boolean): Promise<void>;

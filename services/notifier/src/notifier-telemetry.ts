@@ -1,5 +1,6 @@
 import { observeCounts } from '@budgetwatch/telemetry';
-import type { NotifierMetrics } from './dispatcher.js';
+import { metrics } from '@opentelemetry/api';
+import type { NotifierMetrics } from './notifier-metrics.js';
 
 /** The notifier's counters as OpenTelemetry instruments. */
 export function observeNotifierMetrics(counters: NotifierMetrics): void {
@@ -32,4 +33,15 @@ export function observeNotifierMetrics(counters: NotifierMetrics): void {
       read: () => counters.deadLetters,
     },
   ]);
+  // Two labels, which observeCounts does not do: the reasons are a small set (sinks make them so).
+  const undeliverable = metrics
+    .getMeter('budgetwatch.notifier')
+    .createObservableCounter('budgetwatch.notifier.notifications_undeliverable', {
+      description: 'Notifications given up on a channel after a permanent failure, by channel and reason',
+    });
+  undeliverable.addCallback((result) => {
+    for (const [channel, byReason] of Object.entries(counters.notificationsUndeliverable)) {
+      for (const [reason, total] of Object.entries(byReason)) result.observe(total, { channel, reason });
+    }
+  });
 }

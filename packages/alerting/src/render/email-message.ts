@@ -12,9 +12,9 @@ export interface EmailMessage {
 }
 
 /** Server ids and rule ids that may appear in a Subject: plain tokens only; anything else is described. */
-const HEADER_SAFE = /^[A-Za-z0-9._-]{1,64}$/;
+export const HEADER_SAFE = /^[A-Za-z0-9._-]{1,64}$/;
 
-function escapeHtml(text: string): string {
+export function escapeHtml(text: string): string {
   return text
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')

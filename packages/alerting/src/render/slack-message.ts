@@ -32,7 +32,7 @@ export function slackLiteral(text: string): string {
  * Text shown as written (Budgetwatch's own, and operators' once display-safe: inventory fields,
  * rule ids, URLs): escaped.
  */
-function slackText(text: string): string {
+export function slackText(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 

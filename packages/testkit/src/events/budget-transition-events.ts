@@ -1,5 +1,10 @@
 import { DEFAULT_POLICY, limitsFor, type Rule } from '@budgetwatch/domain';
-import { type BudgetwatchEvent, type ResponderContext, transitionEvents } from '@budgetwatch/events';
+import {
+  type BudgetwatchEvent,
+  type ResponderContext,
+  transitionEvents,
+  UNREGISTERED,
+} from '@budgetwatch/events';
 
 /** An inventory entry with every responder field, for notifications to show. */
 export const OWNED_RESPONDER: ResponderContext = {
@@ -10,6 +15,11 @@ export const OWNED_RESPONDER: ResponderContext = {
   maxBlastRadius: 'refunds for one region',
   recoveryChecklist: ['Route to the fallback', 'Check the payment provider status'],
 };
+
+/** An inventory that lists payments-mcp (OWNED_RESPONDER) and no other server, looked up by id. */
+export function paymentsOnlyInventory(server: string): ResponderContext {
+  return server === 'payments-mcp' ? OWNED_RESPONDER : UNREGISTERED;
+}
 
 function ruleOf(id: string): Rule {
   const rule = DEFAULT_POLICY.rules.find((candidate) => candidate.id === id);

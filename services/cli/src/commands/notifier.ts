@@ -1,9 +1,10 @@
-import { ConfigError, loadConfig } from '@budgetwatch/config';
+import { ConfigError, loadConfig, loadInventory } from '@budgetwatch/config';
 import { createLogger } from '@budgetwatch/logger';
 import { RedisNotifierStore, RedisSilenceStore } from '@budgetwatch/notifier';
 import { connectRedis, createRedis } from '@budgetwatch/redis';
 import { startTelemetry } from '@budgetwatch/telemetry';
 import { ExitCode } from '../exit-codes.js';
+import { LiveInventory } from '../stages/live-inventory.js';
 import { dispatcherSettings } from '../stages/notification-channels.js';
 import { configuredNotifier } from '../stages/stage-services.js';
 import { connectedKafka } from './connected-kafka.js';
@@ -24,7 +25,11 @@ export async function runNotifier(
   const logger = createLogger({ name: 'notifier', level: config.log.level });
   // Before the services: their instruments bind to the SDK's providers when created.
   const telemetry = startTelemetry({ serviceName: 'budgetwatch-notifier', serviceVersion });
-  const channels = dispatcherSettings(config, logger);
+  // Followed as the file changes: it routes the CRS gate's notices to the server's owner.
+  const inventory = new LiveInventory(
+    loadInventory(config.inventory.file === undefined ? {} : { file: config.inventory.file }).inventory,
+  );
+  const channels = dispatcherSettings(config, logger, () => inventory.current);
   if (channels === null) {
     throw new ConfigError([
       {
@@ -44,6 +49,7 @@ export async function runNotifier(
     silences: new RedisSilenceStore(redis, config.redis.keyPrefix),
   });
   await notifier.start();
+  inventory.watch(config.inventory.file, logger);
   logger.info(
     {
       topic: config.topics.events,
@@ -56,6 +62,7 @@ export async function runNotifier(
   const signal = await shutdown;
   logger.info({ signal, metrics: notifier.metrics }, 'shutting down');
   await notifier.stop();
+  inventory.stop();
   await redis.quit();
   await telemetry.shutdown();
   return ExitCode.ok;

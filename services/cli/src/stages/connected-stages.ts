@@ -55,7 +55,11 @@ export async function startConnectedStages(
   const silences = new RedisSilenceStore(redis, prefix);
   const drills = new RedisDrillResults(redis, prefix);
 
-  const notification = dispatcherSettings(config, logger.child({ stage: 'notifier' }));
+  const notification = dispatcherSettings(
+    config,
+    logger.child({ stage: 'notifier' }),
+    () => inventory.current,
+  );
   if (notification === null) {
     logger.info('notifications off: no Slack or email configured (SLACK_BOT_TOKEN, SMTP_URL)');
   } else {

@@ -34,6 +34,7 @@ export async function startEmbeddedStages(
   const history = new InMemoryEventHistory();
   const bus = new InProcessEventBus();
   const silences = new InMemorySilenceStore();
+  const notifications = new InMemoryNotifierStore();
 
   const ingest = new InProcessIngest({
     store,
@@ -42,11 +43,15 @@ export async function startEmbeddedStages(
     ...classificationFor(context),
   });
 
-  const notification = dispatcherSettings(config, logger.child({ stage: 'notifier' }));
+  const notification = dispatcherSettings(
+    config,
+    logger.child({ stage: 'notifier' }),
+    () => inventory.current,
+  );
   if (notification === null) {
     logger.info('notifications off: no Slack or email configured (SLACK_BOT_TOKEN, SMTP_URL)');
   } else {
-    const notifier = new InProcessNotifier({ ...notification, store: new InMemoryNotifierStore(), silences });
+    const notifier = new InProcessNotifier({ ...notification, store: notifications, silences });
     bus.subscribe(notifier.take);
     notifier.start();
     stages.add('notifier', () => notifier.stop());
@@ -74,6 +79,7 @@ export async function startEmbeddedStages(
       windows,
       states,
       history,
+      notificationLog: notification === null ? null : notifications,
       inventory: async () => inventory.current,
       crs: () => score(),
     }),

@@ -2,6 +2,7 @@ import { OperatorView } from '@budgetwatch/api';
 import type { BudgetwatchConfig } from '@budgetwatch/config';
 import type { CrsBreakdown, Inventory, Policy } from '@budgetwatch/domain';
 import { RedisEventHistory, RedisRuleStateStore } from '@budgetwatch/evaluator';
+import { RedisNotifierStore } from '@budgetwatch/notifier';
 import type { RedisClient } from '@budgetwatch/redis';
 import { RedisWindowStore, WindowReader } from '@budgetwatch/window-store';
 import { scoreServers } from '../commands/crs-scorer.js';
@@ -30,6 +31,7 @@ export function redisOperatorView(
     windows,
     states: new RedisRuleStateStore(redis, config.redis.keyPrefix),
     history: new RedisEventHistory(redis, config.redis.keyPrefix),
+    notificationLog: new RedisNotifierStore(redis, config.redis.keyPrefix),
     inventory: () => inventoryWithDrills(config, redis, current?.()),
     crs: (inventory) => scoreServers(inventory, windows, policy, maxAgeDays),
   });

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { Incident } from '@budgetwatch/alerting';
+import type { Incident, PlannedNotice } from '@budgetwatch/alerting';
 import {
   comparePendingOrder,
   type LogEntry,
   type NotifierStore,
   type PendingEvent,
+  type ServerOutboxes,
 } from '../notifier-store.js';
 
 /** The log is kept as long as in Redis (where its keys expire after 30 days). */
@@ -18,6 +19,7 @@ const LOG_KEPT_MS = 30 * 24 * 3_600_000;
 export class InMemoryNotifierStore implements NotifierStore {
   private readonly pending = new Map<string, Map<string, PendingEvent>>();
   private readonly incidents = new Map<string, Incident>();
+  private readonly notices = new Map<string, PlannedNotice[]>();
   private readonly due = new Map<string, number>();
   private readonly locks = new Map<string, { token: string; untilMs: number }>();
   private readonly logs = new Map<
@@ -73,22 +75,26 @@ export class InMemoryNotifierStore implements NotifierStore {
     if (this.locks.get(serverKey)?.token === token) this.locks.delete(serverKey);
   }
 
-  async load(serverKey: string): Promise<{ incident: Incident | null; pending: PendingEvent[] }> {
+  async load(serverKey: string): Promise<ServerOutboxes & { pending: PendingEvent[] }> {
     const incident = this.incidents.get(serverKey);
     const pending = [...(this.pending.get(serverKey)?.values() ?? [])].map((entry) => structuredClone(entry));
     return {
       incident: incident === undefined ? null : structuredClone(incident),
+      notices: structuredClone(this.notices.get(serverKey) ?? []),
       pending: pending.sort(comparePendingOrder),
     };
   }
 
   async save(
     serverKey: string,
-    incident: Incident | null,
+    outboxes: ServerOutboxes,
     appliedEventIds: readonly string[] = [],
   ): Promise<void> {
+    const { incident, notices } = outboxes;
     if (incident === null) this.incidents.delete(serverKey);
     else this.incidents.set(serverKey, structuredClone(incident));
+    if (notices.length === 0) this.notices.delete(serverKey);
+    else this.notices.set(serverKey, structuredClone(notices));
     const queue = this.pending.get(serverKey);
     for (const id of appliedEventIds) queue?.delete(id);
     if (queue?.size === 0) this.pending.delete(serverKey);

@@ -1,5 +1,5 @@
 /**
- * The notifier's Redis keys. One server's pending events, incident and lock share the hash tag
+ * The notifier's Redis keys. One server's pending events, incident, notices and lock share the hash tag
  * `{<server key>}` (one cluster slot, so they change together in MULTI); the due index, the log
  * and the silences are keys of their own.
  */
@@ -12,6 +12,11 @@ export class NotifierKeys {
 
   incident(serverKey: string): string {
     return `${this.prefix}n:{${serverKey}}:incident`;
+  }
+
+  /** The server's rollout notices still being delivered (JSON), beside its incident. */
+  notices(serverKey: string): string {
+    return `${this.prefix}n:{${serverKey}}:notices`;
   }
 
   lock(serverKey: string): string {

@@ -1,10 +1,11 @@
-import type { Incident } from '@budgetwatch/alerting';
+import type { Incident, PlannedNotice } from '@budgetwatch/alerting';
 import { execPipelines, type RedisClient, RedisLocks } from '@budgetwatch/redis';
 import {
   comparePendingOrder,
   type LogEntry,
   type NotifierStore,
   type PendingEvent,
+  type ServerOutboxes,
 } from '../notifier-store.js';
 import { NotifierKeys } from './notifier-keys.js';
 
@@ -64,15 +65,21 @@ export class RedisNotifierStore implements NotifierStore {
     return this.locks.release(this.keys.lock(serverKey), token);
   }
 
-  /** The server's incident and its pending events in publication order. */
-  async load(serverKey: string): Promise<{ incident: Incident | null; pending: PendingEvent[] }> {
-    const [[incidentError, incident] = [null, null], [pendingError, pending] = [null, {}]] =
+  /** The server's incident, notices and pending events (in publication order). */
+  async load(serverKey: string): Promise<ServerOutboxes & { pending: PendingEvent[] }> {
+    const [
+      [incidentError, incident] = [null, null],
+      [noticesError, notices] = [null, null],
+      [pendingError, pending] = [null, {}],
+    ] =
       (await this.redis
         .multi()
         .get(this.keys.incident(serverKey))
+        .get(this.keys.notices(serverKey))
         .hgetall(this.keys.pending(serverKey))
         .exec()) ?? [];
     if (incidentError) throw incidentError;
+    if (noticesError) throw noticesError;
     if (pendingError) throw pendingError;
     const events = Object.values(pending as Record<string, string>).map(
       (text) => JSON.parse(text) as PendingEvent,
@@ -80,19 +87,23 @@ export class RedisNotifierStore implements NotifierStore {
     events.sort(comparePendingOrder);
     return {
       incident: incident === null ? null : (JSON.parse(incident as string) as Incident),
+      notices: notices === null ? [] : (JSON.parse(notices as string) as PlannedNotice[]),
       pending: events,
     };
   }
 
-  /** Stores the incident (null: none open) and drops the events it took in, in one step. */
+  /** Stores the incident (null: none open) and notices, and drops the events taken in, in one step. */
   async save(
     serverKey: string,
-    incident: Incident | null,
+    outboxes: ServerOutboxes,
     appliedEventIds: readonly string[] = [],
   ): Promise<void> {
+    const { incident, notices } = outboxes;
     const transaction = this.redis.multi();
     if (incident === null) transaction.del(this.keys.incident(serverKey));
     else transaction.set(this.keys.incident(serverKey), JSON.stringify(incident));
+    if (notices.length === 0) transaction.del(this.keys.notices(serverKey));
+    else transaction.set(this.keys.notices(serverKey), JSON.stringify(notices));
     if (appliedEventIds.length > 0) transaction.hdel(this.keys.pending(serverKey), ...appliedEventIds);
     const replies = (await transaction.exec()) ?? [];
     for (const [error] of replies) if (error) throw error;
@@ -113,9 +124,7 @@ export class RedisNotifierStore implements NotifierStore {
   ): Promise<void> {
     if (ids.length === 0) return;
     const fields: string[] = [];
-    for (const [channel, entry] of Object.entries(entries)) {
-      fields.push(channel, `${entry.outcome}|${entry.by}|${entry.at}`);
-    }
+    for (const [channel, entry] of Object.entries(entries)) fields.push(channel, encodeLogEntry(entry));
     if (done) fields.push('done', '1');
     if (fields.length === 0) return;
     // Each id's log is a slot of its own: on a cluster, one pipeline per node.
@@ -135,10 +144,28 @@ export class RedisNotifierStore implements NotifierStore {
     const hash = await this.redis.hgetall(this.keys.log(id));
     const entries: Record<string, LogEntry> = {};
     for (const [channel, text] of Object.entries(hash)) {
-      if (channel === 'done') continue;
-      const [outcome, by, at] = text.split('|');
-      entries[channel] = { outcome: outcome as LogEntry['outcome'], by: by ?? '', at: at ?? '' };
+      if (channel !== 'done') entries[channel] = decodeLogEntry(text);
     }
     return entries;
   }
+}
+
+/**
+ * `outcome|by|at`, then `|reason|fallback` for a failure. Every part is Budgetwatch's own token
+ * (ids, ISO times, reasons), none holds a `|`; readers that know only three parts still read these.
+ */
+function encodeLogEntry(entry: LogEntry): string {
+  const base = `${entry.outcome}|${entry.by}|${entry.at}`;
+  return entry.reason === undefined ? base : `${base}|${entry.reason}|${entry.fallback ?? ''}`;
+}
+
+function decodeLogEntry(text: string): LogEntry {
+  const [outcome, by = '', at = '', reason = '', fallback = ''] = text.split('|');
+  return {
+    outcome: outcome as LogEntry['outcome'],
+    by,
+    at,
+    ...(reason === '' ? {} : { reason }),
+    ...(fallback === 'sent' || fallback === 'failed' ? { fallback } : {}),
+  };
 }
