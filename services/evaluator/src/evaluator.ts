@@ -32,6 +32,11 @@ export interface EvaluatorOptions {
   crs?: CrsOptions;
   /** Server id -> last passed drill (ISO): counts as the kill switch's test in the CRS. */
   drillPasses?: () => Promise<ReadonlyMap<string, string>>;
+  /**
+   * Announce servers the inventory does not list (default true with `crs`); false when the
+   * inventory is only a stand-in because no inventory is configured.
+   */
+  announceUnregistered?: boolean;
   /** Every active series is evaluated this often. */
   sweepIntervalMs?: number;
   /** Series written since the last look are evaluated at once; this is how often to look. */
@@ -176,12 +181,11 @@ export class Evaluator {
   }
 
   /**
-   * Only with an inventory that lists servers: without one (start and the evaluator pass an empty
-   * one when no file is configured) every server is unregistered, and announcing them all would
-   * only send every server's owner-less notice to the default route.
+   * Only with an inventory configured: without one every server is unregistered, and announcing
+   * them all would say nothing (and send each an owner-less notice to the default route).
    */
   private async announceUnregistered(series: readonly SeriesRef[]): Promise<void> {
-    if (this.crs === undefined || this.crs.inventory.servers.length === 0) return;
+    if (this.crs === undefined || this.options.announceUnregistered === false) return;
     await this.unregistered.announce(series, new Set(this.crs.inventory.servers.map((server) => server.id)));
   }
 

@@ -47,7 +47,7 @@ export async function runEvaluator(
   const drills = new RedisDrillResults(redis, config.redis.keyPrefix);
   const live = new LiveInventory(inventory);
   const evaluator = configuredEvaluator(
-    { config, policy, inventory: live, logger },
+    { config, policy, inventory: live, inventoryFile: config.inventory.file, logger },
     {
       store,
       windows: new WindowReader(store, config.ingest.latencyThresholdsMs),

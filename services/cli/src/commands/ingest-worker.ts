@@ -52,7 +52,7 @@ export async function runIngestWorker(
   const live = new LiveInventory(inventory);
   live.watch(config.inventory.file, logger);
   const worker = configuredIngestWorker(
-    { config, policy: DEFAULT_POLICY, inventory: live, logger },
+    { config, policy: DEFAULT_POLICY, inventory: live, inventoryFile: config.inventory.file, logger },
     kafka,
     store,
   );

@@ -35,7 +35,7 @@ export async function startConnectedStages(
   /** Each stage is added as it starts, so the caller can stop what started if a later one fails. */
   stages: RunningStages,
 ): Promise<OperatorHttp> {
-  const { config, policy, inventory, logger } = context;
+  const { config, policy, inventory, inventoryFile, logger } = context;
   const thresholdsMs = config.ingest.latencyThresholdsMs;
   const prefix = config.redis.keyPrefix;
   const kafka: Kafka = await connectedKafka(config.kafka, logger, [
@@ -72,7 +72,7 @@ export async function startConnectedStages(
   }
 
   const evaluator = configuredEvaluator(
-    { config, policy, inventory, logger: logger.child({ stage: 'evaluator' }) },
+    { config, policy, inventory, inventoryFile, logger: logger.child({ stage: 'evaluator' }) },
     {
       store,
       windows,
@@ -87,11 +87,11 @@ export async function startConnectedStages(
   );
   evaluator.start();
   stages.add('evaluator', () => evaluator.stop());
-  inventory.watch(context.inventoryFile, logger, (reloaded) => evaluator.setInventory(reloaded));
+  inventory.watch(inventoryFile, logger, (reloaded) => evaluator.setInventory(reloaded));
   stages.add('inventory watch', async () => inventory.stop());
 
   const worker = configuredIngestWorker(
-    { config, policy, inventory, logger: logger.child({ stage: 'ingest' }) },
+    { config, policy, inventory, inventoryFile, logger: logger.child({ stage: 'ingest' }) },
     kafka,
     store,
   );

@@ -26,7 +26,7 @@ export async function startEmbeddedStages(
   /** Each stage is added as it starts, so the caller can stop what started if a later one fails. */
   stages: RunningStages,
 ): Promise<OperatorHttp> {
-  const { config, policy, inventory, logger } = context;
+  const { config, policy, inventory, inventoryFile, logger } = context;
   const thresholdsMs = config.ingest.latencyThresholdsMs;
   const store = new InMemoryWindowStore({ thresholdsMs });
   const windows = new WindowReader(store, thresholdsMs);
@@ -58,12 +58,12 @@ export async function startEmbeddedStages(
   }
 
   const evaluator = configuredEvaluator(
-    { config, policy, inventory, logger: logger.child({ stage: 'evaluator' }) },
+    { config, policy, inventory, inventoryFile, logger: logger.child({ stage: 'evaluator' }) },
     { store, windows, states, publisher: new HistoryRecordingPublisher(bus, history, logger) },
   );
   evaluator.start();
   stages.add('evaluator', () => evaluator.stop());
-  inventory.watch(context.inventoryFile, logger, (reloaded) => evaluator.setInventory(reloaded));
+  inventory.watch(inventoryFile, logger, (reloaded) => evaluator.setInventory(reloaded));
   stages.add('inventory watch', async () => inventory.stop());
   // Stopped before the evaluator: queued spans are counted first.
   stages.add('ingest', () => ingest.stop());

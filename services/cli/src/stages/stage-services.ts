@@ -15,6 +15,8 @@ export interface ServiceSettings {
   policy: Policy;
   /** The inventory, followed as its file changes. */
   inventory: LiveInventory;
+  /** The file the inventory comes from; none: no inventory is configured (every server unregistered). */
+  inventoryFile: string | undefined;
   logger: Logger;
 }
 
@@ -73,6 +75,7 @@ export function configuredEvaluator(
       killSwitchMaxAgeDays: config.inventory.killSwitchMaxAgeDays,
     },
     sweepIntervalMs: config.evaluator.sweepIntervalMs,
+    announceUnregistered: settings.inventoryFile !== undefined,
   });
 }
 
