@@ -78,7 +78,11 @@ describe.skipIf(externalKafkaBrokers() !== undefined)('the intake while the brok
         return answer.status === 200 ? answer : undefined;
       },
       { description: 'an answer 200 once the broker is back', timeoutMs: 90_000, intervalMs: 1000 },
-    );
+    ).catch((error: unknown) => {
+      throw new Error(
+        `${String(error)}; answers ${JSON.stringify(answers.slice(-5))}; output: ${instance.output().slice(-3000)}`,
+      );
+    });
 
     const stalled = answers.slice(0, -1);
     expect(stalled.length).toBeGreaterThanOrEqual(3);

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EventNotifications } from '@budgetwatch/api';
+import { boundedSeriesName, displayText } from '@budgetwatch/domain';
 import type { BudgetwatchEvent } from '@budgetwatch/events';
 import { budgetTransitionEvents, waitFor } from '@budgetwatch/testkit';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
@@ -162,7 +163,8 @@ describe('budgetwatch start: a Slack channel that does not exist', () => {
     const decidedAt = Math.max(...breaches.map((event) => Date.parse(event.time)));
     expect((mail?.receivedAt ?? Number.POSITIVE_INFINITY) - decidedAt).toBeLessThan(GROUP_WAIT_MS + 5000);
     expect(mail?.subject).toBe('[Budgetwatch] Budget breached: success-rate on longtool-mcp');
-    expect(mail?.text).toContain(LONG_TOOL);
+    // The name as it is kept (cut at 256 characters) and shown (at most 128, with a hash marker).
+    expect(mail?.text).toContain(displayText(boundedSeriesName(LONG_TOOL)));
 
     // The log, served by the API: Slack failed for good with Slack's reason, email sent.
     const logged = await waitFor(

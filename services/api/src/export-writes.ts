@@ -23,7 +23,13 @@ export class ExportWrites {
 
   constructor(
     private readonly sink: SpanRecordSink,
-    private readonly options: { rememberMs: number; maxRemembered: number; now?: () => number },
+    private readonly options: {
+      rememberMs: number;
+      maxRemembered: number;
+      now?: () => number;
+      /** Told of every failed write (the intake logs them). */
+      onFailure?: (error: unknown) => void;
+    },
   ) {}
 
   get inFlightBytes(): number {
@@ -60,7 +66,10 @@ export class ExportWrites {
         atMs: this.now(),
       };
       // A failed write is forgotten at once: the retry of its export must write again.
-      entry.done.catch(() => this.writes.delete(key));
+      entry.done.catch((error: unknown) => {
+        this.writes.delete(key);
+        this.options.onFailure?.(error);
+      });
       this.writes.set(key, entry);
       write = entry;
     }

@@ -1,4 +1,5 @@
 import { gunzipSync } from 'node:zlib';
+import type { Logger } from '@budgetwatch/logger';
 import { type ExportRecords, exportRecords, OtlpDecodeError } from '@budgetwatch/otlp';
 import { observeCounts } from '@budgetwatch/telemetry';
 import protobuf from 'protobufjs';
@@ -22,6 +23,8 @@ export interface OtlpIntakeOptions {
   sinkWaitMs?: number;
   /** How long a written export is remembered, so that an exporter's retry of it writes nothing. */
   retryMemoryMs?: number;
+  /** Where failed writes to the sink are reported (at most one line every 10 s). */
+  logger?: Logger;
 }
 
 export interface IntakeMetrics {
@@ -53,9 +56,21 @@ export function otlpIntakeRoutes(options: OtlpIntakeOptions, metrics: IntakeMetr
   const maxRecordBytes = options.maxRecordBytes ?? 900_000;
   const maxInFlightBytes = options.maxInFlightBytes ?? 64 * 1024 * 1024;
   const sinkWaitMs = options.sinkWaitMs ?? 5000;
+  let lastFailureLog = 0;
+  let failuresSinceLog = 0;
   const writes = new ExportWrites(options.sink, {
     rememberMs: options.retryMemoryMs ?? 10 * 60_000,
     maxRemembered: 100_000,
+    onFailure: (error) => {
+      failuresSinceLog += 1;
+      if (Date.now() - lastFailureLog < 10_000) return;
+      options.logger?.warn(
+        { err: error, failures: failuresSinceLog },
+        'spans not written to the span topic; answering 503',
+      );
+      lastFailureLog = Date.now();
+      failuresSinceLog = 0;
+    },
   });
   observeIntakeMetrics(metrics);
   const reject = (reason: string, response: ApiResponse): ApiResponse => {

@@ -76,7 +76,7 @@ export async function startOperatorHttp(options: OperatorHttpOptions): Promise<O
       ? null
       : new HttpApi({
           routes: otlpIntakeRoutes(
-            { sink: options.intake, maxBodyBytes: config.http.otlpMaxBodyBytes },
+            { sink: options.intake, maxBodyBytes: config.http.otlpMaxBodyBytes, logger },
             emptyIntakeMetrics(),
           ),
           tokens,
