@@ -98,6 +98,7 @@ describe('budgetwatch start when a port is taken', () => {
       const result = await budgetwatch(['start', '--demo'], {
         BUDGETWATCH_HTTP_PORT: String(await freeLoopbackPort()),
         BUDGETWATCH_OTLP_PORT: String((taken.address() as AddressInfo).port),
+        BUDGETWATCH_OTLP_GRPC_PORT: String(await freeLoopbackPort()),
       });
       expect(result.code, result.output).toBe(1);
       expect(result.output).toMatch(/budgetwatch: listen EADDRINUSE/);
