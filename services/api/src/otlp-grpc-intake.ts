@@ -9,6 +9,7 @@ import {
   type ServiceDefinition,
   type ServiceError,
   type sendUnaryData,
+  setLogger,
   status,
 } from '@grpc/grpc-js';
 import { bearerTokenMatches } from './bearer-token.js';
@@ -64,7 +65,15 @@ export function otlpExportService(signal: OtlpSignal): ServiceDefinition {
 export class OtlpGrpcIntake {
   private server: Server | undefined;
 
-  constructor(private readonly options: OtlpGrpcIntakeOptions) {}
+  constructor(private readonly options: OtlpGrpcIntakeOptions) {
+    // The library writes its own errors to stderr; they belong in the JSON log with the rest.
+    const library = options.logger.child({ library: 'grpc-js' });
+    setLogger({
+      error: (message: unknown) => library.warn(String(message)),
+      info: (message: unknown) => library.info(String(message)),
+      debug: (message: unknown) => library.debug(String(message)),
+    });
+  }
 
   /** Listens on `host` (loopback unless told otherwise); resolves with the port. */
   async listen(port: number, host = '127.0.0.1'): Promise<number> {
@@ -95,9 +104,12 @@ export class OtlpGrpcIntake {
     }
     const address = isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
     const bound = await new Promise<number>((resolve, reject) => {
-      server.bindAsync(address, grpcServerCredentials(tls), (error, boundPort) =>
-        error === null ? resolve(boundPort) : reject(error),
-      );
+      server.bindAsync(address, grpcServerCredentials(tls), (error, boundPort) => {
+        if (error === null) return resolve(boundPort);
+        // The library's message wraps the reason (listen EADDRINUSE ...) in its own words.
+        const reason = /\[(.*)\]$/.exec(error.message)?.[1] ?? error.message;
+        reject(new Error(`OTLP/gRPC intake on ${address}: ${reason}`, { cause: error }));
+      });
     });
     this.server = server;
     return bound;
