@@ -60,7 +60,7 @@ export function otlpExportService(signal: OtlpSignal): ServiceDefinition {
  * over the same OtlpTraceIntake as OTLP/HTTP: gzip or deflate compressed messages (the gRPC library
  * decompresses them, bounded by the intake's size limit), the bearer token in `authorization`
  * metadata checked before the message is read, and the intake's answers in gRPC status codes as
- * the OTLP specification maps them (docs/contract.md, "OTLP intake").
+ * the OTLP specification maps them (docs/contract.md#the-otlp-intake).
  */
 export class OtlpGrpcIntake {
   private server: Server | undefined;

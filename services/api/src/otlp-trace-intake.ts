@@ -42,7 +42,7 @@ export type RequestRejection = 'bad_payload' | 'too_large' | 'unsupported_media_
 
 /**
  * What the intake makes of one export request, for a transport to answer in its own terms
- * (docs/contract.md, "OTLP intake"):
+ * (docs/contract.md#the-otlp-intake):
  * - `accepted`: written, bar `rejectedSpans` refused on their own (OTLP partial_success);
  * - `refused`: nothing in it can ever be written; do not retry;
  * - `busy`: too much is in flight; retry after `retryAfterSeconds`;
