@@ -233,7 +233,14 @@ export const httpConfigSchema = z.strictObject({
   port: z.number().int().min(0).max(65535).default(8080),
   /** OTLP/HTTP intake (POST /v1/traces), when Kafka is configured; 4318 is the OTLP default. */
   otlpPort: z.number().int().min(0).max(65535).default(4318),
-  /** Larger OTLP request bodies (after gunzip) are refused with 413. */
+  /** OTLP/gRPC intake (TraceService/Export) beside the OTLP/HTTP one; 4317 is the OTLP default. */
+  otlpGrpcPort: z.number().int().min(0).max(65535).default(4317),
+  /** Off: only the OTLP/HTTP intake runs (the gRPC port is not opened). */
+  otlpGrpcEnabled: z.boolean().default(true),
+  /**
+   * Larger OTLP requests (after decompression) are refused: 413 over HTTP, RESOURCE_EXHAUSTED
+   * over gRPC.
+   */
   otlpMaxBodyBytes: z
     .number()
     .int()
@@ -252,7 +259,10 @@ export const httpConfigSchema = z.strictObject({
    * or client certificates); without it, such a configuration is refused.
    */
   intakeUnauthenticated: z.boolean().default(false),
-  /** HTTPS on the intake; with clientCaFile, exporters must present a certificate it signed (mTLS). */
+  /**
+   * TLS on both intakes (HTTPS, gRPC over TLS); with clientCaFile, exporters must present a
+   * certificate it signed (mTLS).
+   */
   intakeTls: z
     .strictObject({
       certFile: z.string().min(1),
