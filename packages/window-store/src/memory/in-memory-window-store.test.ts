@@ -4,7 +4,10 @@ import { writeBatchExactlyOnce } from '../apply-batch.js';
 import { okCall, SOURCE, THRESHOLDS, windowStoreContract } from '../window-store.contract.js';
 import { InMemoryWindowStore } from './in-memory-window-store.js';
 
-windowStoreContract('in-memory', (_label, now) => new InMemoryWindowStore({ thresholdsMs: THRESHOLDS }, now));
+windowStoreContract(
+  'in-memory',
+  (_label, now, cardinality) => new InMemoryWindowStore({ thresholdsMs: THRESHOLDS, cardinality }, now),
+);
 
 describe('in-memory window store memory', () => {
   it('holds only the live series again once a write has forgotten 1,000 drills', async () => {
