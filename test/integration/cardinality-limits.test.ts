@@ -34,19 +34,19 @@ const serverName = (i: number) => `srv-${String(i).padStart(4, '0')}`;
 
 describe('cardinality caps on embedded defaults (budgetwatch start)', () => {
   it('50,990 tool names on 5,000 servers: memory bounded, overflow counted exactly and reported', async () => {
-    // In this order, at the default caps (200 tools per server, 1,000 tool series, 100
-    // unregistered servers): srv-0000's first 200 tools are admitted and its other 800 overflow;
-    // srv-0001..0080 fill the total to 1,000; srv-0081..0099 are tracked but over the total;
-    // srv-0100..4999 are beyond the 100 unregistered servers.
+    // In this order, at the default caps (100 tools per server, 400 tool series, 40 unregistered
+    // servers): srv-0000's first 100 tools are admitted and its other 900 overflow; srv-0001..0030
+    // fill the total to 400; srv-0031..0039 are tracked but over the total; srv-0040..4999 are
+    // beyond the 40 unregistered servers.
     const wide = toolsOf(serverName(0), 1000);
     const narrow = Array.from({ length: 4999 }, (_, i) => toolsOf(serverName(i + 1), 10));
     const tools = [...wide, ...narrow.flat()];
     expect(tools.length).toBe(50_990);
-    const admitted = [...wide.slice(0, 200), ...narrow.slice(0, 80).flat()];
+    const admitted = [...wide.slice(0, 100), ...narrow.slice(0, 30).flat()];
     const expected = {
-      tools_per_server: 800 * CALLS_EACH,
-      tool_series: 19 * 10 * CALLS_EACH,
-      unregistered_servers: 4900 * 10 * CALLS_EACH,
+      tools_per_server: 900 * CALLS_EACH,
+      tool_series: 9 * 10 * CALLS_EACH,
+      unregistered_servers: 4960 * 10 * CALLS_EACH,
     };
 
     const instance = await startBudgetwatch(['start'], {});
@@ -89,10 +89,10 @@ describe('cardinality caps on embedded defaults (budgetwatch start)', () => {
       const status = await instance.getJson<StatusReport>('/api/v1/status');
       expect(status.overflow).toEqual({ tools: true, servers: true });
       const byServer = new Map(status.unregistered.map((entry) => [entry.server, entry]));
-      expect(byServer.size).toBe(101); // 100 tracked and the overflow server
+      expect(byServer.size).toBe(41); // 40 tracked and the overflow server
       expect(byServer.get(serverName(0))?.toolsOverflowed).toBe(true);
       expect(byServer.get(serverName(1))?.toolsOverflowed).toBe(false);
-      expect(byServer.get(serverName(81))?.toolsOverflowed).toBe(true);
+      expect(byServer.get(serverName(31))?.toolsOverflowed).toBe(true);
       expect(byServer.get(OVERFLOW_SERVER)?.tools).toEqual([OTHER_TOOL]);
       const listedTools = status.unregistered.flatMap((entry) =>
         entry.tools.filter((tool) => tool !== OTHER_TOOL).map((tool) => `${entry.server}/${tool}`),
@@ -106,7 +106,7 @@ describe('cardinality caps on embedded defaults (budgetwatch start)', () => {
       }
       expect(await windowCalls(serverName(0), OTHER_TOOL)).toBe(expected.tools_per_server);
       expect(await windowCalls(serverName(0), null)).toBe(1000 * CALLS_EACH);
-      expect(await windowCalls(serverName(81), OTHER_TOOL)).toBe(10 * CALLS_EACH);
+      expect(await windowCalls(serverName(31), OTHER_TOOL)).toBe(10 * CALLS_EACH);
       expect(await windowCalls(OVERFLOW_SERVER, null)).toBe(expected.unregistered_servers);
 
       peakRssMiB = Math.max(peakRssMiB, residentMemoryMiB(pid) ?? 0);

@@ -14,11 +14,14 @@ export interface CardinalityLimits {
   maxUnregisteredServers: number;
 }
 
-/** Sized so that `budgetwatch start` on embedded defaults stays under 512 MiB at the caps. */
+/**
+ * Sized so that `budgetwatch start` on embedded defaults stays under 512 MiB at the caps, even
+ * with a day of traffic in every series (measured: docs/operations.md#cardinality-limits).
+ */
 export const DEFAULT_CARDINALITY_LIMITS: CardinalityLimits = {
-  maxToolsPerServer: 200,
-  maxToolSeries: 1000,
-  maxUnregisteredServers: 100,
+  maxToolsPerServer: 100,
+  maxToolSeries: 400,
+  maxUnregisteredServers: 40,
 };
 
 /** Which cap kept a call out of its own series. */

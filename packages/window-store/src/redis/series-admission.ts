@@ -14,7 +14,7 @@ import type { ScriptedRedis } from './window-scripts.js';
 /** How long a verdict keeping a series out is reused before Redis is asked again (a slot may free). */
 const REFUSAL_REUSE_MS = 10_000;
 /** Refusals remembered at most: a flood of new names must not grow the cache without bound. */
-const MAX_REFUSALS_KEPT = 100_000;
+const MAX_REFUSALS_KEPT = 10_000;
 
 const VERDICTS: readonly AdmissionVerdict[] = [
   { kind: 'admitted' },
