@@ -46,7 +46,14 @@ describe('drill series in the Redis window store', () => {
   it(`${DRILLS.toLocaleString('en')} drills: the index and the memory of their keys return to the baseline once their lifetime has passed`, async () => {
     const prefix = `${namespace.prefix}drills:`;
     let now = START;
-    const store = new RedisWindowStore(namespace.client, prefix, { thresholdsMs: THRESHOLDS }, () => now);
+    // Caps above the hour of drills (600 series): this is about forgetting them, not admitting them.
+    const cardinality = { maxToolsPerServer: 1000, maxToolSeries: 5000, maxUnregisteredServers: 100 };
+    const store = new RedisWindowStore(
+      namespace.client,
+      prefix,
+      { thresholdsMs: THRESHOLDS, cardinality },
+      () => now,
+    );
     const cache = new FenceCache();
     let offset = 0;
     const write = (calls: PositionedCall['call'][]) => {
