@@ -1,58 +1,53 @@
 import {
   type AdmissionVerdict,
   admittedCall,
+  groupCallsBySeries,
   type OverflowCap,
   type PositionedCall,
+  type SeriesCalls,
 } from '@budgetwatch/domain';
 import type { AdmissionRequest, WindowStore } from './window-store.js';
 
 export interface AdmittedCalls {
-  /** The calls as they count: those of series not admitted are moved into overflow series. */
-  entries: readonly PositionedCall[];
+  /** The batch's calls by series, as they count: calls of series not admitted in overflow series. */
+  groups: Map<string, SeriesCalls>;
   /** Calls moved into overflow series, by the cap that kept them out. */
   overflow: Partial<Record<OverflowCap, number>>;
 }
 
 /**
- * Asks the store once per distinct tool series of a batch where its calls count, and moves the
- * calls of series not admitted into their overflow series. With every series admitted, the
- * batch's calls are returned as they are.
+ * Groups a batch's calls by series and asks the store once per distinct tool series where its
+ * calls count. With every series admitted (the steady state) that is the grouping alone; otherwise
+ * the calls of the series kept out are moved into their overflow series and grouped again.
  */
 export async function admitCalls(
   store: WindowStore,
   entries: readonly PositionedCall[],
 ): Promise<AdmittedCalls> {
-  const requests: AdmissionRequest[] = [];
-  // drill -> server -> tool -> request index: no string building per call.
-  const byMode = [new Map<string, Map<string, number>>(), new Map<string, Map<string, number>>()];
-  const requestOf = new Int32Array(entries.length);
-  entries.forEach(({ call }, i) => {
-    const servers = byMode[call.drill ? 1 : 0] as Map<string, Map<string, number>>;
-    let tools = servers.get(call.server);
-    if (tools === undefined) {
-      tools = new Map();
-      servers.set(call.server, tools);
-    }
-    let request = tools.get(call.tool);
-    if (request === undefined) {
-      request = requests.length;
-      requests.push({
-        series: { server: call.server, tool: call.tool, drill: call.drill },
-        unregistered: call.unregistered,
-      });
-      tools.set(call.tool, request);
-    }
-    requestOf[i] = request;
-  });
+  const groups = groupCallsBySeries(entries);
   const overflow: Partial<Record<OverflowCap, number>> = {};
-  if (requests.length === 0) return { entries, overflow };
+  const toolGroups: SeriesCalls[] = [];
+  const requests: AdmissionRequest[] = [];
+  for (const group of groups.values()) {
+    const first = group.entries[0];
+    if (group.series.tool === null || first === undefined) continue;
+    toolGroups.push(group);
+    requests.push({ series: group.series, unregistered: first.call.unregistered });
+  }
+  if (requests.length === 0) return { groups, overflow };
   const verdicts = await store.admitSeries(requests);
-  if (verdicts.every((verdict) => verdict.kind === 'admitted')) return { entries, overflow };
-  const admitted = entries.map((entry, i) => {
-    const verdict = verdicts[requestOf[i] as number] as AdmissionVerdict;
-    if (verdict.kind === 'admitted') return entry;
-    overflow[verdict.cap] = (overflow[verdict.cap] ?? 0) + 1;
-    return { call: admittedCall(entry.call, verdict), offset: entry.offset };
+  if (verdicts.every((verdict) => verdict.kind === 'admitted')) return { groups, overflow };
+
+  const moved = new Map<PositionedCall, AdmissionVerdict>();
+  toolGroups.forEach((group, i) => {
+    const verdict = verdicts[i] as AdmissionVerdict;
+    if (verdict.kind === 'admitted') return;
+    overflow[verdict.cap] = (overflow[verdict.cap] ?? 0) + group.entries.length;
+    for (const entry of group.entries) moved.set(entry, verdict);
   });
-  return { entries: admitted, overflow };
+  const counted = entries.map((entry) => {
+    const verdict = moved.get(entry);
+    return verdict === undefined ? entry : { call: admittedCall(entry.call, verdict), offset: entry.offset };
+  });
+  return { groups: groupCallsBySeries(counted), overflow };
 }

@@ -1,6 +1,5 @@
 import {
   aggregateSeries,
-  groupCallsBySeries,
   type OverflowCap,
   type PositionedCall,
   type SeriesDelta,
@@ -67,7 +66,7 @@ export async function writeBatchExactlyOnce(
   cache: FenceCache = new FenceCache(),
 ): Promise<BatchWriteResult> {
   const admitted = await admitCalls(store, entries);
-  const groups = groupCallsBySeries(admitted.entries);
+  const groups = admitted.groups;
   const result: BatchWriteResult = {
     seriesWritten: 0,
     callsApplied: 0,
