@@ -228,8 +228,11 @@ export function windowStoreContract(name: string, createStore: CreateStore): voi
   });
 }
 
-/** The cardinality caps: which series are admitted, and where the others' calls count. */
-function cardinalityContract(createStore: CreateStore): void {
+/**
+ * The cardinality caps: which series are admitted, and where the others' calls count; on its own
+ * for the Redis Cluster suite, where admitting and forgetting cross slots.
+ */
+export function cardinalityContract(createStore: CreateStore): void {
   describe('cardinality caps', () => {
     const start = Date.UTC(2026, 10, 25, 12, 0, 0);
     const limits: CardinalityLimits = { maxToolsPerServer: 2, maxToolSeries: 3, maxUnregisteredServers: 1 };
