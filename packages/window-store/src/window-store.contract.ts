@@ -287,6 +287,20 @@ export function cardinalityContract(createStore: CreateStore): void {
       expect(await count(store, 'a', 't1', start)).toBe(4);
     });
 
+    it('a batch of thousands of new series is decided in order of first sight', async () => {
+      const store = createStore('caps-many', () => start, {
+        ...limits,
+        maxToolsPerServer: 5000,
+        maxToolSeries: 2100,
+      });
+      const batch = Array.from({ length: 2500 }, (_, i) => calls('big', `x${i}`, 1, start, false)).flat();
+      const written = await write(store, batch, 0, start);
+      expect(written.overflowCalls).toEqual({ tool_series: 400 });
+      expect(await count(store, 'big', 'x2099', start)).toBe(1);
+      expect(await count(store, 'big', 'x2100', start)).toBe(0);
+      expect(await count(store, 'big', OTHER_TOOL, start)).toBe(400);
+    });
+
     it('a forgotten series frees its slot: a tool refused before is admitted after', async () => {
       let now = start;
       const store = createStore('caps-forget', () => now, { ...limits, maxToolsPerServer: 1 });

@@ -15,6 +15,8 @@ import type { ScriptedRedis } from './window-scripts.js';
 const REFUSAL_REUSE_MS = 10_000;
 /** Refusals remembered at most: a flood of new names must not grow the cache without bound. */
 const MAX_REFUSALS_KEPT = 10_000;
+/** New series decided per script call: a flood of new names keeps each Redis step short. */
+const ADMIT_CHUNK = 1000;
 
 const VERDICTS: readonly AdmissionVerdict[] = [
   { kind: 'admitted' },
@@ -66,13 +68,17 @@ export class RedisSeriesAdmission {
     });
     if (asked.length === 0) return verdicts;
 
-    const codes = await this.redis.admitSeries(
-      ...this.keys.admission(),
-      this.limits.maxToolsPerServer,
-      this.limits.maxToolSeries,
-      this.limits.maxUnregisteredServers,
-      ...args,
-    );
+    const codes: number[] = [];
+    for (let from = 0; from < args.length; from += 3 * ADMIT_CHUNK) {
+      const chunk = await this.redis.admitSeries(
+        ...this.keys.admission(),
+        this.limits.maxToolsPerServer,
+        this.limits.maxToolSeries,
+        this.limits.maxUnregisteredServers,
+        ...args.slice(from, from + 3 * ADMIT_CHUNK),
+      );
+      codes.push(...chunk);
+    }
     if (this.refused.size > MAX_REFUSALS_KEPT) this.refused.clear();
     asked.forEach((i, n) => {
       const verdict = VERDICTS[codes[n] ?? -1];
