@@ -1,6 +1,7 @@
 import { dataNodes } from '@budgetwatch/redis';
 import { RedisWindowStore } from '@budgetwatch/window-store';
 import {
+  cardinalityContract,
   expectRandomStreamsExact,
   seriesLifetimeContract,
   THRESHOLDS,
@@ -50,6 +51,17 @@ describe('the window store, rule states and notification log on a three-master R
         namespace.client,
         `${namespace.prefix}${label}:`,
         { thresholdsMs: THRESHOLDS },
+        now,
+      ),
+  );
+
+  // Admission is one slot (`{admission}`); the series it admits and forgets are others.
+  cardinalityContract(
+    (label, now, cardinality) =>
+      new RedisWindowStore(
+        namespace.client,
+        `${namespace.prefix}${label}:`,
+        { thresholdsMs: THRESHOLDS, cardinality },
         now,
       ),
   );

@@ -66,6 +66,21 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   },
   { variable: 'BUDGETWATCH_INGEST_MAX_LATENCY_MS', path: ['ingest', 'maxLatencyMs'], parse: 'integer' },
   {
+    variable: 'BUDGETWATCH_MAX_TOOLS_PER_SERVER',
+    path: ['ingest', 'cardinality', 'maxToolsPerServer'],
+    parse: 'integer',
+  },
+  {
+    variable: 'BUDGETWATCH_MAX_TOOL_SERIES',
+    path: ['ingest', 'cardinality', 'maxToolSeries'],
+    parse: 'integer',
+  },
+  {
+    variable: 'BUDGETWATCH_MAX_UNREGISTERED_SERVERS',
+    path: ['ingest', 'cardinality', 'maxUnregisteredServers'],
+    parse: 'integer',
+  },
+  {
     variable: 'BUDGETWATCH_INGEST_MAX_BATCH_BYTES',
     path: ['ingest', 'maxBatchBytes'],
     parse: 'integer',

@@ -1,3 +1,4 @@
+import { DEFAULT_CARDINALITY_LIMITS } from '@budgetwatch/domain';
 import { z } from 'zod';
 
 const hostPort = z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'expected "host:port"');
@@ -100,6 +101,29 @@ export const topicsConfigSchema = z.strictObject({
     .prefault({}),
 });
 
+/**
+ * Caps on the series spans can create (docs/operations.md#cardinality-limits). Calls beyond them
+ * are counted in overflow series, never dropped.
+ */
+const cardinalitySchema = z.strictObject({
+  /** Tool series one server may have; its further tools count in its `(other)` series. */
+  maxToolsPerServer: z
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .default(DEFAULT_CARDINALITY_LIMITS.maxToolsPerServer),
+  /** Tool series over every server; further tools count in their server's `(other)` series. */
+  maxToolSeries: z.number().int().min(1).max(10_000_000).default(DEFAULT_CARDINALITY_LIMITS.maxToolSeries),
+  /** Unregistered servers tracked; the calls of further ones count in `(other servers)`. */
+  maxUnregisteredServers: z
+    .number()
+    .int()
+    .min(0)
+    .max(1_000_000)
+    .default(DEFAULT_CARDINALITY_LIMITS.maxUnregisteredServers),
+});
+
 export const ingestConfigSchema = z.strictObject({
   groupId: z.string().min(1).default('budgetwatch-ingest'),
   /** client: count spans whose kind is not SERVER; server: only SERVER spans. */
@@ -116,6 +140,7 @@ export const ingestConfigSchema = z.strictObject({
     .default(3_600_000),
   /** Latencies with exact "slower than" counters; the latency rules' thresholds must be listed. */
   latencyThresholdsMs: z.array(z.number().positive()).min(1).default([3000]),
+  cardinality: cardinalitySchema.prefault({}),
   /**
    * How long the group waits for a silent (crashed) worker before moving its partitions. The
    * broker's group.min.session.timeout.ms (6 s by default) must allow it.

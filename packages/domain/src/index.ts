@@ -1,3 +1,18 @@
+export {
+  OTHER_TOOL,
+  OVERFLOW_SERVER,
+  RESERVED_SERIES_NAMES,
+} from './cardinality/overflow-names.js';
+export {
+  AdmissionLedger,
+  type AdmissionVerdict,
+  type AdmissionView,
+  admittedCall,
+  type CardinalityLimits,
+  DEFAULT_CARDINALITY_LIMITS,
+  decideAdmission,
+  type OverflowCap,
+} from './cardinality/series-admission.js';
 export { budgetConsumed, budgetUsed } from './crs/budget-consumption.js';
 export {
   type CrsBreakdown,

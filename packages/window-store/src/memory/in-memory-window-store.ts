@@ -1,12 +1,16 @@
 import {
+  AdmissionLedger,
+  type AdmissionVerdict,
   type BucketCounters,
   COARSE,
+  DEFAULT_CARDINALITY_LIMITS,
   emptyCounters,
   mergeCounters,
   parseSeriesId,
   RESOLUTIONS,
   type Resolution,
   resolutionFor,
+  rollupOf,
   type SeriesDelta,
   type SeriesRef,
   seriesId,
@@ -16,6 +20,7 @@ import {
 } from '@budgetwatch/domain';
 import { ForgetSchedule } from '../forget-schedule.js';
 import type {
+  AdmissionRequest,
   ApplyOutcome,
   ReadWindowOptions,
   SourcePartition,
@@ -46,11 +51,20 @@ interface StoredSeries {
 export class InMemoryWindowStore implements WindowStore {
   private readonly series = new Map<string, StoredSeries>();
   private readonly forgetting = new ForgetSchedule();
+  private readonly admission: AdmissionLedger;
 
   constructor(
     private readonly options: WindowStoreOptions,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.admission = new AdmissionLedger(options.cardinality ?? DEFAULT_CARDINALITY_LIMITS);
+  }
+
+  async admitSeries(requests: readonly AdmissionRequest[]): Promise<AdmissionVerdict[]> {
+    return requests.map(({ series, unregistered }) =>
+      this.admission.admit(seriesId(series), seriesId(rollupOf(series)), unregistered),
+    );
+  }
 
   async readFences(seriesIds: readonly string[], source: SourcePartition): Promise<Map<string, number>> {
     const field = fenceField(source);
@@ -134,9 +148,22 @@ export class InMemoryWindowStore implements WindowStore {
     for (const [id, stored] of this.series) {
       if (!isQuiet(stored, now)) continue;
       this.series.delete(id);
+      this.release(id);
       forgotten += 1;
     }
     return forgotten;
+  }
+
+  /** A forgotten series frees its admission: a tool its slot, a rollup its server's tracking. */
+  private release(id: string): void {
+    const series = parseSeriesId(id);
+    if (series.tool === null) this.admission.releaseServer(id);
+    else this.admission.releaseTool(id, seriesId(rollupOf(series)));
+  }
+
+  /** Tool series admitted and unregistered servers tracked (the cardinality caps' usage). */
+  get admissionUsage(): { toolSeries: number; unregisteredServers: number } {
+    return this.admission.usage;
   }
 
   /** How many series are held: what the embedded mode's memory grows with. */
