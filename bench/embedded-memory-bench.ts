@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_CARDINALITY_LIMITS } from '@budgetwatch/domain';
+import { IN_MEMORY_CARDINALITY_LIMITS } from '@budgetwatch/domain';
 import { encodeProtobufTracesFromJson } from '@budgetwatch/otlp';
 import { freeLoopbackPort, residentMemoryMiB, waitFor } from '@budgetwatch/testkit';
 import type { BenchRow } from './report.js';
@@ -94,7 +94,7 @@ export async function runEmbeddedMemoryBench(): Promise<{
  * series), and a few servers beyond the unregistered cap (`(other servers)`).
  */
 function toolsAtTheCaps(): [server: string, tool: string][] {
-  const { maxToolsPerServer, maxToolSeries, maxUnregisteredServers } = DEFAULT_CARDINALITY_LIMITS;
+  const { maxToolsPerServer, maxToolSeries, maxUnregisteredServers } = IN_MEMORY_CARDINALITY_LIMITS;
   const server = (i: number) => `srv-${String(i).padStart(4, '0')}`;
   const tools: [string, string][] = [];
   for (let t = 0; t < maxToolsPerServer; t++) tools.push([server(0), `t${t}`]);

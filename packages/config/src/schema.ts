@@ -1,4 +1,3 @@
-import { DEFAULT_CARDINALITY_LIMITS } from '@budgetwatch/domain';
 import { z } from 'zod';
 
 const hostPort = z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'expected "host:port"');
@@ -103,25 +102,16 @@ export const topicsConfigSchema = z.strictObject({
 
 /**
  * Caps on the series spans can create (docs/operations.md#cardinality-limits). Calls beyond them
- * are counted in overflow series, never dropped.
+ * are counted in overflow series, never dropped. A cap not set takes the windows' default: in
+ * memory the process holds every series, on Redis the process holds none, so they differ.
  */
 const cardinalitySchema = z.strictObject({
   /** Tool series one server may have; its further tools count in its `(other)` series. */
-  maxToolsPerServer: z
-    .number()
-    .int()
-    .min(1)
-    .max(1_000_000)
-    .default(DEFAULT_CARDINALITY_LIMITS.maxToolsPerServer),
+  maxToolsPerServer: z.number().int().min(1).max(1_000_000).optional(),
   /** Tool series over every server; further tools count in their server's `(other)` series. */
-  maxToolSeries: z.number().int().min(1).max(10_000_000).default(DEFAULT_CARDINALITY_LIMITS.maxToolSeries),
+  maxToolSeries: z.number().int().min(1).max(10_000_000).optional(),
   /** Unregistered servers tracked; the calls of further ones count in `(other servers)`. */
-  maxUnregisteredServers: z
-    .number()
-    .int()
-    .min(0)
-    .max(1_000_000)
-    .default(DEFAULT_CARDINALITY_LIMITS.maxUnregisteredServers),
+  maxUnregisteredServers: z.number().int().min(0).max(1_000_000).optional(),
 });
 
 export const ingestConfigSchema = z.strictObject({

@@ -9,9 +9,11 @@ export {
   type AdmissionView,
   admittedCall,
   type CardinalityLimits,
-  DEFAULT_CARDINALITY_LIMITS,
+  cardinalityLimits,
   decideAdmission,
+  IN_MEMORY_CARDINALITY_LIMITS,
   type OverflowCap,
+  REDIS_CARDINALITY_LIMITS,
 } from './cardinality/series-admission.js';
 export { budgetConsumed, budgetUsed } from './crs/budget-consumption.js';
 export {

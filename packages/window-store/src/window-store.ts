@@ -88,8 +88,8 @@ export interface ReadWindowOptions {
 export interface WindowStoreOptions {
   /** Latency thresholds (ms) with exact slow counters, in a fixed order. */
   thresholdsMs: readonly number[];
-  /** The caps on series (default DEFAULT_CARDINALITY_LIMITS). */
-  cardinality?: CardinalityLimits;
+  /** The caps on series; a cap not given is the store's default (IN_MEMORY_ or REDIS_CARDINALITY_LIMITS). */
+  cardinality?: { readonly [Cap in keyof CardinalityLimits]?: number | undefined };
 }
 
 export type { Resolution };

@@ -1,7 +1,7 @@
 import {
   CRS_GATE_RULE,
-  DEFAULT_CARDINALITY_LIMITS,
   DEFAULT_POLICY,
+  IN_MEMORY_CARDINALITY_LIMITS,
   OTHER_TOOL,
   type Policy,
   type RuleState,
@@ -147,8 +147,8 @@ describe('the status report at the cardinality caps', () => {
   it("flags a server whose tools overflowed into its (other) series, and the report's overflow", async () => {
     const bed = new EvaluationBed();
     await bed.record('steady-mcp', 'read', 10);
-    // One tool more than a server may have (DEFAULT_CARDINALITY_LIMITS).
-    for (let tool = 0; tool <= DEFAULT_CARDINALITY_LIMITS.maxToolsPerServer; tool++) {
+    // One tool more than a server may have (IN_MEMORY_CARDINALITY_LIMITS).
+    for (let tool = 0; tool <= IN_MEMORY_CARDINALITY_LIMITS.maxToolsPerServer; tool++) {
       await bed.record('wide-mcp', `tool-${tool}`, 1);
     }
     const view = new OperatorView({
@@ -167,7 +167,7 @@ describe('the status report at the cardinality caps', () => {
       [...report.servers, ...report.unregistered].find((status) => status.server === server);
     expect(statusOf('wide-mcp')).toMatchObject({ toolsOverflowed: true });
     expect(statusOf('wide-mcp')?.tools).toContain(OTHER_TOOL);
-    expect(statusOf('wide-mcp')?.tools).toHaveLength(DEFAULT_CARDINALITY_LIMITS.maxToolsPerServer + 1);
+    expect(statusOf('wide-mcp')?.tools).toHaveLength(IN_MEMORY_CARDINALITY_LIMITS.maxToolsPerServer + 1);
     expect(statusOf('steady-mcp')).toMatchObject({ toolsOverflowed: false });
     expect(report.overflow).toEqual({ tools: true, servers: false });
   });

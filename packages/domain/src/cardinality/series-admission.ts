@@ -15,14 +15,37 @@ export interface CardinalityLimits {
 }
 
 /**
- * Sized so that `budgetwatch start` on embedded defaults stays under 512 MiB at the caps, even
- * with a day of traffic in every series (measured: docs/operations.md#cardinality-limits).
+ * The in-memory windows' defaults: sized so that `budgetwatch start` on embedded defaults stays
+ * under 512 MiB at the caps, even with a day of traffic in every series (measured:
+ * docs/operations.md#cardinality-limits).
  */
-export const DEFAULT_CARDINALITY_LIMITS: CardinalityLimits = {
+export const IN_MEMORY_CARDINALITY_LIMITS: CardinalityLimits = {
   maxToolsPerServer: 100,
   maxToolSeries: 400,
   maxUnregisteredServers: 40,
 };
+
+/**
+ * The Redis windows' defaults: a fleet's worth of series, whose memory is Redis's (about 35 KB a
+ * series with a day of traffic in every minute, so about 400 MB at these caps), not the workers'.
+ */
+export const REDIS_CARDINALITY_LIMITS: CardinalityLimits = {
+  maxToolsPerServer: 500,
+  maxToolSeries: 10_000,
+  maxUnregisteredServers: 500,
+};
+
+/** The caps a store applies: the ones configured, else its own defaults. */
+export function cardinalityLimits(
+  defaults: CardinalityLimits,
+  configured: { readonly [Cap in keyof CardinalityLimits]?: number | undefined } = {},
+): CardinalityLimits {
+  return {
+    maxToolsPerServer: configured.maxToolsPerServer ?? defaults.maxToolsPerServer,
+    maxToolSeries: configured.maxToolSeries ?? defaults.maxToolSeries,
+    maxUnregisteredServers: configured.maxUnregisteredServers ?? defaults.maxUnregisteredServers,
+  };
+}
 
 /** Which cap kept a call out of its own series. */
 export type OverflowCap = 'tools_per_server' | 'tool_series' | 'unregistered_servers';

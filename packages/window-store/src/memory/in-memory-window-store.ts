@@ -3,8 +3,9 @@ import {
   type AdmissionVerdict,
   type BucketCounters,
   COARSE,
-  DEFAULT_CARDINALITY_LIMITS,
+  cardinalityLimits,
   emptyCounters,
+  IN_MEMORY_CARDINALITY_LIMITS,
   mergeCounters,
   parseSeriesId,
   RESOLUTIONS,
@@ -57,7 +58,9 @@ export class InMemoryWindowStore implements WindowStore {
     private readonly options: WindowStoreOptions,
     private readonly now: () => number = Date.now,
   ) {
-    this.admission = new AdmissionLedger(options.cardinality ?? DEFAULT_CARDINALITY_LIMITS);
+    this.admission = new AdmissionLedger(
+      cardinalityLimits(IN_MEMORY_CARDINALITY_LIMITS, options.cardinality),
+    );
   }
 
   async admitSeries(requests: readonly AdmissionRequest[]): Promise<AdmissionVerdict[]> {

@@ -2,11 +2,12 @@ import {
   type AdmissionVerdict,
   type BucketCounters,
   COARSE,
-  DEFAULT_CARDINALITY_LIMITS,
+  cardinalityLimits,
   emptyCounters,
   encodeSketch,
   FINE,
   parseSeriesId,
+  REDIS_CARDINALITY_LIMITS,
   RESOLUTIONS,
   type Resolution,
   resolutionFor,
@@ -62,7 +63,7 @@ export class RedisWindowStore implements WindowStore {
     this.admission = new RedisSeriesAdmission(
       this.redis,
       this.keys,
-      options.cardinality ?? DEFAULT_CARDINALITY_LIMITS,
+      cardinalityLimits(REDIS_CARDINALITY_LIMITS, options.cardinality),
     );
   }
 
