@@ -1,4 +1,4 @@
-import type { RuleReading } from '@budgetwatch/api';
+import { type OperatorView, type RuleReading, STATUS_PAGE, type StatusPage } from '@budgetwatch/api';
 import { loadConfig, loadPolicy } from '@budgetwatch/config';
 import { displayText } from '@budgetwatch/domain';
 import { connectRedis, createRedis } from '@budgetwatch/redis';
@@ -27,12 +27,56 @@ export async function showStatus(
   const redis = createRedis(config.redis, 'budgetwatch-status');
   try {
     await connectRedis(redis);
-    const report = await redisOperatorView(config, redis, policy).view.status();
-    if (options.json) {
-      out.write(`${terminalJson(report)}\n`);
-      return ExitCode.ok;
+    const pages = statusPages(redisOperatorView(config, redis, policy));
+    if (options.json) await writeJson(pages, out);
+    else await writeText(pages, out);
+    return ExitCode.ok;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** The report page by page, to the end: a report of thousands of servers is never held whole. */
+async function* statusPages(view: OperatorView): AsyncGenerator<StatusPage> {
+  let cursor: string | null = null;
+  do {
+    const page: StatusPage = await view.status({ cursor, limit: STATUS_PAGE.maxLimit });
+    yield page;
+    cursor = page.next;
+  } while (cursor !== null);
+}
+
+/** What GET /api/v1/status returns for the whole report, written as the pages come. */
+async function writeJson(pages: AsyncIterable<StatusPage>, out: NodeJS.WritableStream): Promise<void> {
+  // Registered servers come first: the servers list is closed at the first unregistered one.
+  let opened: 'servers' | 'unregistered' | undefined;
+  let empty = true;
+  for await (const page of pages) {
+    if (opened === undefined) {
+      out.write(`{"generatedAt":${JSON.stringify(page.generatedAt)},"servers":[`);
+      opened = 'servers';
     }
-    for (const status of report.servers) {
+    for (const status of page.servers) {
+      out.write(`${empty ? '' : ','}${terminalJson(status)}`);
+      empty = false;
+    }
+    for (const status of page.unregistered) {
+      if (opened === 'servers') {
+        out.write('],"unregistered":[');
+        opened = 'unregistered';
+        empty = true;
+      }
+      out.write(`${empty ? '' : ','}${terminalJson(status)}`);
+      empty = false;
+    }
+  }
+  out.write(opened === 'unregistered' ? ']}\n' : '],"unregistered":[]}\n');
+}
+
+async function writeText(pages: AsyncIterable<StatusPage>, out: NodeJS.WritableStream): Promise<void> {
+  let unregisteredHeading = false;
+  for await (const page of pages) {
+    for (const status of page.servers) {
       const crs =
         status.crs === null ? '' : `CRS ${status.crs.score.toFixed(1)}${status.crs.gated ? ' HALTED' : ''}`;
       out.write(
@@ -45,16 +89,13 @@ export async function showStatus(
           : firing.map((reading) => `  FIRING ${describe(reading)}\n`).join(''),
       );
     }
-    if (report.unregistered.length > 0) {
-      out.write('\nUnregistered servers (seen in spans, not in the inventory):\n');
-      for (const status of report.unregistered)
-        out.write(
-          `  ${displayText(status.server)}  tools: ${status.tools.map((tool) => displayText(tool)).join(', ') || '(none)'}\n`,
-        );
+    for (const status of page.unregistered) {
+      if (!unregisteredHeading) out.write('\nUnregistered servers (seen in spans, not in the inventory):\n');
+      unregisteredHeading = true;
+      out.write(
+        `  ${displayText(status.server)}  tools: ${status.tools.map((tool) => displayText(tool)).join(', ') || '(none)'}\n`,
+      );
     }
-    return ExitCode.ok;
-  } finally {
-    redis.disconnect();
   }
 }
 

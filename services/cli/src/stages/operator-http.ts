@@ -13,7 +13,6 @@ import {
   silenceRoutes,
 } from '@budgetwatch/api';
 import type { BudgetwatchConfig } from '@budgetwatch/config';
-import type { CrsBreakdown } from '@budgetwatch/domain';
 import type { Logger } from '@budgetwatch/logger';
 import type { SilenceStore } from '@budgetwatch/notifier';
 import type { Telemetry } from '@budgetwatch/telemetry';
@@ -24,7 +23,6 @@ export interface OperatorHttpOptions {
   logger: Logger;
   view: OperatorView;
   silences: SilenceStore;
-  crs: (server?: string) => Promise<CrsBreakdown[]>;
   readiness: readonly ReadinessCheck[];
   telemetry: Telemetry;
   /** Where the OTLP/HTTP intake writes; null: no intake. */
@@ -53,7 +51,7 @@ export async function startOperatorHttp(options: OperatorHttpOptions): Promise<O
       ...healthRoutes(options.readiness),
       metricsRoute(() => options.telemetry.prometheusText()),
       ...operatorRoutes(options.view),
-      ...crsRoutes(options.crs, options.view.policy.crs.haltThreshold),
+      ...crsRoutes(options.view),
       ...silenceRoutes(options.silences),
       ...dashboardRoutes(),
     ],
