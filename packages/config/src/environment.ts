@@ -125,6 +125,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { variable: 'BUDGETWATCH_HTTP_PORT', path: ['http', 'port'], parse: 'integer' },
   { variable: 'BUDGETWATCH_OTLP_PORT', path: ['http', 'otlpPort'], parse: 'integer' },
   { variable: 'BUDGETWATCH_API_TOKEN', path: ['http', 'apiToken'], parse: 'string', secret: true },
+  { variable: 'BUDGETWATCH_API_READ_TOKEN', path: ['http', 'readToken'], parse: 'string', secret: true },
   { variable: 'BUDGETWATCH_INTAKE_TOKEN', path: ['http', 'intakeToken'], parse: 'string', secret: true },
   {
     variable: 'BUDGETWATCH_INTAKE_UNAUTHENTICATED',

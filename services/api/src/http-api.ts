@@ -33,8 +33,8 @@ export interface ApiRequest {
 
 /**
  * Who may call a route: `open` anyone (probes, metrics, the dashboard's files); `read` whoever
- * holds the read token, when one is set; `write` only whoever holds the write token (without one,
- * nobody); `ingest` whoever holds the intake token, when one is set.
+ * holds the read token (or the write token), when one is set; `write` only whoever holds the write
+ * token (without one, nobody); `ingest` whoever holds the intake token, when one is set.
  */
 export type RouteAccess = 'open' | 'read' | 'write' | 'ingest';
 
@@ -165,8 +165,9 @@ export class HttpApi {
         : null;
     }
     const given = Buffer.from(header?.startsWith('Bearer ') ? header.slice(7) : '');
-    const expected = Buffer.from(token);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    // Whoever may change silences may read them too.
+    const accepted = access === 'read' ? [token, this.options.tokens.write] : [token];
+    if (!accepted.some((candidate) => candidate !== null && sameToken(given, candidate))) {
       return {
         status: 401,
         body: { error: 'a valid bearer token is required' },
@@ -175,6 +176,12 @@ export class HttpApi {
     }
     return null;
   }
+}
+
+/** Compared in constant time, so the answer's timing says nothing of the token. */
+function sameToken(given: Buffer, token: string): boolean {
+  const expected = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 function matchPattern(pattern: string, path: string): Record<string, string> | null {

@@ -42,7 +42,7 @@ export interface OperatorHttp {
 export async function startOperatorHttp(options: OperatorHttpOptions): Promise<OperatorHttp> {
   const { config, logger } = options;
   const tokens = {
-    read: null,
+    read: config.http.readToken ?? null,
     write: config.http.apiToken ?? null,
     ingest: config.http.intakeToken ?? null,
   };
@@ -65,6 +65,7 @@ export async function startOperatorHttp(options: OperatorHttpOptions): Promise<O
       port,
       dashboard: `http://localhost:${port}/`,
       mutations: config.http.apiToken !== undefined,
+      readToken: config.http.readToken !== undefined,
     },
     'API and dashboard listening',
   );
