@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
  * intake, other requests) run: well under the 100 ms within which probes must be answered, and
  * long enough that yielding costs little (docs/operations.md, "Probes and monitoring").
  */
-export const TURN_BUDGET_MS = 10;
+export const TURN_BUDGET_MS = 5;
 
 /** When the current turn began: the last time a computation came back from yielding. */
 let turnStartedAt = performance.now();

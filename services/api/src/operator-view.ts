@@ -190,9 +190,14 @@ export class OperatorView {
   private readonly now: () => number;
   private readonly directories: SharedReads<ServerDirectory>;
   private readonly statusPages: SharedReads<StatusPage>;
+  /** The windows a latency reading shows a quantile of: the only ones whose sketch is read. */
+  private readonly quantileWindows: ReadonlySet<number>;
 
   constructor(private readonly options: OperatorViewOptions) {
     this.now = options.now ?? Date.now;
+    this.quantileWindows = new Set(
+      options.policy.rules.filter((rule) => rule.metric === 'latency_quantile').map((rule) => rule.windowMs),
+    );
     this.directories = new SharedReads(SHARED_MS, this.now);
     this.statusPages = new SharedReads(SHARED_MS, this.now);
   }
@@ -467,7 +472,7 @@ export class OperatorView {
 
   private async readings(series: SeriesRef, tier: Tier | undefined, now: number): Promise<RuleReading[]> {
     const checks = await applicableChecks(this.options.policy, { scope: scopeOf(series), tier }, (windowMs) =>
-      this.options.windows.series(series, windowMs, now),
+      this.options.windows.series(series, windowMs, now, { quantiles: this.quantileWindows.has(windowMs) }),
     );
     const stored = await this.options.states.read(
       seriesId(series),
