@@ -207,7 +207,7 @@ export class OperatorView {
   }
 
   /** Production series written in the last 24h, in no particular order. */
-  async activeSeries(): Promise<SeriesRef[]> {
+  private async activeSeries(): Promise<SeriesRef[]> {
     return (await this.options.store.activeSeries(this.now() - DAY)).filter((series) => !series.drill);
   }
 
