@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads';
+import { spawn } from 'node:child_process';
+import { setPriority } from 'node:os';
 
 /** One kind of request the probe sends on a fixed schedule. */
 export interface ProbedRequest {
@@ -19,15 +20,14 @@ export type ProbeLatencies = Record<string, number[]>;
 /**
  * The requests are sent open loop: each on its schedule whether or not the previous one was
  * answered, so a stall of the server shows as every request sent during it being late (a probe
- * that waits for each answer would send one request per stall and hide it). The probe runs on a
- * thread of its own, so the test's own work (reading and parsing pages) does not delay it.
+ * that waits for each answer would send one request per stall and hide it).
  */
 const PROBE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const latencies = Object.fromEntries(workerData.map((request) => [request.name, []]));
+const requests = JSON.parse(process.argv[1]);
+const latencies = Object.fromEntries(requests.map((request) => [request.name, []]));
 const pending = new Set();
 let sequence = 0;
-const timers = workerData.map((request) =>
+const timers = requests.map((request) =>
   setInterval(() => {
     const body = request.body?.replaceAll('{{n}}', (sequence++).toString(16).padStart(16, '0'));
     const started = performance.now();
@@ -43,10 +43,10 @@ const timers = workerData.map((request) =>
     pending.add(sent);
   }, request.everyMs),
 );
-parentPort.once('message', async () => {
+process.stdin.once('data', async () => {
   for (const timer of timers) clearInterval(timer);
   await Promise.allSettled([...pending]);
-  parentPort.postMessage(latencies);
+  process.stdout.write(JSON.stringify(latencies), () => process.exit(0));
 });
 `;
 
@@ -55,20 +55,32 @@ export interface LatencyProbe {
   stop(): Promise<ProbeLatencies>;
 }
 
+/**
+ * Starts the probe in a process of its own, at a higher scheduling priority where that is allowed:
+ * on a loaded machine a probe that waits for a core itself would count its own wait as the
+ * server's. The server under test keeps the default priority and competes for cores as before.
+ */
 export function startLatencyProbe(requests: readonly ProbedRequest[]): LatencyProbe {
-  const worker = new Worker(PROBE, { eval: true, workerData: requests });
+  const child = spawn(process.execPath, ['-e', PROBE, JSON.stringify(requests)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  if (child.pid !== undefined) {
+    try {
+      setPriority(child.pid, -10);
+    } catch {
+      // Not allowed (not root): the probe runs at the default priority.
+    }
+  }
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
   return {
     async stop() {
-      const result = new Promise<ProbeLatencies>((resolve, reject) => {
-        worker.once('message', resolve);
-        worker.once('error', reject);
-      });
-      worker.postMessage('stop');
-      try {
-        return await result;
-      } finally {
-        await worker.terminate();
-      }
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.stdin?.write('stop\n');
+      await exited;
+      return JSON.parse(output) as ProbeLatencies;
     },
   };
 }

@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
  * intake, other requests) run: well under the 100 ms within which probes must be answered, and
  * long enough that yielding costs little (docs/operations.md, "Probes and monitoring").
  */
-export const TURN_BUDGET_MS = 5;
+export const TURN_BUDGET_MS = 2;
 
 /** When the current turn began: the last time a computation came back from yielding. */
 let turnStartedAt = performance.now();
@@ -15,8 +15,9 @@ let nextTurn: Promise<void> | undefined;
 /**
  * Resolves at once while the current turn is within TURN_BUDGET_MS; past it, after the event loop
  * has gone round (timers and I/O served) into a turn with budget left. Every computation shares
- * one turn: computations waiting on the same yield resume together, and each checks the budget
- * again before its next step, so together they still hold the loop for about one budget.
+ * one turn: those waiting on the same yield resume together, each does its next step, and the
+ * first to check the budget after that yields again, so N computations at once hold the loop for
+ * one budget and N steps, not N budgets.
  */
 export async function yieldIfTurnIsLong(): Promise<void> {
   while (performance.now() - turnStartedAt >= TURN_BUDGET_MS) {

@@ -348,7 +348,8 @@ export class OperatorView {
         if (i % 256 === 0) await yieldIfTurnIsLong();
         listed.tools.sort(compareText);
       }
-      servers.sort((a, b) => compareKeys(serverKey(a), serverKey(b)));
+      // serverKey's order, without a key per comparison.
+      servers.sort((a, b) => a.rank - b.rank || compareText(a.server, b.server));
       return { inventory, servers, byId, registered: inventory.servers.length };
     });
   }
