@@ -142,6 +142,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { variable: 'BUDGETWATCH_OTLP_GRPC_PORT', path: ['http', 'otlpGrpcPort'], parse: 'integer' },
   { variable: 'BUDGETWATCH_OTLP_GRPC_ENABLED', path: ['http', 'otlpGrpcEnabled'], parse: 'boolean' },
   { variable: 'BUDGETWATCH_API_TOKEN', path: ['http', 'apiToken'], parse: 'string', secret: true },
+  { variable: 'BUDGETWATCH_API_READ_TOKEN', path: ['http', 'readToken'], parse: 'string', secret: true },
   { variable: 'BUDGETWATCH_INTAKE_TOKEN', path: ['http', 'intakeToken'], parse: 'string', secret: true },
   {
     variable: 'BUDGETWATCH_INTAKE_UNAUTHENTICATED',

@@ -12,6 +12,7 @@ export function redactSecrets(config: BudgetwatchConfig): BudgetwatchConfig {
   }
   if (copy.notifier.slack !== undefined) copy.notifier.slack.token = REDACTED;
   if (copy.http.apiToken !== undefined) copy.http.apiToken = REDACTED;
+  if (copy.http.readToken !== undefined) copy.http.readToken = REDACTED;
   if (copy.http.intakeToken !== undefined) copy.http.intakeToken = REDACTED;
   if (copy.notifier.email !== undefined) {
     copy.notifier.email.smtpUrl = redactUrlCredentials(copy.notifier.email.smtpUrl);

@@ -270,6 +270,12 @@ export const httpConfigSchema = z.strictObject({
   /** Bearer token for the API's mutating endpoints; only ever set from BUDGETWATCH_API_TOKEN. */
   apiToken: z.string().min(16, 'use at least 16 characters').optional(),
   /**
+   * Bearer token of the read API (GET /api/v1/*, which names owners, their emails and recovery
+   * checklists) and so of the dashboard's data; absent: reads are open to whoever reaches the port.
+   * Only ever set from BUDGETWATCH_API_READ_TOKEN.
+   */
+  readToken: z.string().min(16, 'use at least 16 characters').optional(),
+  /**
    * Bearer token OTLP exporters must send to the intake (OTEL_EXPORTER_OTLP_HEADERS); only ever set
    * from BUDGETWATCH_INTAKE_TOKEN.
    */

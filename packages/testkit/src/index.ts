@@ -1,4 +1,5 @@
 export { committedRecords, producedRecords } from './consumer-progress.js';
+export { type EventLoopHolds, eventLoopHolds, holdsSummary, quantileOf } from './event-loop-holds.js';
 export {
   budgetTransitionEvents,
   OWNED_RESPONDER,

@@ -5,6 +5,13 @@ import { displayText } from './display-text.js';
 
 const REFRESH_MS = 5000;
 const SPARKLINE_REFRESH_MS = 60_000;
+/**
+ * The status report comes in pages; the dashboard shows at most this many servers (registered
+ * ones first), and says how many more there are: the API and `budgetwatch status` list them all.
+ */
+const MAX_SERVERS_SHOWN = 500;
+/** Where the read token is kept for this tab (sessionStorage: gone when the tab closes). */
+const TOKEN_KEY = 'budgetwatch.readToken';
 const TIER_NAMES = {
   2: 'Tier 2 · state-changing',
   1: 'Tier 1 · internal read',
@@ -165,10 +172,56 @@ function serverCard(server) {
   );
 }
 
+class TokenRequired extends Error {}
+
+/**
+ * GETs JSON from the API, with the read token when one was given. A 401 asks for the token
+ * (again): the form is shown, and the next refresh waits for it.
+ */
 async function getJson(path) {
-  const response = await fetch(path, { headers: { accept: 'application/json' } });
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  const headers = { accept: 'application/json' };
+  if (token !== null) headers.authorization = `Bearer ${token}`;
+  const response = await fetch(path, { headers });
+  if (response.status === 401) {
+    sessionStorage.removeItem(TOKEN_KEY);
+    askForToken(token !== null);
+    throw new TokenRequired('the read token is required');
+  }
   if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
   return response.json();
+}
+
+function askForToken(refused) {
+  document.getElementById('token-refused').hidden = !refused;
+  document.getElementById('token-form').hidden = false;
+  document.getElementById('token').focus();
+}
+
+document.getElementById('token-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const input = document.getElementById('token');
+  sessionStorage.setItem(TOKEN_KEY, input.value);
+  input.value = '';
+  document.getElementById('token-form').hidden = true;
+  void refresh();
+});
+
+/** The status report's first pages, up to MAX_SERVERS_SHOWN servers, as one report. */
+async function getStatus() {
+  const report = { servers: [], unregistered: [] };
+  let cursor = null;
+  do {
+    const page = await getJson(
+      `/api/v1/status${cursor === null ? '' : `?cursor=${encodeURIComponent(cursor)}`}`,
+    );
+    report.generatedAt ??= page.generatedAt;
+    report.total = page.total;
+    report.servers.push(...page.servers);
+    report.unregistered.push(...page.unregistered);
+    cursor = page.next;
+  } while (cursor !== null && report.servers.length + report.unregistered.length < MAX_SERVERS_SHOWN);
+  return report;
 }
 
 /** Sparklines of registered servers only: unregistered ones come from spans and are unbounded. */
@@ -234,27 +287,32 @@ function render(status, events) {
   const firing = status.servers
     .concat(status.unregistered)
     .filter((server) => server.state === 'firing').length;
+  const shown = status.servers.length + status.unregistered.length;
+  const total = status.total.servers + status.total.unregistered;
   document.getElementById('summary').textContent =
-    `${status.servers.length} registered, ${status.unregistered.length} unregistered, ${firing} firing · ${new Date(status.generatedAt).toLocaleTimeString()}`;
+    `${status.total.servers} registered, ${status.total.unregistered} unregistered, ${firing} firing${shown < total ? ` among the first ${shown} shown (the API and budgetwatch status list all)` : ''} · ${new Date(status.generatedAt).toLocaleTimeString()}`;
 }
 
 let lastSparklines = 0;
+let timer;
 async function refresh() {
+  clearTimeout(timer);
   try {
-    const [status, { events }] = await Promise.all([
-      getJson('/api/v1/status'),
-      getJson('/api/v1/events?limit=20'),
-    ]);
+    const [status, { events }] = await Promise.all([getStatus(), getJson('/api/v1/events?limit=20')]);
     if (Date.now() - lastSparklines > SPARKLINE_REFRESH_MS) {
       lastSparklines = Date.now();
       await refreshSparklines(status.servers);
     }
     render(status, events);
   } catch (error) {
+    // Without the token, nothing refreshes until the form gives one.
+    if (error instanceof TokenRequired) {
+      document.getElementById('summary').textContent = 'waiting for the read token';
+      return;
+    }
     document.getElementById('summary').textContent = `cannot reach the API: ${error.message}`;
-  } finally {
-    setTimeout(refresh, REFRESH_MS);
   }
+  timer = setTimeout(refresh, REFRESH_MS);
 }
 
 void refresh();

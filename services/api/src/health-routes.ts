@@ -1,4 +1,5 @@
 import type { Route } from './http-api.js';
+import { SharedReads } from './shared-reads.js';
 
 /** One thing the process needs to do its work; `check` says why not, or null when fine. */
 export interface ReadinessCheck {
@@ -17,21 +18,8 @@ const CHECK_TIMEOUT_MS = 2000;
 export function healthRoutes(checks: readonly ReadinessCheck[]): Route[] {
   // Probes come often and from many places: one round of checks at a time, its answer shared for
   // a second, so a hung dependency never piles checks up.
-  let last: { doneAtMs: number | null; answer: Promise<Readiness> } | undefined;
-  const readiness = (): Promise<Readiness> => {
-    if (last !== undefined && (last.doneAtMs === null || Date.now() - last.doneAtMs < SHARED_MS)) {
-      return last.answer;
-    }
-    const entry: { doneAtMs: number | null; answer: Promise<Readiness> } = {
-      doneAtMs: null,
-      answer: checkAll(checks),
-    };
-    last = entry;
-    void entry.answer.then(() => {
-      entry.doneAtMs = Date.now();
-    });
-    return entry.answer;
-  };
+  const rounds = new SharedReads<Readiness>(SHARED_MS);
+  const readiness = () => rounds.get('readiness', () => checkAll(checks));
   return [
     {
       method: 'GET',

@@ -33,8 +33,8 @@ export interface ApiRequest {
 
 /**
  * Who may call a route: `open` anyone (probes, metrics, the dashboard's files); `read` whoever
- * holds the read token, when one is set; `write` only whoever holds the write token (without one,
- * nobody); `ingest` whoever holds the intake token, when one is set.
+ * holds the read token (or the write token), when one is set; `write` only whoever holds the write
+ * token (without one, nobody); `ingest` whoever holds the intake token, when one is set.
  */
 export type RouteAccess = 'open' | 'read' | 'write' | 'ingest';
 
@@ -164,7 +164,9 @@ export class HttpApi {
         ? { status: 403, body: { error: 'mutations are disabled: set BUDGETWATCH_API_TOKEN' } }
         : null;
     }
-    if (!bearerTokenMatches(header, token)) {
+    // Whoever may change silences may read them too.
+    const accepted = access === 'read' ? [token, this.options.tokens.write] : [token];
+    if (!accepted.some((candidate) => candidate !== null && bearerTokenMatches(header, candidate))) {
       return {
         status: 401,
         body: { error: 'a valid bearer token is required' },

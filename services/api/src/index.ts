@@ -14,12 +14,20 @@ export { KafkaSpanRecordSink } from './kafka-span-record-sink.js';
 export { metricsRoute } from './metrics-route.js';
 export { operatorRoutes } from './operator-routes.js';
 export {
+  CRS_PAGE,
+  type CrsPage,
   type EventNotifications,
   OperatorView,
   type OperatorViewOptions,
   type RuleReading,
+  type RuleStateRow,
+  SERIES_PAGE,
+  type SeriesPage,
   type ServerStatus,
   type Sparkline,
+  STATUS_PAGE,
+  STATUS_PAGE_MAX_SERIES,
+  type StatusPage,
   type StatusReport,
 } from './operator-view.js';
 export {
@@ -37,4 +45,5 @@ export {
   OtlpTraceIntake,
   type SpanRecordSink,
 } from './otlp-trace-intake.js';
+export type { PageLimits, PageRequest } from './paging.js';
 export { silenceRoutes } from './silence-routes.js';

@@ -1,12 +1,17 @@
 import { parseWindowDuration, type SeriesRef, seriesId } from '@budgetwatch/domain';
 import { ApiError, type ApiRequest, type Route } from './http-api.js';
-import type { OperatorView } from './operator-view.js';
+import { type OperatorView, SERIES_PAGE, type ServerStatus, STATUS_PAGE } from './operator-view.js';
+import { pageRequest } from './paging.js';
 
 const HOUR = 3_600_000;
+/** The event history and its notification log: bounded by what the history keeps (1,000). */
+const HISTORY_PAGE = { defaultLimit: 100, maxLimit: 1000 } as const;
 
 /**
  * The read-only JSON API under /api/v1: status (every server, rule states and values), servers,
- * series, windows, rule states, sparklines, the event history and its notification log.
+ * series, windows, rule states, sparklines, the event history and its notification log. Every
+ * list is a page (`?limit=N&cursor=C`, `next` in the answer) or bounded: no request reads
+ * everything at once (docs: README, "Dashboard, API and metrics").
  */
 export function operatorRoutes(view: OperatorView): Route[] {
   const get = (pattern: string, handle: (request: ApiRequest) => Promise<unknown>): Route => ({
@@ -16,17 +21,15 @@ export function operatorRoutes(view: OperatorView): Route[] {
     handle: async (request) => ({ status: 200, body: await handle(request) }),
   });
   return [
-    get('/api/v1/status', () => view.status()),
-    get('/api/v1/servers', async () => {
-      const { servers, unregistered } = await view.status();
-      const summary = ({ rules: _rules, ...server }: (typeof servers)[number]) => server;
-      return { servers: servers.map(summary), unregistered: unregistered.map(summary) };
+    get('/api/v1/status', ({ query }) => view.status(pageRequest(query, STATUS_PAGE))),
+    get('/api/v1/servers', async ({ query }) => {
+      const { servers, unregistered, total, next } = await view.status(pageRequest(query, STATUS_PAGE));
+      const summary = ({ rules: _rules, ...server }: ServerStatus) => server;
+      return { servers: servers.map(summary), unregistered: unregistered.map(summary), total, next };
     }),
     get('/api/v1/servers/:server', async ({ params }) => {
-      const { servers, unregistered } = await view.status();
-      const found = [...servers, ...unregistered].find((server) => server.server === params.server);
-      if (found === undefined)
-        throw new ApiError(404, `no server ${params.server} registered or seen in 24h`);
+      const found = await view.server(params.server as string);
+      if (found === null) throw new ApiError(404, `no server ${params.server} registered or seen in 24h`);
       return found;
     }),
     get('/api/v1/servers/:server/sparklines', async ({ params }) => {
@@ -35,9 +38,10 @@ export function operatorRoutes(view: OperatorView): Route[] {
         throw new ApiError(404, `no server ${params.server} registered or seen in 24h`);
       return { server: params.server, sparklines };
     }),
-    get('/api/v1/series', async () => ({
-      series: (await view.series()).map((series) => ({ id: seriesId(series), ...series })),
-    })),
+    get('/api/v1/series', async ({ query }) => {
+      const { series, next } = await view.series(pageRequest(query, SERIES_PAGE));
+      return { series: series.map((one) => ({ id: seriesId(one), ...one })), next };
+    }),
     get('/api/v1/windows', async ({ query }) => {
       const server = query.get('server');
       if (server === null || server === '') throw new ApiError(400, 'server is required: ?server=ID');
@@ -49,9 +53,9 @@ export function operatorRoutes(view: OperatorView): Route[] {
       const windowMs = windowParameter(query.get('window'));
       return { series, window: await view.window(series, windowMs) };
     }),
-    get('/api/v1/rules', async () => ({
+    get('/api/v1/rules', async ({ query }) => ({
       rules: view.policy.rules.map(({ tiers: _tiers, ...rule }) => rule),
-      states: await view.ruleStates(),
+      ...(await view.ruleStates(pageRequest(query, SERIES_PAGE))),
     })),
     get('/api/v1/events', async ({ query }) => ({
       events: await view.history(limitParameter(query), query.get('server') ?? undefined),
@@ -62,9 +66,9 @@ export function operatorRoutes(view: OperatorView): Route[] {
   ];
 }
 
-/** `?limit=N`: 1 to 1,000 (the history keeps no more), 100 when absent or not a number. */
+/** `?limit=N` of the event history: 1 to 1,000 (it keeps no more), 100 when absent or not a number. */
 function limitParameter(query: URLSearchParams): number {
-  return Math.min(1000, Math.max(1, Number(query.get('limit') ?? 100) || 100));
+  return pageRequest(query, HISTORY_PAGE).limit;
 }
 
 function windowParameter(text: string | null): number {

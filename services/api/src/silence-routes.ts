@@ -1,6 +1,7 @@
 import { SilenceError, type SilenceStore } from '@budgetwatch/notifier';
 import { z } from 'zod';
 import { ApiError, type Route } from './http-api.js';
+import { type CursorKey, pageOf, pageRequest, sortedByKey } from './paging.js';
 
 const newSilenceSchema = z.strictObject({
   matchers: z.strictObject({
@@ -15,6 +16,15 @@ const newSilenceSchema = z.strictObject({
   comment: z.string().min(1),
 });
 
+/** A page of the silence list: active first, then pending, then expired, each by end. */
+const SILENCES_PAGE = { defaultLimit: 100, maxLimit: 1000 } as const;
+const STATE_ORDER = { active: 0, pending: 1, expired: 2 } as const;
+const silenceKey = (silence: { state: keyof typeof STATE_ORDER; endsAt: string; id: string }): CursorKey => [
+  STATE_ORDER[silence.state],
+  silence.endsAt,
+  silence.id,
+];
+
 /** GET, POST /api/v1/silences and DELETE /api/v1/silences/:id (expire). */
 export function silenceRoutes(silences: SilenceStore): Route[] {
   return [
@@ -22,7 +32,14 @@ export function silenceRoutes(silences: SilenceStore): Route[] {
       method: 'GET',
       pattern: '/api/v1/silences',
       access: 'read',
-      handle: async () => ({ status: 200, body: { silences: await silences.list() } }),
+      handle: async ({ query }) => {
+        const { items, next } = pageOf(
+          sortedByKey(await silences.list(), silenceKey),
+          silenceKey,
+          pageRequest(query, SILENCES_PAGE),
+        );
+        return { status: 200, body: { silences: items, next } };
+      },
     },
     {
       method: 'POST',

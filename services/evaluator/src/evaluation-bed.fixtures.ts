@@ -4,6 +4,9 @@ import {
   type Inventory,
   type InventoryServer,
   type PositionedCall,
+  type SeriesDelta,
+  type SeriesRef,
+  seriesId,
   type ToolCall,
 } from '@budgetwatch/domain';
 import { compliantTier2 } from '@budgetwatch/domain/fixtures';
@@ -77,6 +80,23 @@ export class EvaluationBed {
       this.nowMs,
       BED_THRESHOLDS_MS,
     );
+  }
+
+  /**
+   * Writes `count` series without calls, spread over `servers` servers (`load-<n>-mcp`): each
+   * server's rollup first, then tools. What the active index and a sweep see of a large fleet.
+   */
+  async writeManySeries(count: number, servers: number): Promise<void> {
+    const deltas: SeriesDelta[] = Array.from({ length: count }, (_, i) => {
+      const series: SeriesRef = {
+        server: `load-${i % servers}-mcp`,
+        tool: i < servers ? null : `tool-${i}`,
+        drill: false,
+      };
+      return { id: seriesId(series), series, buckets: new Map(), calls: 0 };
+    });
+    this.offset += 1;
+    await this.windowStore.applyDeltas(deltas, { topic: 'spans', partition: 0 }, new Map(), this.offset);
   }
 
   /** An evaluator over the bed's stores and clock, publishing to the bed's publisher. */

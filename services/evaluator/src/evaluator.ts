@@ -1,4 +1,5 @@
 import { type Policy, type SeriesRef, withDrillPasses } from '@budgetwatch/domain';
+import { yieldIfTurnIsLong } from '@budgetwatch/event-loop';
 import { inventoryResponders, type ResponderContext, UNREGISTERED } from '@budgetwatch/events';
 import type { Logger } from '@budgetwatch/logger';
 import { traced } from '@budgetwatch/telemetry';
@@ -177,7 +178,10 @@ export class Evaluator {
 
   private async evaluateAllCrs(): Promise<void> {
     if (this.options.drillPasses !== undefined) this.drillPasses = await this.options.drillPasses();
-    for (const server of this.crs?.inventory.servers ?? []) await this.evaluateCrs(server.id);
+    for (const server of this.crs?.inventory.servers ?? []) {
+      await yieldIfTurnIsLong();
+      await this.evaluateCrs(server.id);
+    }
   }
 
   /**
@@ -189,11 +193,16 @@ export class Evaluator {
     await this.unregistered.announce(series, new Set(this.crs.inventory.servers.map((server) => server.id)));
   }
 
+  /**
+   * In turns: on embedded defaults every store answers from memory, and a sweep of 50,000 series
+   * would otherwise hold the event loop (and the API's probes) for seconds.
+   */
   private async evaluateAll(series: readonly SeriesRef[]): Promise<void> {
     let next = 0;
     const worker = async () => {
       while (next < series.length && !this.stopped) {
         const item = series[next++];
+        await yieldIfTurnIsLong();
         if (item !== undefined) await this.evaluateSeries(item);
       }
     };

@@ -1,4 +1,5 @@
 import { type InventoryResolver, NO_INVENTORY } from '@budgetwatch/domain';
+import { yieldIfTurnIsLong } from '@budgetwatch/event-loop';
 import type { DeadLetter } from '@budgetwatch/kafka';
 import type { Logger } from '@budgetwatch/logger';
 import { traced } from '@budgetwatch/telemetry';
@@ -27,6 +28,11 @@ export interface InProcessIngestOptions {
   maxQueuedBytes?: number;
   /** Most records taken into one batch. */
   maxBatchRecords?: number;
+  /**
+   * Record bytes beyond which a batch takes no more records (it takes one at least): a batch is
+   * counted in one turn of the event loop, so it is kept small enough not to hold it.
+   */
+  maxBatchBytes?: number;
   /** Dead letters kept for inspection (there is no dead-letter topic in process). */
   deadLettersKept?: number;
   now?: () => number;
@@ -100,7 +106,10 @@ export class InProcessIngest {
 
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.options.maxBatchRecords ?? 500);
+      // The windows are in memory here: without a turn between batches, a backlog would be
+      // counted in one go while probes and the intake wait.
+      await yieldIfTurnIsLong();
+      const batch = this.queue.splice(0, this.batchLength());
       this.queuedBytes -= batch.reduce((sum, record) => sum + (record.value?.byteLength ?? 0), 0);
       this.lag.set('in-process', { ...SOURCE, lag: this.queue.length });
       try {
@@ -110,6 +119,20 @@ export class InProcessIngest {
         this.options.logger.error({ err: error, records: batch.length }, 'batch not counted');
       }
     }
+  }
+
+  /** How many queued records the next batch takes. */
+  private batchLength(): number {
+    const maxRecords = this.options.maxBatchRecords ?? 500;
+    const maxBytes = this.options.maxBatchBytes ?? 256 * 1024;
+    let bytes = 0;
+    let length = 0;
+    for (const record of this.queue) {
+      if (length >= maxRecords || (length > 0 && bytes + (record.value?.byteLength ?? 0) > maxBytes)) break;
+      bytes += record.value?.byteLength ?? 0;
+      length += 1;
+    }
+    return length;
   }
 
   private async count(batch: SpanRecord[]): Promise<void> {

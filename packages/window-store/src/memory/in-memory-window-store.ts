@@ -7,7 +7,6 @@ import {
   emptyCounters,
   IN_MEMORY_CARDINALITY_LIMITS,
   mergeCounters,
-  parseSeriesId,
   RESOLUTIONS,
   type Resolution,
   resolutionFor,
@@ -36,6 +35,8 @@ interface Slot {
 }
 
 interface StoredSeries {
+  /** The series itself, kept parsed: listing 50,000 active series must not parse 50,000 ids. */
+  ref: SeriesRef;
   /** Last applied offset per source partition. */
   fences: Map<string, number>;
   rings: Map<Resolution['name'], Map<number, Slot>>;
@@ -84,7 +85,7 @@ export class InMemoryWindowStore implements WindowStore {
     const now = this.now();
     const outcomes = new Map<string, ApplyOutcome>();
     for (const delta of deltas) {
-      const stored = this.series.get(delta.id) ?? newSeries(seriesLifetimeMs(delta.series));
+      const stored = this.series.get(delta.id) ?? newSeries(delta.series);
       const current = stored.fences.get(field) ?? -1;
       if (current !== (expectedFences.get(delta.id) ?? -1)) {
         outcomes.set(delta.id, { status: 'conflict', currentFence: current });
@@ -139,8 +140,8 @@ export class InMemoryWindowStore implements WindowStore {
   async activeSeries(sinceMs: number): Promise<SeriesRef[]> {
     const now = this.now();
     const active: SeriesRef[] = [];
-    for (const [id, stored] of this.series) {
-      if (stored.lastWriteMs >= sinceMs && !isQuiet(stored, now)) active.push(parseSeriesId(id));
+    for (const stored of this.series.values()) {
+      if (stored.lastWriteMs >= sinceMs && !isQuiet(stored, now)) active.push(stored.ref);
     }
     return active;
   }
@@ -151,15 +152,14 @@ export class InMemoryWindowStore implements WindowStore {
     for (const [id, stored] of this.series) {
       if (!isQuiet(stored, now)) continue;
       this.series.delete(id);
-      this.release(id);
+      this.release(id, stored.ref);
       forgotten += 1;
     }
     return forgotten;
   }
 
   /** A forgotten series frees its admission: a tool its slot, a rollup its server's tracking. */
-  private release(id: string): void {
-    const series = parseSeriesId(id);
+  private release(id: string, series: SeriesRef): void {
     if (series.tool === null) this.admission.releaseServer(id);
     else this.admission.releaseTool(id, seriesId(rollupOf(series)));
   }
@@ -180,12 +180,13 @@ function isQuiet(stored: StoredSeries, nowMs: number): boolean {
   return nowMs - stored.lastWriteMs > stored.lifetimeMs;
 }
 
-function newSeries(lifetimeMs: number): StoredSeries {
+function newSeries(ref: SeriesRef): StoredSeries {
   return {
+    ref: { server: ref.server, tool: ref.tool, drill: ref.drill },
     fences: new Map(),
     rings: new Map(RESOLUTIONS.map((resolution) => [resolution.name, new Map<number, Slot>()])),
     lastWriteMs: 0,
-    lifetimeMs,
+    lifetimeMs: seriesLifetimeMs(ref),
   };
 }
 

@@ -51,13 +51,12 @@ export async function runApi(
     stages.add('span producer', () => sink.close());
     readiness.push({ name: 'kafka', check: kafkaReachable(kafka, stages) });
   }
-  const operator = redisOperatorView(config, redis, policy);
+  const view = redisOperatorView(config, redis, policy);
   const http = await startOperatorHttp({
     config,
     logger,
-    view: operator.view,
+    view,
     silences: new RedisSilenceStore(redis, config.redis.keyPrefix),
-    crs: operator.crs,
     readiness,
     telemetry,
     intake,

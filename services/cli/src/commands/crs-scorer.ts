@@ -25,23 +25,22 @@ export function crsScorer(
       windows,
       policy,
       config.inventory.killSwitchMaxAgeDays,
-      server,
+      server === undefined ? undefined : [server],
     );
 }
 
-/** The CRS breakdown of each registered server (or of `server` only), now. */
+/** The CRS breakdown of each registered server (or of the `servers` named only), now. */
 export async function scoreServers(
   inventory: Inventory,
   windows: WindowReader,
   policy: Policy,
   killSwitchMaxAgeDays: number,
-  server?: string,
+  servers?: readonly string[],
 ): Promise<CrsBreakdown[]> {
   const now = Date.now();
+  const wanted = servers === undefined ? undefined : new Set(servers);
   const scored: CrsBreakdown[] = [];
-  for (const entry of inventory.servers.filter(
-    (candidate) => server === undefined || candidate.id === server,
-  )) {
+  for (const entry of inventory.servers.filter((candidate) => wanted?.has(candidate.id) ?? true)) {
     scored.push(await serverCrs(entry, policy, windows, { scoring: policy.crs, killSwitchMaxAgeDays }, now));
   }
   return scored;

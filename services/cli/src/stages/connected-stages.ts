@@ -100,7 +100,7 @@ export async function startConnectedStages(
 
   const spanSink = new KafkaSpanRecordSink(kafka, config.topics.spans[0] as string);
   stages.add('span producer', () => spanSink.close());
-  const operator = redisOperatorView(config, redis, policy, () => inventory.current);
+  const view = redisOperatorView(config, redis, policy, () => inventory.current);
   const readiness: ReadinessCheck[] = [
     { name: 'redis', check: () => redisReachable(redis) },
     { name: 'kafka', check: kafkaReachable(kafka, stages) },
@@ -113,9 +113,8 @@ export async function startConnectedStages(
   const http = await startOperatorHttp({
     config,
     logger: logger.child({ stage: 'api' }),
-    view: operator.view,
+    view,
     silences,
-    crs: operator.crs,
     readiness,
     telemetry: context.telemetry,
     intake: spanSink,

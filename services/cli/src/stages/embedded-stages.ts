@@ -68,8 +68,6 @@ export async function startEmbeddedStages(
   // Stopped before the evaluator: queued spans are counted first.
   stages.add('ingest', () => ingest.stop());
 
-  const score = (server?: string) =>
-    scoreServers(inventory.current, windows, policy, config.inventory.killSwitchMaxAgeDays, server);
   const http = await startOperatorHttp({
     config,
     logger: logger.child({ stage: 'api' }),
@@ -81,10 +79,10 @@ export async function startEmbeddedStages(
       history,
       notificationLog: notification === null ? null : notifications,
       inventory: async () => inventory.current,
-      crs: () => score(),
+      crs: (current, servers) =>
+        scoreServers(current, windows, policy, config.inventory.killSwitchMaxAgeDays, servers),
     }),
     silences,
-    crs: score,
     // Nothing outside this process to wait for.
     readiness: [],
     telemetry: context.telemetry,

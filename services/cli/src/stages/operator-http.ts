@@ -15,7 +15,6 @@ import {
   silenceRoutes,
 } from '@budgetwatch/api';
 import type { BudgetwatchConfig } from '@budgetwatch/config';
-import type { CrsBreakdown } from '@budgetwatch/domain';
 import type { Logger } from '@budgetwatch/logger';
 import type { SilenceStore } from '@budgetwatch/notifier';
 import type { Telemetry } from '@budgetwatch/telemetry';
@@ -26,7 +25,6 @@ export interface OperatorHttpOptions {
   logger: Logger;
   view: OperatorView;
   silences: SilenceStore;
-  crs: (server?: string) => Promise<CrsBreakdown[]>;
   readiness: readonly ReadinessCheck[];
   telemetry: Telemetry;
   /** Where the OTLP intakes write; null: no intake. */
@@ -49,7 +47,7 @@ export interface OperatorHttp {
 export async function startOperatorHttp(options: OperatorHttpOptions): Promise<OperatorHttp> {
   const { config, logger } = options;
   const tokens = {
-    read: null,
+    read: config.http.readToken ?? null,
     write: config.http.apiToken ?? null,
     ingest: config.http.intakeToken ?? null,
   };
@@ -58,7 +56,7 @@ export async function startOperatorHttp(options: OperatorHttpOptions): Promise<O
       ...healthRoutes(options.readiness),
       metricsRoute(() => options.telemetry.prometheusText()),
       ...operatorRoutes(options.view),
-      ...crsRoutes(options.crs, options.view.policy.crs.haltThreshold),
+      ...crsRoutes(options.view),
       ...silenceRoutes(options.silences),
       ...dashboardRoutes(),
     ],
@@ -72,6 +70,7 @@ export async function startOperatorHttp(options: OperatorHttpOptions): Promise<O
       port,
       dashboard: `http://localhost:${port}/`,
       mutations: config.http.apiToken !== undefined,
+      readToken: config.http.readToken !== undefined,
     },
     'API and dashboard listening',
   );

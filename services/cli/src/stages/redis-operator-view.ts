@@ -1,6 +1,6 @@
 import { OperatorView } from '@budgetwatch/api';
 import type { BudgetwatchConfig } from '@budgetwatch/config';
-import type { CrsBreakdown, Inventory, Policy } from '@budgetwatch/domain';
+import type { Inventory, Policy } from '@budgetwatch/domain';
 import { RedisEventHistory, RedisRuleStateStore } from '@budgetwatch/evaluator';
 import { RedisNotifierStore } from '@budgetwatch/notifier';
 import type { RedisClient } from '@budgetwatch/redis';
@@ -20,12 +20,12 @@ export function redisOperatorView(
   policy: Policy,
   /** The inventory as the process has it (default: the configured file, read at each call). */
   current?: () => Inventory,
-): { view: OperatorView; crs: (server?: string) => Promise<CrsBreakdown[]> } {
+): OperatorView {
   const thresholdsMs = config.ingest.latencyThresholdsMs;
   const store = new RedisWindowStore(redis, config.redis.keyPrefix, { thresholdsMs });
   const windows = new WindowReader(store, thresholdsMs);
   const maxAgeDays = config.inventory.killSwitchMaxAgeDays;
-  const view = new OperatorView({
+  return new OperatorView({
     policy,
     store,
     windows,
@@ -33,17 +33,6 @@ export function redisOperatorView(
     history: new RedisEventHistory(redis, config.redis.keyPrefix),
     notificationLog: new RedisNotifierStore(redis, config.redis.keyPrefix),
     inventory: () => inventoryWithDrills(config, redis, current?.()),
-    crs: (inventory) => scoreServers(inventory, windows, policy, maxAgeDays),
+    crs: (inventory, servers) => scoreServers(inventory, windows, policy, maxAgeDays, servers),
   });
-  return {
-    view,
-    crs: async (server) =>
-      scoreServers(
-        await inventoryWithDrills(config, redis, current?.()),
-        windows,
-        policy,
-        maxAgeDays,
-        server,
-      ),
-  };
 }

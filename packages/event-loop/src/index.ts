@@ -1,0 +1,1 @@
+export { mapInTurns, TURN_BUDGET_MS, yieldIfTurnIsLong } from './turns.js';
