@@ -42,6 +42,14 @@ export class WindowKeys {
     return drill ? `${this.prefix}series:active:drill` : `${this.prefix}series:active`;
   }
 
+  /**
+   * The claim on a span record's content: the position that read it first (see
+   * WindowStore.claimRecords). No hash tag: claims spread over the cluster's slots.
+   */
+  recordClaim(contentKey: string): string {
+    return `${this.prefix}claim:${contentKey}`;
+  }
+
   fenceField(source: SourcePartition): string {
     return `o:${source.topic}:${source.partition}`;
   }
