@@ -1,6 +1,7 @@
 import {
   type ClassificationRules,
   DEFAULT_CLASSIFICATION_RULES,
+  DEFAULT_DEDUPE_WINDOW_MS,
   type InventoryResolver,
   NO_INVENTORY,
 } from '@budgetwatch/domain';
@@ -9,7 +10,13 @@ import type { Logger } from '@budgetwatch/logger';
 import { traced } from '@budgetwatch/telemetry';
 import { FenceCache, type WindowStore, writeBatchExactlyOnce } from '@budgetwatch/window-store';
 import type { Histogram } from '@opentelemetry/api';
-import { countWrittenBatch, emptyIngestMetrics, type IngestMetrics } from './ingest-metrics.js';
+import { firstCopies } from './first-copies.js';
+import {
+  countDuplicateRecords,
+  countWrittenBatch,
+  emptyIngestMetrics,
+  type IngestMetrics,
+} from './ingest-metrics.js';
 import { type ConsumerLag, ingestInstruments } from './ingest-telemetry.js';
 import { processRecords, type SpanRecord, spanPlausibility } from './record-processor.js';
 
@@ -19,6 +26,8 @@ export interface InProcessIngestOptions {
   latencyThresholdsMs: readonly number[];
   /** Longer calls are invalid (implausible_latency), not measured; default 1h. */
   maxLatencyMs?: number;
+  /** As the Kafka worker's: copies of a record within this long count nothing (0: off). */
+  dedupeWindowMs?: number;
   rules?: ClassificationRules;
   resolveInventory?: InventoryResolver;
   /** Queued record bytes beyond which `send` refuses (the intake answers 429/503). */
@@ -112,8 +121,15 @@ export class InProcessIngest {
 
   private async count(batch: SpanRecord[]): Promise<void> {
     const now = (this.options.now ?? Date.now)();
-    const processed = processRecords(
+    const counted = await firstCopies(
+      this.options.store,
+      SOURCE,
       batch,
+      this.options.dedupeWindowMs ?? DEFAULT_DEDUPE_WINDOW_MS,
+    );
+    countDuplicateRecords(this.metrics, counted.duplicates);
+    const processed = processRecords(
+      counted.records,
       {
         rules: this.options.rules ?? DEFAULT_CLASSIFICATION_RULES,
         resolveInventory: this.options.resolveInventory ?? NO_INVENTORY,

@@ -5,7 +5,10 @@ import type { BatchWriteResult } from '@budgetwatch/window-store';
 /** What the worker has done since it started; read by tests, logs and (later) /metrics. */
 export interface IngestMetrics {
   batches: number;
+  /** Records consumed, duplicates included. */
   records: number;
+  /** Copies of a record already counted at another position: skipped whole (see first-copies.ts). */
+  duplicateRecords: number;
   spans: number;
   toolCalls: number;
   callsApplied: number;
@@ -30,6 +33,7 @@ export function emptyIngestMetrics(): IngestMetrics {
   return {
     batches: 0,
     records: 0,
+    duplicateRecords: 0,
     spans: 0,
     toolCalls: 0,
     callsApplied: 0,
@@ -48,6 +52,12 @@ export function emptyIngestMetrics(): IngestMetrics {
 
 export function increment<K extends string>(counts: Partial<Record<K, number>>, key: K, by = 1): void {
   counts[key] = (counts[key] ?? 0) + by;
+}
+
+/** Counts the duplicates of a batch: consumed, skipped whole. */
+export function countDuplicateRecords(metrics: IngestMetrics, duplicates: number): void {
+  metrics.records += duplicates;
+  metrics.duplicateRecords += duplicates;
 }
 
 /** Counts one batch written to the window store. */

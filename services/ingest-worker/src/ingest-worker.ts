@@ -1,6 +1,7 @@
 import {
   type ClassificationRules,
   DEFAULT_CLASSIFICATION_RULES,
+  DEFAULT_DEDUPE_WINDOW_MS,
   type InventoryResolver,
   NO_INVENTORY,
 } from '@budgetwatch/domain';
@@ -15,8 +16,14 @@ import type { Logger } from '@budgetwatch/logger';
 import { traced } from '@budgetwatch/telemetry';
 import { FenceCache, type WindowStore, writeBatchExactlyOnce } from '@budgetwatch/window-store';
 import type { Histogram } from '@opentelemetry/api';
-import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
-import { countWrittenBatch, emptyIngestMetrics, type IngestMetrics } from './ingest-metrics.js';
+import type { Batch, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import { firstCopies } from './first-copies.js';
+import {
+  countDuplicateRecords,
+  countWrittenBatch,
+  emptyIngestMetrics,
+  type IngestMetrics,
+} from './ingest-metrics.js';
 import { type ConsumerLag, ingestInstruments } from './ingest-telemetry.js';
 import { processRecords, spanPlausibility } from './record-processor.js';
 
@@ -44,6 +51,11 @@ export interface IngestWorkerOptions {
   latencyThresholdsMs: readonly number[];
   /** Longer calls are invalid (implausible_latency), not measured; default 1h. */
   maxLatencyMs?: number;
+  /**
+   * A record whose bytes another position claimed within this long counts nothing (default
+   * 10 minutes; 0: off). See docs/operations.md, Delivery guarantees.
+   */
+  dedupeWindowMs?: number;
   rules?: ClassificationRules;
   resolveInventory?: InventoryResolver;
   now?: () => number;
@@ -163,9 +175,19 @@ export class IngestWorker {
   }: EachBatchPayload): Promise<void> {
     if (batch.isEmpty() || !isRunning() || isStale()) return;
     const now = this.now();
+    const source = { topic: batch.topic, partition: batch.partition };
+    const counted = await this.storeStep(batch, () =>
+      firstCopies(
+        this.options.store,
+        source,
+        batch.messages,
+        this.options.dedupeWindowMs ?? DEFAULT_DEDUPE_WINDOW_MS,
+      ),
+    );
+    countDuplicateRecords(this.metrics, counted.duplicates);
     const processingStarted = performance.now();
     const processed = processRecords(
-      batch.messages,
+      counted.records,
       {
         rules: this.rules,
         resolveInventory: this.resolveInventory,
@@ -201,27 +223,17 @@ export class IngestWorker {
 
     const lastOffset = batch.lastOffset();
     const writeStarted = performance.now();
-    let written: Awaited<ReturnType<typeof writeBatchExactlyOnce>>;
-    try {
-      written = await writeBatchExactlyOnce(
+    const written = await this.storeStep(batch, () =>
+      writeBatchExactlyOnce(
         this.options.store,
-        { topic: batch.topic, partition: batch.partition },
+        source,
         processed.calls,
         Number(lastOffset),
         now,
         this.options.latencyThresholdsMs,
         this.fences,
-      );
-    } catch (error) {
-      // Redis away: nothing of the batch is committed, so kafkajs delivers it again after a backoff
-      // and the fences skip whatever part was written.
-      this.metrics.storeFailures += 1;
-      this.options.logger.warn(
-        { err: error, topic: batch.topic, partition: batch.partition, firstOffset: batch.firstOffset() },
-        'window write failed; the batch will be retried',
-      );
-      throw error;
-    }
+      ),
+    );
     this.metrics.storeWriteMs += performance.now() - writeStarted;
     countWrittenBatch(this.metrics, written);
 
@@ -235,5 +247,23 @@ export class IngestWorker {
     await heartbeat();
     // Stopping: commit now, so a restart re-reads nothing of this batch.
     if (!isRunning()) await commitOffsetsIfNecessary({ topics: [{ topic: next.topic, partitions: [next] }] });
+  }
+
+  /**
+   * A window store step of a batch (claims, then the fenced write). Should Redis be away, nothing
+   * of the batch is committed, so kafkajs delivers it again after a backoff; the claims and the
+   * fences make what was already done count once.
+   */
+  private async storeStep<T>(batch: Batch, step: () => Promise<T>): Promise<T> {
+    try {
+      return await step();
+    } catch (error) {
+      this.metrics.storeFailures += 1;
+      this.options.logger.warn(
+        { err: error, topic: batch.topic, partition: batch.partition, firstOffset: batch.firstOffset() },
+        'window write failed; the batch will be retried',
+      );
+      throw error;
+    }
   }
 }

@@ -76,7 +76,13 @@ export async function startOperatorHttp(options: OperatorHttpOptions): Promise<O
       ? null
       : new HttpApi({
           routes: otlpIntakeRoutes(
-            { sink: options.intake, maxBodyBytes: config.http.otlpMaxBodyBytes, logger },
+            {
+              sink: options.intake,
+              maxBodyBytes: config.http.otlpMaxBodyBytes,
+              // One window for both: the intake's memory of exports and the workers' of records.
+              retryMemoryMs: config.ingest.dedupeWindowMs,
+              logger,
+            },
             emptyIntakeMetrics(),
           ),
           tokens,

@@ -20,12 +20,16 @@ export interface ServiceSettings {
   logger: Logger;
 }
 
-/** How spans become calls under this configuration: perspective and inventory match rules. */
+/**
+ * How records become counted calls under this configuration, on both ingest paths: perspective,
+ * inventory match rules, plausibility, and the window within which a record's copy counts nothing.
+ */
 export function classificationFor({ config, inventory }: ServiceSettings) {
   return {
     rules: { ...DEFAULT_CLASSIFICATION_RULES, perspective: config.ingest.perspective },
     resolveInventory: inventory.resolver,
     maxLatencyMs: config.ingest.maxLatencyMs,
+    dedupeWindowMs: config.ingest.dedupeWindowMs,
   };
 }
 
