@@ -11,12 +11,7 @@ import { traced } from '@budgetwatch/telemetry';
 import { FenceCache, type WindowStore, writeBatchExactlyOnce } from '@budgetwatch/window-store';
 import type { Histogram } from '@opentelemetry/api';
 import { firstCopies } from './first-copies.js';
-import {
-  countDuplicateRecords,
-  countWrittenBatch,
-  emptyIngestMetrics,
-  type IngestMetrics,
-} from './ingest-metrics.js';
+import { countClaims, countWrittenBatch, emptyIngestMetrics, type IngestMetrics } from './ingest-metrics.js';
 import { type ConsumerLag, ingestInstruments } from './ingest-telemetry.js';
 import { processRecords, type SpanRecord, spanPlausibility } from './record-processor.js';
 
@@ -121,13 +116,14 @@ export class InProcessIngest {
 
   private async count(batch: SpanRecord[]): Promise<void> {
     const now = (this.options.now ?? Date.now)();
+    const claimStarted = performance.now();
     const counted = await firstCopies(
       this.options.store,
       SOURCE,
       batch,
       this.options.dedupeWindowMs ?? DEFAULT_DEDUPE_WINDOW_MS,
     );
-    countDuplicateRecords(this.metrics, counted.duplicates);
+    countClaims(this.metrics, counted.duplicates, claimStarted);
     const processed = processRecords(
       counted.records,
       {

@@ -7,7 +7,10 @@ export interface IngestMetrics {
   batches: number;
   /** Records consumed, duplicates included. */
   records: number;
-  /** Copies of a record already counted at another position: skipped whole (see first-copies.ts). */
+  /**
+   * Copies of a record claimed at another position: skipped whole (see first-copies.ts). A copy
+   * delivered again (a crash or a partition move before the commit) is skipped, and counted, again.
+   */
   duplicateRecords: number;
   spans: number;
   toolCalls: number;
@@ -27,6 +30,8 @@ export interface IngestMetrics {
   processingMs: number;
   /** Time spent waiting for the fenced window writes, ms. */
   storeWriteMs: number;
+  /** Time spent claiming the records' contents (first-copies.ts), ms. */
+  claimMs: number;
 }
 
 export function emptyIngestMetrics(): IngestMetrics {
@@ -47,6 +52,7 @@ export function emptyIngestMetrics(): IngestMetrics {
     storeFailures: 0,
     processingMs: 0,
     storeWriteMs: 0,
+    claimMs: 0,
   };
 }
 
@@ -54,10 +60,11 @@ export function increment<K extends string>(counts: Partial<Record<K, number>>, 
   counts[key] = (counts[key] ?? 0) + by;
 }
 
-/** Counts the duplicates of a batch: consumed, skipped whole. */
-export function countDuplicateRecords(metrics: IngestMetrics, duplicates: number): void {
+/** Counts the claims of a batch: its duplicates (consumed, skipped whole), and the time taken. */
+export function countClaims(metrics: IngestMetrics, duplicates: number, startedMs: number): void {
   metrics.records += duplicates;
   metrics.duplicateRecords += duplicates;
+  metrics.claimMs += performance.now() - startedMs;
 }
 
 /** Counts one batch written to the window store. */

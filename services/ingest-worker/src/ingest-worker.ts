@@ -18,12 +18,7 @@ import { FenceCache, type WindowStore, writeBatchExactlyOnce } from '@budgetwatc
 import type { Histogram } from '@opentelemetry/api';
 import type { Batch, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import { firstCopies } from './first-copies.js';
-import {
-  countDuplicateRecords,
-  countWrittenBatch,
-  emptyIngestMetrics,
-  type IngestMetrics,
-} from './ingest-metrics.js';
+import { countClaims, countWrittenBatch, emptyIngestMetrics, type IngestMetrics } from './ingest-metrics.js';
 import { type ConsumerLag, ingestInstruments } from './ingest-telemetry.js';
 import { processRecords, spanPlausibility } from './record-processor.js';
 
@@ -176,6 +171,7 @@ export class IngestWorker {
     if (batch.isEmpty() || !isRunning() || isStale()) return;
     const now = this.now();
     const source = { topic: batch.topic, partition: batch.partition };
+    const claimStarted = performance.now();
     const counted = await this.storeStep(batch, () =>
       firstCopies(
         this.options.store,
@@ -184,7 +180,7 @@ export class IngestWorker {
         this.options.dedupeWindowMs ?? DEFAULT_DEDUPE_WINDOW_MS,
       ),
     );
-    countDuplicateRecords(this.metrics, counted.duplicates);
+    countClaims(this.metrics, counted.duplicates, claimStarted);
     const processingStarted = performance.now();
     const processed = processRecords(
       counted.records,
