@@ -1,5 +1,5 @@
 import { createLogger } from '@budgetwatch/logger';
-import { otlpProtobuf, recordToolCallSpans } from '@budgetwatch/testkit';
+import { toolCallsRecord } from '@budgetwatch/testkit';
 import { InMemoryWindowStore } from '@budgetwatch/window-store';
 import { describe, expect, it } from 'vitest';
 import { InProcessIngest } from './in-process-ingest.js';
@@ -7,20 +7,7 @@ import { InProcessIngest } from './in-process-ingest.js';
 const THRESHOLDS = [3000];
 const HOUR = 3600_000;
 
-/** An OTLP protobuf record of `count` successful calls of docs/search, ended a minute ago. */
-function record(count: number): Uint8Array {
-  const now = Date.now();
-  return otlpProtobuf(
-    recordToolCallSpans(
-      Array.from({ length: count }, (_, i) => ({
-        tool: 'search',
-        server: 'docs',
-        endTimeMs: now - 60_000 - i,
-        durationMs: 20,
-      })),
-    ),
-  );
-}
+const record = (count: number) => toolCallsRecord('docs', 'search', count);
 
 function ingest(dedupeWindowMs?: number) {
   const store = new InMemoryWindowStore({ thresholdsMs: THRESHOLDS });
