@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { recordContentKey } from '@budgetwatch/domain';
 import { IngestWorker } from '@budgetwatch/ingest-worker';
 import { createLogger } from '@budgetwatch/logger';
 import { decodeTraces } from '@budgetwatch/otlp';
@@ -6,7 +8,8 @@ import { RedisWindowStore } from '@budgetwatch/window-store';
 import { Redis } from 'ioredis';
 import type { BenchBed } from './bench-bed.js';
 import { produceRecords, SPANS_PER_RECORD, toolCallRecords } from './ingest-workload.js';
-import type { BenchRow } from './report.js';
+import { usedMemory } from './redis-memory.js';
+import { type BenchRow, formatNumber } from './report.js';
 
 const RECORDS = 10_000;
 const DISTINCT_RECORDS = 200;
@@ -15,14 +18,35 @@ const DECODE_SPANS = 1_000_000;
 const THRESHOLDS_MS = [3000];
 /** The worker's defaults; the reference consumers fetch the same way. */
 const CONSUMER = { maxBatchBytes: 8 * 1024 * 1024, partitionsConcurrency: 3 };
+/**
+ * Rounds of two worker runs, one with deduplication and one without, in alternating order so that
+ * neither gets the warmer machine. A machine shared with other work drifts over a run: the cost is
+ * the median of each round's ratio (two runs next to each other), each rate the median of its runs.
+ */
+const WORKER_ROUNDS = 4;
+/** Record contents claimed to measure what a claim costs Redis. */
+const CLAIMS_MEASURED = 200_000;
 
 export interface IngestFigures {
+  /** With deduplication (the default), the median of WORKER_ROUNDS runs. */
   worker_spans_per_s: number;
+  worker_spans_per_s_without_dedupe: number;
+  /** How much slower the worker counts with deduplication than without, in this run. */
+  dedupe_overhead_pct: number;
+  /** The worker process's CPU time per span, with and without deduplication (medians). */
+  worker_cpu_us_per_span: number;
+  worker_cpu_us_per_span_without_dedupe: number;
+  /** The same cost in CPU time, which a busy machine blurs less than rates. */
+  dedupe_cpu_overhead_pct: number;
+  /** used_memory growth per claimed record content (one key with a TTL). */
+  dedupe_redis_bytes_per_record: number;
   decode_spans_per_s: number;
   decode_in_memory_spans_per_s: number;
   kafkajs_ceiling_spans_per_s: number;
   redis_commands_per_batch: number;
   redis_series_writes_per_batch: number;
+  /** One SET per record of the batch, with deduplication. */
+  redis_claims_per_batch: number;
   spans_per_batch: number;
   worker_peak_rss_mb: number;
 }
@@ -31,6 +55,8 @@ export interface IngestFigures {
 interface StreamRate {
   spansPerSecond: number;
   elapsedMs: number;
+  /** CPU time of this process (user and system) per span over the same stretch, microseconds. */
+  cpuMicrosPerSpan: number;
 }
 
 export async function runIngestBench(bed: BenchBed): Promise<{ rows: BenchRow[]; figures: IngestFigures }> {
@@ -43,16 +69,39 @@ export async function runIngestBench(bed: BenchBed): Promise<{ rows: BenchRow[];
   await produceRecords(bed.kafka, topic, pool, RECORDS, PARTITIONS);
   const ceiling = await measureConsumer(bed, topic, totalSpans, false);
   const decoding = await measureConsumer(bed, topic, totalSpans, true);
-  const worker = await measureWorker(bed, topic, totalSpans);
+  const runs: Record<'with' | 'without', WorkerRun[]> = { with: [], without: [] };
+  for (let round = 0; round < WORKER_ROUNDS; round++) {
+    for (const dedupe of round % 2 === 0 ? [true, false] : [false, true]) {
+      runs[dedupe ? 'with' : 'without'].push(await measureWorker(bed, topic, totalSpans, dedupe));
+    }
+  }
+  const worker = medianRun(runs.with);
+  const withoutDedupe = medianRun(runs.without);
+  const dedupeOverhead = median(
+    runs.with.map(
+      (run, round) => 1 - run.rate.spansPerSecond / (runs.without[round]?.rate.spansPerSecond ?? 0),
+    ),
+  );
+  const cpuWith = median(runs.with.map((run) => run.rate.cpuMicrosPerSpan));
+  const cpuWithout = median(runs.without.map((run) => run.rate.cpuMicrosPerSpan));
+  const cpuOverhead = cpuWith / cpuWithout - 1;
+  const claimBytes = await measureClaimBytes(bed);
   const decodeRate = decoding.spansPerSecond;
 
   const figures: IngestFigures = {
     worker_spans_per_s: Math.round(worker.rate.spansPerSecond),
+    worker_spans_per_s_without_dedupe: Math.round(withoutDedupe.rate.spansPerSecond),
+    dedupe_overhead_pct: round2(dedupeOverhead * 100),
+    worker_cpu_us_per_span: round2(cpuWith),
+    worker_cpu_us_per_span_without_dedupe: round2(cpuWithout),
+    dedupe_cpu_overhead_pct: round2(cpuOverhead * 100),
+    dedupe_redis_bytes_per_record: Math.round(claimBytes),
     decode_spans_per_s: Math.round(decodeRate),
     decode_in_memory_spans_per_s: Math.round(inMemoryDecodeRate),
     kafkajs_ceiling_spans_per_s: Math.round(ceiling.spansPerSecond),
     redis_commands_per_batch: round2(worker.redisCommands / worker.batches),
     redis_series_writes_per_batch: round2(worker.seriesWrites / worker.batches),
+    redis_claims_per_batch: round2(worker.claims / worker.batches),
     spans_per_batch: round2(totalSpans / worker.batches),
     worker_peak_rss_mb: Math.round(worker.peakRssMb),
   };
@@ -86,6 +135,30 @@ export async function runIngestBench(bed: BenchBed): Promise<{ rows: BenchRow[];
       met: worker.rate.spansPerSecond >= 100_000 && ofDecode >= 0.6,
     },
     {
+      name: 'the same worker without deduplication',
+      value: withoutDedupe.rate.spansPerSecond,
+      unit: 'spans/s',
+      comparison: `runs ${runs.without.map((run) => formatNumber(run.rate.spansPerSecond)).join(', ')}; with it ${runs.with.map((run) => formatNumber(run.rate.spansPerSecond)).join(', ')}`,
+    },
+    {
+      name: 'cost of deduplication (dedupe_overhead_pct)',
+      value: dedupeOverhead * 100,
+      unit: '%',
+      comparison: `per round: ${runs.with.map((run, round) => pct(1 - run.rate.spansPerSecond / (runs.without[round]?.rate.spansPerSecond ?? 0))).join(', ')}; one claim per record of ${SPANS_PER_RECORD} spans`,
+    },
+    {
+      name: 'worker CPU per span, with deduplication',
+      value: cpuWith,
+      unit: 'µs',
+      comparison: `${round2(cpuWithout)} µs without: ${pct(cpuOverhead)} more (dedupe_cpu_overhead_pct)`,
+    },
+    {
+      name: 'Redis memory per record claimed',
+      value: claimBytes,
+      unit: 'bytes',
+      comparison: `${formatNumber(CLAIMS_MEASURED)} claims; kept for ingest.dedupeWindowMs`,
+    },
+    {
       name: 'worker peak RSS during the run',
       value: worker.peakRssMb,
       unit: 'MiB',
@@ -95,7 +168,7 @@ export async function runIngestBench(bed: BenchBed): Promise<{ rows: BenchRow[];
       name: 'Redis commands per batch',
       value: figures.redis_commands_per_batch,
       unit: 'commands',
-      comparison: `${figures.spans_per_batch} spans, ${figures.redis_series_writes_per_batch} series writes per batch`,
+      comparison: `${figures.spans_per_batch} spans, ${figures.redis_series_writes_per_batch} series writes, ${figures.redis_claims_per_batch} record claims per batch`,
     },
   ];
   return { rows, figures };
@@ -117,15 +190,22 @@ async function timeStream(progress: () => number, total: number): Promise<Stream
   const deadline = Date.now() + 300_000;
   let firstSpans = 0;
   let firstAt = 0n;
+  let firstCpu = process.cpuUsage();
   for (;;) {
     const seen = progress();
     if (firstAt === 0n && seen > 0) {
       firstAt = process.hrtime.bigint();
+      firstCpu = process.cpuUsage();
       firstSpans = seen;
     }
     if (seen >= total) {
       const elapsedNs = Number(process.hrtime.bigint() - firstAt);
-      return { spansPerSecond: ((total - firstSpans) * 1e9) / elapsedNs, elapsedMs: elapsedNs / 1e6 };
+      const cpu = process.cpuUsage(firstCpu);
+      return {
+        spansPerSecond: ((total - firstSpans) * 1e9) / elapsedNs,
+        elapsedMs: elapsedNs / 1e6,
+        cpuMicrosPerSpan: (cpu.user + cpu.system) / (total - firstSpans),
+      };
     }
     if (Date.now() > deadline) throw new Error(`stream stalled at ${seen} of ${total} spans`);
     await new Promise((resolve) => setTimeout(resolve, 2));
@@ -170,18 +250,37 @@ async function measureConsumer(
   return rate;
 }
 
-async function measureWorker(
-  bed: BenchBed,
-  topic: string,
-  totalSpans: number,
-): Promise<{
+interface WorkerRun {
   rate: StreamRate;
   batches: number;
   redisCommands: number;
   seriesWrites: number;
+  claims: number;
   peakRssMb: number;
-}> {
-  const namespace = await bed.redisNamespace('ingest');
+}
+
+/** The run of median rate (the lower middle one of an even number). */
+function medianRun(runs: readonly WorkerRun[]): WorkerRun {
+  const sorted = [...runs].sort((a, b) => a.rate.spansPerSecond - b.rate.spansPerSecond);
+  const middle = sorted[Math.floor((sorted.length - 1) / 2)];
+  if (middle === undefined) throw new Error('no worker run');
+  return middle;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const half = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[half] ?? 0) : ((sorted[half - 1] ?? 0) + (sorted[half] ?? 0)) / 2;
+}
+
+/** A fresh worker (group, Redis prefix) over the whole topic, with or without deduplication. */
+async function measureWorker(
+  bed: BenchBed,
+  topic: string,
+  totalSpans: number,
+  dedupe: boolean,
+): Promise<WorkerRun> {
+  const namespace = await bed.redisNamespace(dedupe ? 'ingest' : 'ingest-no-dedupe');
   const commands = countCommands(namespace.client);
   const dlq = await bed.createTopic('ingest-dlq', 1);
   const worker = new IngestWorker({
@@ -194,6 +293,7 @@ async function measureWorker(
     latencyThresholdsMs: THRESHOLDS_MS,
     partitionsConcurrency: CONSUMER.partitionsConcurrency,
     maxBatchBytes: CONSUMER.maxBatchBytes,
+    ...(dedupe ? {} : { dedupeWindowMs: 0 }),
   });
   let peakRss = process.memoryUsage().rss;
   const sampler = setInterval(() => {
@@ -208,8 +308,30 @@ async function measureWorker(
     batches: worker.metrics.batches,
     redisCommands: commands.count(),
     seriesWrites: commands.count('evalsha') + commands.count('eval'),
+    claims: commands.count('set'),
     peakRssMb: peakRss / 1024 / 1024,
   };
+}
+
+/**
+ * What one claimed record costs Redis: used_memory before and after claiming CLAIMS_MEASURED
+ * contents the way a worker does (positions of a real span topic's length), per claim.
+ */
+async function measureClaimBytes(bed: BenchBed): Promise<number> {
+  const namespace = await bed.redisNamespace('claims');
+  const store = new RedisWindowStore(namespace.client, namespace.prefix, { thresholdsMs: THRESHOLDS_MS });
+  const source = { topic: 'otlp_spans', partition: 5 };
+  const perBatch = 2000;
+  const before = await usedMemory(namespace.client);
+  for (let first = 0; first < CLAIMS_MEASURED; first += perBatch) {
+    const claims = Array.from({ length: perBatch }, (_, i) => ({
+      contentKey: recordContentKey(randomBytes(32)),
+      source,
+      offset: 10_000_000 + first + i,
+    }));
+    await store.claimRecords(claims, 600_000);
+  }
+  return ((await usedMemory(namespace.client)) - before) / CLAIMS_MEASURED;
 }
 
 /** Counts the commands a client sends (pipelined ones included), by name. */

@@ -7,6 +7,7 @@ import { RedisWindowStore } from '@budgetwatch/window-store';
 import { expectedCounts, SPANS_PER_RECORD, toolCallRecord } from '../test/support/tool-call-records.js';
 import { readWindowCounts } from '../test/support/window-counts.js';
 import type { BenchBed } from './bench-bed.js';
+import { distinctRecord } from './ingest-workload.js';
 import type { BenchRow } from './report.js';
 import {
   ingestWorkerEnvironment,
@@ -152,7 +153,7 @@ async function produceSteadily(bed: BenchBed, topic: string, durationMs: number)
       const due = Math.floor(elapsed * recordsPerMs) - sent;
       if (due > 0) {
         const messages = Array.from({ length: due }, (_, i) => ({
-          value: pool[(sent + i) % pool.length] ?? null,
+          value: distinctRecord(pool, sent + i),
           partition: (sent + i) % PARTITIONS,
         }));
         await producer.send({ topic, acks: 1, messages });
