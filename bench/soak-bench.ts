@@ -67,7 +67,12 @@ export async function runSoakBench(
   if (!(minutes >= 1)) throw new Error(`BENCH_SOAK_MINUTES must be 1 or more, got ${minutes}`);
   const topic = await bed.createTopic('soak', PARTITIONS);
   const namespace = await bed.redisNamespace('soak');
-  const group: WorkerGroup = { topic, groupId: `bwbench-soak-${randomUUID()}`, keyPrefix: namespace.prefix };
+  const group: WorkerGroup = {
+    topic,
+    deadLetterTopic: await bed.createTopic('soak-dlq', 1),
+    groupId: `bwbench-soak-${randomUUID()}`,
+    keyPrefix: namespace.prefix,
+  };
   // The shortest session the configuration allows: a killed worker's partitions wait this long.
   const env = ingestWorkerEnvironment(bed, group, { BUDGETWATCH_INGEST_SESSION_TIMEOUT_MS: '6000' });
 
