@@ -5,6 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { openBenchBed } from './bench-bed.js';
+import { runEmbeddedMemoryBench } from './embedded-memory-bench.js';
 import { runEvaluatorBench } from './evaluator-bench.js';
 import { runIngestBench } from './ingest-bench.js';
 import { renderTable, writeFigures } from './report.js';
@@ -37,6 +38,14 @@ async function main(): Promise<number> {
     }
     if (scale !== undefined || soak !== undefined) {
       writeFigures(`${resultsDir}scale.json`, { ...scale?.figures, ...soak?.figures });
+    }
+    if (process.env.BENCH_SKIP_EMBEDDED !== '1') {
+      const embedded = await runEmbeddedMemoryBench();
+      console.log(
+        `\n${renderTable('Embedded defaults at the cardinality caps (budgetwatch start)', embedded.rows)}`,
+      );
+      writeFigures(`${resultsDir}embedded.json`, { ...embedded.figures });
+      missed += embedded.rows.filter((row) => row.met === false).length;
     }
     if (process.env.BENCH_SKIP_EVALUATOR !== '1') {
       const evaluator = await runEvaluatorBench(bed);

@@ -169,7 +169,13 @@ describe('budgetwatch drill against the running pipeline', () => {
 
     // The API returns the same breakdown.
     const port = await freeLoopbackPort();
-    const api = spawnBudgetwatch(['api'], { ...env, BUDGETWATCH_HTTP_PORT: String(port) });
+    // With Kafka the api runs both intakes too: on free ports, not the OTLP defaults.
+    const api = spawnBudgetwatch(['api'], {
+      ...env,
+      BUDGETWATCH_HTTP_PORT: String(port),
+      BUDGETWATCH_OTLP_PORT: String(await freeLoopbackPort()),
+      BUDGETWATCH_OTLP_GRPC_PORT: String(await freeLoopbackPort()),
+    });
     try {
       const body = await waitFor(
         async () => {

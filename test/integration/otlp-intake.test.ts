@@ -3,6 +3,7 @@ import {
   emptyIntakeMetrics,
   HttpApi,
   KafkaSpanRecordSink,
+  OtlpTraceIntake,
   otlpIntakeRoutes,
   type SpanRecordSink,
 } from '@budgetwatch/api';
@@ -40,7 +41,7 @@ describe('OTLP/HTTP intake on the real broker and Redis', () => {
     );
     sink = new KafkaSpanRecordSink(testKafka('intake'), spanTopic);
     intake = new HttpApi({
-      routes: otlpIntakeRoutes({ sink, maxBodyBytes: 256 * 1024 }, metrics),
+      routes: otlpIntakeRoutes(new OtlpTraceIntake({ sink, maxBodyBytes: 256 * 1024 }, metrics)),
       tokens: NO_TOKENS,
       logger,
     });
@@ -118,6 +119,36 @@ describe('OTLP/HTTP intake on the real broker and Redis', () => {
     expect(metrics.requestsRejected.bad_payload).toBe(before + 3);
   });
 
+  it('answers metrics and logs exports 404 with an OTLP Status saying it accepts traces only', async () => {
+    const base = url.replace('/v1/traces', '');
+    for (const signal of ['metrics', 'logs']) {
+      const json = await fetch(`${base}/v1/${signal}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
+      expect(json.status, signal).toBe(404);
+      expect(json.headers.get('content-type')).toBe('application/json');
+      const status = (await json.json()) as { code: number; message: string };
+      expect(status.code).toBe(12);
+      expect(status.message).toContain('Budgetwatch accepts traces only (POST /v1/traces)');
+      expect(status.message).toContain(signal);
+
+      const proto = await fetch(`${base}/v1/${signal}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-protobuf' },
+        body: Buffer.alloc(0),
+      });
+      expect(proto.status, signal).toBe(404);
+      expect(proto.headers.get('content-type')).toBe('application/x-protobuf');
+      const reader = protobuf.Reader.create(new Uint8Array(await proto.arrayBuffer()));
+      expect(reader.uint32()).toBe(8);
+      expect(reader.int32()).toBe(12);
+      expect(reader.uint32()).toBe(18);
+      expect(reader.string()).toContain('Budgetwatch accepts traces only');
+    }
+  });
+
   it('answers 415 for other media types and 413 above the size limit, compressed or not', async () => {
     const text = await fetch(url, {
       method: 'POST',
@@ -147,7 +178,7 @@ describe('OTLP/HTTP intake on the real broker and Redis', () => {
     const recordBytes = exportRecords(Buffer.from(body), 'otlp_json', 900_000).records[0]?.length ?? 0;
     const serve = async (testSink: SpanRecordSink, maxInFlightBytes: number) => {
       const api = new HttpApi({
-        routes: otlpIntakeRoutes({ sink: testSink, maxInFlightBytes }, emptyIntakeMetrics()),
+        routes: otlpIntakeRoutes(new OtlpTraceIntake({ sink: testSink, maxInFlightBytes })),
         tokens: NO_TOKENS,
         logger,
       });

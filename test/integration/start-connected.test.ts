@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { recordAgentCalls } from '../support/agent-spans.js';
 import { type BudgetwatchInstance, startBudgetwatch } from '../support/budgetwatch-instance.js';
 import { useTopics } from '../support/kafka.js';
+import { grpcTraceExporter } from '../support/otlp-grpc.js';
 
 const topics = useTopics();
 
@@ -78,6 +79,25 @@ describe('budgetwatch start on Kafka and Redis', () => {
     expect(window).toMatchObject({ calls: 80, errors: 8 });
     const status = await instance.getJson<StatusReport>('/api/v1/status');
     expect(status.unregistered.find((server) => server.server === 'connected-mcp')?.tools).toEqual(['fetch']);
+  });
+
+  it('counts spans sent to its OTLP/gRPC intake (gzip) through the span topic into Redis windows', async () => {
+    await recordAgentCalls(grpcTraceExporter(instance.grpcIntakeAddress, { gzip: true }), {
+      server: 'connected-mcp',
+      tool: 'fetch-grpc',
+      count: 50,
+      failing: 5,
+    });
+    const window = await waitFor(
+      async () => {
+        const body = await instance.getJson<{ window: WindowSummary }>(
+          '/api/v1/windows?server=connected-mcp&tool=fetch-grpc&window=2h',
+        );
+        return body.window.calls >= 50 ? body.window : undefined;
+      },
+      { description: '50 gRPC calls in the window', timeoutMs: 30_000 },
+    );
+    expect(window).toMatchObject({ calls: 50, errors: 5 });
   });
 
   it('turns unready while Redis is stopped, and ready again when it is back', async () => {

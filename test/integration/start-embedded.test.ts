@@ -90,21 +90,30 @@ describe('budgetwatch start follows its inventory file', () => {
 });
 
 describe('budgetwatch start when a port is taken', () => {
-  it('stops what it started and exits 1 with one line naming the problem', async () => {
-    const taken = createServer();
-    taken.listen(0, '0.0.0.0');
-    await once(taken, 'listening');
-    try {
-      const result = await budgetwatch(['start', '--demo'], {
-        BUDGETWATCH_HTTP_PORT: String(await freeLoopbackPort()),
-        BUDGETWATCH_OTLP_PORT: String((taken.address() as AddressInfo).port),
-      });
-      expect(result.code, result.output).toBe(1);
-      expect(result.output).toMatch(/budgetwatch: listen EADDRINUSE/);
-    } finally {
-      taken.close();
-    }
-  });
+  it.each([
+    ['OTLP/HTTP', 'BUDGETWATCH_OTLP_PORT', /budgetwatch: listen EADDRINUSE/],
+    ['OTLP/gRPC', 'BUDGETWATCH_OTLP_GRPC_PORT', /budgetwatch: OTLP\/gRPC intake on \S+: listen EADDRINUSE/],
+  ])(
+    'the %s port: stops what it started and exits 1 with one line naming the problem',
+    async (_name, variable, line) => {
+      const taken = createServer();
+      taken.listen(0, '0.0.0.0');
+      await once(taken, 'listening');
+      try {
+        const result = await budgetwatch(['start', '--demo'], {
+          BUDGETWATCH_HTTP_PORT: String(await freeLoopbackPort()),
+          BUDGETWATCH_OTLP_PORT: String(await freeLoopbackPort()),
+          BUDGETWATCH_OTLP_GRPC_PORT: String(await freeLoopbackPort()),
+          [variable]: String((taken.address() as AddressInfo).port),
+        });
+        expect(result.code, result.output).toBe(1);
+        expect(result.output.trim().split('\n')).toHaveLength(1);
+        expect(result.output).toMatch(line);
+      } finally {
+        taken.close();
+      }
+    },
+  );
 });
 
 /** The README's run command without Kafka or Redis: every stage in one process, in memory. */

@@ -9,8 +9,13 @@ const namespace = await useRedisNamespace('window-exactness');
 // Against a brute-force recomputation; the in-memory store runs the same contract in the unit tier.
 windowStoreContract(
   'Redis',
-  (label, now) =>
-    new RedisWindowStore(namespace.client, `${namespace.prefix}${label}:`, { thresholdsMs: THRESHOLDS }, now),
+  (label, now, cardinality) =>
+    new RedisWindowStore(
+      namespace.client,
+      `${namespace.prefix}${label}:`,
+      { thresholdsMs: THRESHOLDS, cardinality },
+      now,
+    ),
 );
 
 describe('Redis window store layout', () => {

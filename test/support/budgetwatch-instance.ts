@@ -7,6 +7,8 @@ export interface BudgetwatchInstance {
   process: ChildProcess;
   apiUrl: string;
   intakeUrl: string;
+  /** host:port of the OTLP/gRPC intake. */
+  grpcIntakeAddress: string;
   /** Everything the process wrote, for failure messages. */
   output(): string;
   getJson<T>(path: string): Promise<T>;
@@ -24,9 +26,11 @@ export async function startBudgetwatch(
 ): Promise<BudgetwatchInstance> {
   const apiPort = await freeLoopbackPort();
   const intakePort = await freeLoopbackPort();
+  const grpcIntakePort = await freeLoopbackPort();
   const child = spawnBudgetwatch(args, {
     BUDGETWATCH_HTTP_PORT: String(apiPort),
     BUDGETWATCH_OTLP_PORT: String(intakePort),
+    BUDGETWATCH_OTLP_GRPC_PORT: String(grpcIntakePort),
     BUDGETWATCH_LOG_LEVEL: 'info',
     ...env,
   });
@@ -51,6 +55,7 @@ export async function startBudgetwatch(
     process: child,
     apiUrl,
     intakeUrl: `http://127.0.0.1:${intakePort}/v1/traces`,
+    grpcIntakeAddress: `127.0.0.1:${grpcIntakePort}`,
     output: () => output,
     async getJson<T>(path: string) {
       const response = await fetch(`${apiUrl}${path}`);

@@ -71,6 +71,21 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
     parse: 'integer',
   },
   {
+    variable: 'BUDGETWATCH_MAX_TOOLS_PER_SERVER',
+    path: ['ingest', 'cardinality', 'maxToolsPerServer'],
+    parse: 'integer',
+  },
+  {
+    variable: 'BUDGETWATCH_MAX_TOOL_SERIES',
+    path: ['ingest', 'cardinality', 'maxToolSeries'],
+    parse: 'integer',
+  },
+  {
+    variable: 'BUDGETWATCH_MAX_UNREGISTERED_SERVERS',
+    path: ['ingest', 'cardinality', 'maxUnregisteredServers'],
+    parse: 'integer',
+  },
+  {
     variable: 'BUDGETWATCH_INGEST_MAX_BATCH_BYTES',
     path: ['ingest', 'maxBatchBytes'],
     parse: 'integer',
@@ -129,6 +144,8 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { variable: 'BUDGETWATCH_HTTP_HOST', path: ['http', 'host'], parse: 'string' },
   { variable: 'BUDGETWATCH_HTTP_PORT', path: ['http', 'port'], parse: 'integer' },
   { variable: 'BUDGETWATCH_OTLP_PORT', path: ['http', 'otlpPort'], parse: 'integer' },
+  { variable: 'BUDGETWATCH_OTLP_GRPC_PORT', path: ['http', 'otlpGrpcPort'], parse: 'integer' },
+  { variable: 'BUDGETWATCH_OTLP_GRPC_ENABLED', path: ['http', 'otlpGrpcEnabled'], parse: 'boolean' },
   { variable: 'BUDGETWATCH_API_TOKEN', path: ['http', 'apiToken'], parse: 'string', secret: true },
   { variable: 'BUDGETWATCH_INTAKE_TOKEN', path: ['http', 'intakeToken'], parse: 'string', secret: true },
   {

@@ -101,6 +101,20 @@ export const topicsConfigSchema = z.strictObject({
     .prefault({}),
 });
 
+/**
+ * Caps on the series spans can create (docs/operations.md#cardinality-limits). Calls beyond them
+ * are counted in overflow series, never dropped. A cap not set takes the windows' default: in
+ * memory the process holds every series, on Redis the process holds none, so they differ.
+ */
+const cardinalitySchema = z.strictObject({
+  /** Tool series one server may have; its further tools count in its `(other)` series. */
+  maxToolsPerServer: z.number().int().min(1).max(1_000_000).optional(),
+  /** Tool series over every server; further tools count in their server's `(other)` series. */
+  maxToolSeries: z.number().int().min(1).max(10_000_000).optional(),
+  /** Unregistered servers tracked; the calls of further ones count in `(other servers)`. */
+  maxUnregisteredServers: z.number().int().min(0).max(1_000_000).optional(),
+});
+
 export const ingestConfigSchema = z.strictObject({
   groupId: z.string().min(1).default('budgetwatch-ingest'),
   /** client: count spans whose kind is not SERVER; server: only SERVER spans. */
@@ -129,6 +143,7 @@ export const ingestConfigSchema = z.strictObject({
     .default(DEFAULT_DEDUPE_WINDOW_MS),
   /** Latencies with exact "slower than" counters; the latency rules' thresholds must be listed. */
   latencyThresholdsMs: z.array(z.number().positive()).min(1).default([3000]),
+  cardinality: cardinalitySchema.prefault({}),
   /**
    * How long the group waits for a silent (crashed) worker before moving its partitions. The
    * broker's group.min.session.timeout.ms (6 s by default) must allow it.
@@ -246,7 +261,14 @@ export const httpConfigSchema = z.strictObject({
   port: z.number().int().min(0).max(65535).default(8080),
   /** OTLP/HTTP intake (POST /v1/traces), when Kafka is configured; 4318 is the OTLP default. */
   otlpPort: z.number().int().min(0).max(65535).default(4318),
-  /** Larger OTLP request bodies (after gunzip) are refused with 413. */
+  /** OTLP/gRPC intake (TraceService/Export) beside the OTLP/HTTP one; 4317 is the OTLP default. */
+  otlpGrpcPort: z.number().int().min(0).max(65535).default(4317),
+  /** Off: only the OTLP/HTTP intake runs (the gRPC port is not opened). */
+  otlpGrpcEnabled: z.boolean().default(true),
+  /**
+   * Larger OTLP requests (after decompression) are refused: 413 over HTTP, RESOURCE_EXHAUSTED
+   * over gRPC.
+   */
   otlpMaxBodyBytes: z
     .number()
     .int()
@@ -265,7 +287,10 @@ export const httpConfigSchema = z.strictObject({
    * or client certificates); without it, such a configuration is refused.
    */
   intakeUnauthenticated: z.boolean().default(false),
-  /** HTTPS on the intake; with clientCaFile, exporters must present a certificate it signed (mTLS). */
+  /**
+   * TLS on both intakes (HTTPS, gRPC over TLS); with clientCaFile, exporters must present a
+   * certificate it signed (mTLS).
+   */
   intakeTls: z
     .strictObject({
       certFile: z.string().min(1),

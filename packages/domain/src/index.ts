@@ -1,3 +1,20 @@
+export {
+  OTHER_TOOL,
+  OVERFLOW_SERVER,
+  RESERVED_SERIES_NAMES,
+} from './cardinality/overflow-names.js';
+export {
+  AdmissionLedger,
+  type AdmissionVerdict,
+  type AdmissionView,
+  admittedCall,
+  type CardinalityLimits,
+  cardinalityLimits,
+  decideAdmission,
+  IN_MEMORY_CARDINALITY_LIMITS,
+  type OverflowCap,
+  REDIS_CARDINALITY_LIMITS,
+} from './cardinality/series-admission.js';
 export { budgetConsumed, budgetUsed } from './crs/budget-consumption.js';
 export {
   type CrsBreakdown,

@@ -22,6 +22,16 @@ export {
 } from './budgetwatch-event.js';
 export type { CloudEvent } from './cloud-event.js';
 export { type CrsGateData, type CrsGateInput, crsGateEvent } from './crs-events.js';
+export { type DecisionSubject, decisionKey, decisionSubjectOf } from './decisions/decision-key.js';
+export {
+  type ActiveDecision,
+  DECISION_KINDS,
+  DecisionBook,
+  type DecisionCause,
+  type DecisionKind,
+  positionOf,
+  type SubjectDecisions,
+} from './decisions/decision-state.js';
 export {
   ACTION_EVENT_TYPES,
   type ActionEventType,

@@ -1,9 +1,10 @@
 import {
   aggregateSeries,
-  groupCallsBySeries,
+  type OverflowCap,
   type PositionedCall,
   type SeriesDelta,
 } from '@budgetwatch/domain';
+import { admitCalls } from './admit-calls.js';
 import type { SourcePartition, WindowStore } from './window-store.js';
 
 const MAX_ATTEMPTS = 5;
@@ -19,6 +20,8 @@ export interface BatchWriteResult {
   droppedBuckets: number;
   /** Fence conflicts resolved by re-reading (another worker wrote the same series). */
   conflicts: number;
+  /** Calls counted in an overflow series, by the cap that kept them out of their own. */
+  overflowCalls: Partial<Record<OverflowCap, number>>;
 }
 
 /**
@@ -51,6 +54,7 @@ export class FenceCache {
  * Writes the calls of one batch of one partition so that each record counts exactly once, however
  * often the batch (or an overlapping one) is delivered: per series, records at or below the stored
  * fence are skipped, and the fence moves to `lastOffset` in the same atomic step as the counters.
+ * Calls of series the store does not admit (its cardinality caps) count in overflow series.
  */
 export async function writeBatchExactlyOnce(
   store: WindowStore,
@@ -61,13 +65,15 @@ export async function writeBatchExactlyOnce(
   thresholdsMs: readonly number[],
   cache: FenceCache = new FenceCache(),
 ): Promise<BatchWriteResult> {
-  const groups = groupCallsBySeries(entries);
+  const admitted = await admitCalls(store, entries);
+  const groups = admitted.groups;
   const result: BatchWriteResult = {
     seriesWritten: 0,
     callsApplied: 0,
     callsAlreadyApplied: 0,
     droppedBuckets: 0,
     conflicts: 0,
+    overflowCalls: admitted.overflow,
   };
 
   const fences = new Map<string, number>();

@@ -1,3 +1,4 @@
+export { type AdmittedCalls, admitCalls } from './admit-calls.js';
 export { type BatchWriteResult, FenceCache, writeBatchExactlyOnce } from './apply-batch.js';
 export { FORGET_EVERY_MS } from './forget-schedule.js';
 export { InMemoryWindowStore } from './memory/in-memory-window-store.js';
@@ -6,6 +7,7 @@ export { RedisWindowStore } from './redis/redis-window-store.js';
 export { WindowKeys } from './redis/window-keys.js';
 export { type ServerWindows, type ToolWindow, WindowReader } from './window-reader.js';
 export type {
+  AdmissionRequest,
   ApplyOutcome,
   ReadWindowOptions,
   SourcePartition,

@@ -3,12 +3,15 @@ import {
   type BucketCounters,
   bucketIndex,
   type CallOutcome,
+  type CardinalityLimits,
   COARSE,
   DRILL_SERIES_LIFETIME_MS,
   emptyCounters,
   FINE,
   isWithinRing,
   MAX_WINDOW_MS,
+  OTHER_TOOL,
+  OVERFLOW_SERVER,
   type PositionedCall,
   resolutionFor,
   rollupOf,
@@ -64,8 +67,12 @@ function expectedTotals(
 }
 
 /** A successful 5 ms call of `series` (a tool series) ending at `eventTimeMs`. */
-export function okCall(series: SeriesRef & { tool: string }, eventTimeMs: number): ToolCall {
-  return { ...series, outcome: 'ok', fallback: false, latencyMs: 5, eventTimeMs, unregistered: true };
+export function okCall(
+  series: SeriesRef & { tool: string },
+  eventTimeMs: number,
+  unregistered = true,
+): ToolCall {
+  return { ...series, outcome: 'ok', fallback: false, latencyMs: 5, eventTimeMs, unregistered };
 }
 
 export function exactCounters(counters: BucketCounters) {
@@ -168,9 +175,9 @@ export async function expectRandomStreamsExact(
 
 /**
  * A fresh store, distinct per `label`; with `now`, the store reads that clock for write times
- * instead of the system's.
+ * instead of the system's; with `cardinality`, it admits series within those caps.
  */
-export type CreateStore = (label: string, now?: () => number) => WindowStore;
+export type CreateStore = (label: string, now?: () => number, cardinality?: CardinalityLimits) => WindowStore;
 
 /**
  * What every WindowStore does, run against each adapter: the in-memory one in the unit tier, the
@@ -220,6 +227,7 @@ export function windowStoreContract(name: string, createStore: CreateStore): voi
 
     seriesLifetimeContract(createStore);
     recordClaimsContract(createStore);
+    cardinalityContract(createStore);
   });
 }
 
@@ -267,6 +275,108 @@ export function recordClaimsContract(createStore: CreateStore): void {
         intervalMs: 50,
       });
       expect(await store.claimRecords([at('d', 0, 1)], shortWindowMs)).toEqual([false]);
+    });
+  });
+}
+
+/**
+ * The cardinality caps: which series are admitted, and where the others' calls count; on its own
+ * for the Redis Cluster suite, where admitting and forgetting cross slots.
+ */
+export function cardinalityContract(createStore: CreateStore): void {
+  describe('cardinality caps', () => {
+    const start = Date.UTC(2026, 10, 25, 12, 0, 0);
+    const limits: CardinalityLimits = { maxToolsPerServer: 2, maxToolSeries: 3, maxUnregisteredServers: 1 };
+    const calls = (server: string, tool: string, count: number, nowMs: number, unregistered = true) =>
+      Array.from({ length: count }, () => okCall({ server, tool, drill: false }, nowMs - 1000, unregistered));
+    const write = (store: WindowStore, batch: ToolCall[], firstOffset: number, nowMs: number) =>
+      writeBatchExactlyOnce(
+        store,
+        SOURCE,
+        batch.map((call, i) => ({ call, offset: firstOffset + i })),
+        firstOffset + batch.length - 1,
+        nowMs,
+        THRESHOLDS,
+      );
+    const count = async (store: WindowStore, server: string, tool: string | null, nowMs: number) =>
+      (await store.readWindow({ server, tool, drill: false }, HOUR, nowMs, { sketch: false })).calls;
+
+    it('admits series exactly up to the caps and counts every other call in an overflow series', async () => {
+      const store = createStore('caps', () => start, limits);
+      const batch = [
+        ...calls('a', 't1', 3, start),
+        ...calls('a', 't2', 2, start),
+        ...calls('a', 't3', 4, start), // beyond a's two tools
+        ...calls('b', 't1', 5, start), // a second unregistered server: beyond the one tracked
+        ...calls('r', 't1', 1, start, false), // registered: tracked; the last slot of the total
+        ...calls('r', 't2', 6, start, false), // beyond the total of three
+      ];
+      const written = await write(store, batch, 0, start);
+      expect(written.overflowCalls).toEqual({ tools_per_server: 4, unregistered_servers: 5, tool_series: 6 });
+      expect(written.callsApplied).toBe(batch.length);
+      expect(await count(store, 'a', 't1', start)).toBe(3);
+      expect(await count(store, 'a', 't2', start)).toBe(2);
+      expect(await count(store, 'a', 't3', start)).toBe(0);
+      expect(await count(store, 'a', OTHER_TOOL, start)).toBe(4);
+      expect(await count(store, 'a', null, start)).toBe(9);
+      expect(await count(store, 'b', null, start)).toBe(0);
+      expect(await count(store, OVERFLOW_SERVER, OTHER_TOOL, start)).toBe(5);
+      expect(await count(store, OVERFLOW_SERVER, null, start)).toBe(5);
+      expect(await count(store, 'r', 't1', start)).toBe(1);
+      expect(await count(store, 'r', OTHER_TOOL, start)).toBe(6);
+      expect(await count(store, 'r', null, start)).toBe(7);
+
+      // The same series asked again in a later batch are decided alike.
+      const again = await write(
+        store,
+        [...calls('a', 't3', 1, start), ...calls('a', 't1', 1, start)],
+        100,
+        start,
+      );
+      expect(again.overflowCalls).toEqual({ tools_per_server: 1 });
+      expect(await count(store, 'a', OTHER_TOOL, start)).toBe(5);
+      expect(await count(store, 'a', 't1', start)).toBe(4);
+    });
+
+    it('a batch of thousands of new series is decided in order of first sight', async () => {
+      const store = createStore('caps-many', () => start, {
+        ...limits,
+        maxToolsPerServer: 5000,
+        maxToolSeries: 2100,
+      });
+      const batch = Array.from({ length: 2500 }, (_, i) => calls('big', `x${i}`, 1, start, false)).flat();
+      const written = await write(store, batch, 0, start);
+      expect(written.overflowCalls).toEqual({ tool_series: 400 });
+      expect(await count(store, 'big', 'x2099', start)).toBe(1);
+      expect(await count(store, 'big', 'x2100', start)).toBe(0);
+      expect(await count(store, 'big', OTHER_TOOL, start)).toBe(400);
+    });
+
+    it('a forgotten series frees its slot: a tool refused before is admitted after', async () => {
+      let now = start;
+      const store = createStore('caps-forget', () => now, { ...limits, maxToolsPerServer: 1 });
+      await write(store, calls('a', 'old', 1, now), 0, now);
+      now = start + SERIES_LIFETIME_MS / 2;
+      const refused = await write(store, [...calls('a', 'new', 2, now), ...calls('b', 'x', 1, now)], 1, now);
+      expect(refused.overflowCalls).toEqual({ tools_per_server: 2, unregistered_servers: 1 });
+
+      // `a/old` goes quiet past its lifetime, while `a` stays written through its (other) series.
+      now = start + SERIES_LIFETIME_MS + 1;
+      await store.forgetQuietSeries();
+      const admitted = await write(store, calls('a', 'new', 3, now), 10, now);
+      expect(admitted.overflowCalls).toEqual({});
+      expect(await count(store, 'a', 'new', now)).toBe(3);
+    });
+
+    it('a forgotten unregistered server frees its place among the tracked ones', async () => {
+      let now = start;
+      const store = createStore('caps-servers', () => now, limits);
+      await write(store, calls('a', 't', 1, now), 0, now);
+      now = start + SERIES_LIFETIME_MS + 1;
+      await store.forgetQuietSeries();
+      const written = await write(store, calls('b', 't', 2, now), 1, now);
+      expect(written.overflowCalls).toEqual({});
+      expect(await count(store, 'b', 't', now)).toBe(2);
     });
   });
 }

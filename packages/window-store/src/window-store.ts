@@ -1,4 +1,11 @@
-import type { BucketCounters, Resolution, SeriesDelta, SeriesRef } from '@budgetwatch/domain';
+import type {
+  AdmissionVerdict,
+  BucketCounters,
+  CardinalityLimits,
+  Resolution,
+  SeriesDelta,
+  SeriesRef,
+} from '@budgetwatch/domain';
 import type { RecordClaim } from './record-claim.js';
 
 /** A Kafka partition a batch came from; fences are kept per source partition. */
@@ -17,7 +24,21 @@ export type ApplyOutcome =
  * the all-in-one mode. Every write is fenced by the last applied offset of its source partition,
  * which makes redelivered records harmless.
  */
+/** A tool series that calls are about to be counted in. */
+export interface AdmissionRequest {
+  /** A tool series (never a rollup). */
+  series: SeriesRef;
+  /** Whether its server is unregistered (not in the inventory). */
+  unregistered: boolean;
+}
+
 export interface WindowStore {
+  /**
+   * Where each tool series' calls count, within `WindowStoreOptions.cardinality`: admitted series
+   * count in their own series and stay admitted until they are forgotten; the others count in an
+   * overflow series (decideAdmission in packages/domain). Every writer of one store decides alike.
+   */
+  admitSeries(requests: readonly AdmissionRequest[]): Promise<AdmissionVerdict[]>;
   /** The last applied offset of `source` for each series (-1 when none). */
   readFences(seriesIds: readonly string[], source: SourcePartition): Promise<Map<string, number>>;
   /**
@@ -78,6 +99,8 @@ export interface ReadWindowOptions {
 export interface WindowStoreOptions {
   /** Latency thresholds (ms) with exact slow counters, in a fixed order. */
   thresholdsMs: readonly number[];
+  /** The caps on series; a cap not given is the store's default (IN_MEMORY_ or REDIS_CARDINALITY_LIMITS). */
+  cardinality?: { readonly [Cap in keyof CardinalityLimits]?: number | undefined };
 }
 
 export type { Resolution };

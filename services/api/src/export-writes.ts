@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { SpanRecordSink } from './otlp-intake.js';
+import type { SpanRecordSink } from './otlp-trace-intake.js';
 
 /** An export write's outcome within the time the intake waits for it. */
 export type WriteOutcome = 'written' | 'failed' | 'pending';

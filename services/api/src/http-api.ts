@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import { once } from 'node:events';
 import {
   createServer,
@@ -10,6 +9,7 @@ import {
 import { createServer as createTlsServer, type ServerOptions as TlsServerOptions } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@budgetwatch/logger';
+import { bearerTokenMatches } from './bearer-token.js';
 import { securityHeaders } from './security-headers.js';
 
 /** What a route answers: a status and a JSON body. */
@@ -164,9 +164,7 @@ export class HttpApi {
         ? { status: 403, body: { error: 'mutations are disabled: set BUDGETWATCH_API_TOKEN' } }
         : null;
     }
-    const given = Buffer.from(header?.startsWith('Bearer ') ? header.slice(7) : '');
-    const expected = Buffer.from(token);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    if (!bearerTokenMatches(header, token)) {
       return {
         status: 401,
         body: { error: 'a valid bearer token is required' },

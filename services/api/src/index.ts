@@ -9,6 +9,7 @@ export {
   type HttpApiOptions,
   type Route,
 } from './http-api.js';
+export { httpsServerOptions, type IntakeTls } from './intake-tls.js';
 export { KafkaSpanRecordSink } from './kafka-span-record-sink.js';
 export { metricsRoute } from './metrics-route.js';
 export { operatorRoutes } from './operator-routes.js';
@@ -22,10 +23,18 @@ export {
   type StatusReport,
 } from './operator-view.js';
 export {
+  OtlpGrpcIntake,
+  type OtlpGrpcIntakeOptions,
+  type OtlpSignal,
+  otlpExportService,
+} from './otlp-grpc-intake.js';
+export { otlpIntakeRoutes } from './otlp-http-intake.js';
+export {
   emptyIntakeMetrics,
+  type IntakeAnswer,
   type IntakeMetrics,
   type OtlpIntakeOptions,
-  otlpIntakeRoutes,
+  OtlpTraceIntake,
   type SpanRecordSink,
-} from './otlp-intake.js';
+} from './otlp-trace-intake.js';
 export { silenceRoutes } from './silence-routes.js';

@@ -1,6 +1,6 @@
 import { LazyProducer } from '@budgetwatch/kafka';
 import type { Kafka } from 'kafkajs';
-import type { SpanRecordSink } from './otlp-intake.js';
+import type { SpanRecordSink } from './otlp-trace-intake.js';
 
 /** Accepted OTLP requests to the span topic: unkeyed otlp_proto records, idempotent, acks from all replicas. */
 export class KafkaSpanRecordSink implements SpanRecordSink {

@@ -1,4 +1,12 @@
-import { CRS_GATE_RULE, DEFAULT_POLICY, type Policy, type RuleState, seriesId } from '@budgetwatch/domain';
+import {
+  CRS_GATE_RULE,
+  DEFAULT_POLICY,
+  IN_MEMORY_CARDINALITY_LIMITS,
+  OTHER_TOOL,
+  type Policy,
+  type RuleState,
+  seriesId,
+} from '@budgetwatch/domain';
 import { InMemoryEventHistory, InMemoryRuleStateStore } from '@budgetwatch/evaluator';
 import { EvaluationBed, inventoryOptions, registeredServer } from '@budgetwatch/evaluator/fixtures';
 import { UNREGISTERED_RULE } from '@budgetwatch/events';
@@ -132,5 +140,35 @@ describe.each([
     expect(readings.find((reading) => reading.key === 'prod|strict-mcp|refund success-rate')?.threshold).toBe(
       0.99,
     );
+  });
+});
+
+describe('the status report at the cardinality caps', () => {
+  it("flags a server whose tools overflowed into its (other) series, and the report's overflow", async () => {
+    const bed = new EvaluationBed();
+    await bed.record('steady-mcp', 'read', 10);
+    // One tool more than a server may have (IN_MEMORY_CARDINALITY_LIMITS).
+    for (let tool = 0; tool <= IN_MEMORY_CARDINALITY_LIMITS.maxToolsPerServer; tool++) {
+      await bed.record('wide-mcp', `tool-${tool}`, 1);
+    }
+    const view = new OperatorView({
+      policy: DEFAULT_POLICY,
+      store: bed.windowStore,
+      windows: bed.windows,
+      states: new InMemoryRuleStateStore(bed.now),
+      history: new InMemoryEventHistory(),
+      notificationLog: null,
+      inventory: async () => INVENTORY.inventory,
+      crs: async () => [],
+      now: bed.now,
+    });
+    const report = await view.status();
+    const statusOf = (server: string) =>
+      [...report.servers, ...report.unregistered].find((status) => status.server === server);
+    expect(statusOf('wide-mcp')).toMatchObject({ toolsOverflowed: true });
+    expect(statusOf('wide-mcp')?.tools).toContain(OTHER_TOOL);
+    expect(statusOf('wide-mcp')?.tools).toHaveLength(IN_MEMORY_CARDINALITY_LIMITS.maxToolsPerServer + 1);
+    expect(statusOf('steady-mcp')).toMatchObject({ toolsOverflowed: false });
+    expect(report.overflow).toEqual({ tools: true, servers: false });
   });
 });

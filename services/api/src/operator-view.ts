@@ -6,6 +6,8 @@ import {
   type CrsBreakdown,
   type Inventory,
   measureRule,
+  OTHER_TOOL,
+  OVERFLOW_SERVER,
   type Policy,
   type RuleCheck,
   type RuleState,
@@ -55,6 +57,11 @@ export interface ServerStatus {
   state: RuleStatus;
   crs: { score: number; gated: boolean; threshold: number } | null;
   tools: string[];
+  /**
+   * Calls of tools beyond the caps were counted in the server's `(other)` series within 24h
+   * (docs/operations.md#cardinality-limits).
+   */
+  toolsOverflowed: boolean;
   rules: RuleReading[];
 }
 
@@ -62,6 +69,8 @@ export interface StatusReport {
   generatedAt: string;
   servers: ServerStatus[];
   unregistered: ServerStatus[];
+  /** Calls counted in overflow series within 24h: of tools beyond the caps, of servers beyond them. */
+  overflow: { tools: boolean; servers: boolean };
 }
 
 export interface Sparkline {
@@ -194,6 +203,7 @@ export class OperatorView {
                 threshold: this.options.policy.crs.haltThreshold,
               },
         tools,
+        toolsOverflowed: tools.includes(OTHER_TOOL),
         rules: readings,
       });
     }
@@ -202,6 +212,10 @@ export class OperatorView {
       generatedAt: new Date(now).toISOString(),
       servers: statuses.filter((status) => status.registered),
       unregistered: statuses.filter((status) => !status.registered),
+      overflow: {
+        tools: statuses.some((status) => status.toolsOverflowed && status.server !== OVERFLOW_SERVER),
+        servers: byServer.has(OVERFLOW_SERVER),
+      },
     };
   }
 

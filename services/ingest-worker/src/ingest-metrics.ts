@@ -1,4 +1,4 @@
-import type { InvalidSpanReason } from '@budgetwatch/domain';
+import type { InvalidSpanReason, OverflowCap } from '@budgetwatch/domain';
 import type { DecodeFailure, SpanUnitFailure } from '@budgetwatch/otlp';
 import type { BatchWriteResult } from '@budgetwatch/window-store';
 
@@ -24,6 +24,8 @@ export interface IngestMetrics {
   deadLettered: Partial<Record<DecodeFailure | SpanUnitFailure | 'processing_error', number>>;
   fenceConflicts: number;
   droppedLateBuckets: number;
+  /** Calls counted in an overflow series, by the cardinality cap that kept them out of their own. */
+  overflowCalls: Partial<Record<OverflowCap, number>>;
   /** Batches whose window write failed (Redis unreachable) and were retried. */
   storeFailures: number;
   /** Time spent decoding and classifying records, ms. */
@@ -49,6 +51,7 @@ export function emptyIngestMetrics(): IngestMetrics {
     deadLettered: {},
     fenceConflicts: 0,
     droppedLateBuckets: 0,
+    overflowCalls: {},
     storeFailures: 0,
     processingMs: 0,
     storeWriteMs: 0,
@@ -74,4 +77,7 @@ export function countWrittenBatch(metrics: IngestMetrics, written: BatchWriteRes
   metrics.callsAlreadyApplied += written.callsAlreadyApplied;
   metrics.fenceConflicts += written.conflicts;
   metrics.droppedLateBuckets += written.droppedBuckets;
+  for (const [cap, calls] of Object.entries(written.overflowCalls) as [OverflowCap, number][]) {
+    increment(metrics.overflowCalls, cap, calls);
+  }
 }

@@ -40,6 +40,12 @@ export function ingestInstruments(counters: IngestMetrics, lag: ConsumerLag): { 
       label: 'reason',
     },
     {
+      name: 'budgetwatch.ingest.overflow_calls',
+      description: 'Tool calls counted in an overflow series, by the cardinality cap that kept them out',
+      read: () => counters.overflowCalls,
+      label: 'cap',
+    },
+    {
       name: 'budgetwatch.ingest.store_failures',
       description: 'Batches whose window write failed and were retried',
       read: () => counters.storeFailures,

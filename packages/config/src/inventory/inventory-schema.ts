@@ -1,4 +1,4 @@
-import type { Inventory, InventoryServer } from '@budgetwatch/domain';
+import { type Inventory, type InventoryServer, RESERVED_SERIES_NAMES } from '@budgetwatch/domain';
 import { z } from 'zod';
 
 const matcherSchema = z
@@ -78,6 +78,13 @@ export const inventorySchema = z
         });
       }
       seen.add(server.id);
+      if (RESERVED_SERIES_NAMES.has(server.id)) {
+        context.addIssue({
+          code: 'custom',
+          path: ['servers', index, 'id'],
+          message: `${server.id} is reserved for the overflow series (docs/operations.md#cardinality-limits)`,
+        });
+      }
     });
   });
 

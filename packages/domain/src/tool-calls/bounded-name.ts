@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { RESERVED_SERIES_NAMES } from '../cardinality/overflow-names.js';
 
 /**
  * The longest server or tool name a series keeps (UTF-16 code units). Real names are far shorter
@@ -12,10 +13,12 @@ const MARKER_LENGTH = 14;
 
 /**
  * `name`, or its beginning and a hash of the whole when it is longer than the limit: two long
- * names that start alike stay two series, and a name of megabytes costs a few hundred bytes.
+ * names that start alike stay two series, and a name of megabytes costs a few hundred bytes. A
+ * name reserved for the overflow series (overflow-names.ts) gets the hash too, so a span cannot
+ * write into them.
  */
 export function boundedSeriesName(name: string, maxLength = MAX_SERIES_NAME_LENGTH): string {
-  if (name.length <= maxLength) return name;
+  if (name.length <= maxLength && !RESERVED_SERIES_NAMES.has(name)) return name;
   let kept = name.slice(0, maxLength - MARKER_LENGTH);
   // Never keep half of a surrogate pair.
   if (/[\uD800-\uDBFF]$/.test(kept)) kept = kept.slice(0, -1);

@@ -4,12 +4,17 @@ import { writeBatchExactlyOnce } from '../apply-batch.js';
 import { okCall, SOURCE, THRESHOLDS, windowStoreContract } from '../window-store.contract.js';
 import { InMemoryWindowStore } from './in-memory-window-store.js';
 
-windowStoreContract('in-memory', (_label, now) => new InMemoryWindowStore({ thresholdsMs: THRESHOLDS }, now));
+windowStoreContract(
+  'in-memory',
+  (_label, now, cardinality) => new InMemoryWindowStore({ thresholdsMs: THRESHOLDS, cardinality }, now),
+);
 
 describe('in-memory window store memory', () => {
   it('holds only the live series again once a write has forgotten 1,000 drills', async () => {
     let now = Date.UTC(2026, 10, 25, 12, 0, 0);
-    const store = new InMemoryWindowStore({ thresholdsMs: THRESHOLDS }, () => now);
+    // Caps above the drills' series: this is about forgetting them, not about admitting them.
+    const cardinality = { maxToolsPerServer: 1000, maxToolSeries: 2000, maxUnregisteredServers: 100 };
+    const store = new InMemoryWindowStore({ thresholdsMs: THRESHOLDS, cardinality }, () => now);
     const write = (server: string, tool: string, drill: boolean, offset: number) =>
       writeBatchExactlyOnce(
         store,

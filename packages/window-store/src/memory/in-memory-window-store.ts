@@ -1,12 +1,17 @@
 import {
+  AdmissionLedger,
+  type AdmissionVerdict,
   type BucketCounters,
   COARSE,
+  cardinalityLimits,
   emptyCounters,
+  IN_MEMORY_CARDINALITY_LIMITS,
   mergeCounters,
   parseSeriesId,
   RESOLUTIONS,
   type Resolution,
   resolutionFor,
+  rollupOf,
   type SeriesDelta,
   type SeriesRef,
   seriesId,
@@ -17,6 +22,7 @@ import {
 import { ForgetSchedule } from '../forget-schedule.js';
 import { claimPosition, type RecordClaim } from '../record-claim.js';
 import type {
+  AdmissionRequest,
   ApplyOutcome,
   ReadWindowOptions,
   SourcePartition,
@@ -53,13 +59,24 @@ interface StoredSeries {
 export class InMemoryWindowStore implements WindowStore {
   private readonly series = new Map<string, StoredSeries>();
   private readonly forgetting = new ForgetSchedule();
+  private readonly admission: AdmissionLedger;
   /** By content key, oldest claim first: expired claims are dropped from the front. */
   private readonly claims = new Map<string, HeldClaim>();
 
   constructor(
     private readonly options: WindowStoreOptions,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.admission = new AdmissionLedger(
+      cardinalityLimits(IN_MEMORY_CARDINALITY_LIMITS, options.cardinality),
+    );
+  }
+
+  async admitSeries(requests: readonly AdmissionRequest[]): Promise<AdmissionVerdict[]> {
+    return requests.map(({ series, unregistered }) =>
+      this.admission.admit(seriesId(series), seriesId(rollupOf(series)), unregistered),
+    );
+  }
 
   async readFences(seriesIds: readonly string[], source: SourcePartition): Promise<Map<string, number>> {
     const field = fenceField(source);
@@ -143,6 +160,7 @@ export class InMemoryWindowStore implements WindowStore {
     for (const [id, stored] of this.series) {
       if (!isQuiet(stored, now)) continue;
       this.series.delete(id);
+      this.release(id);
       forgotten += 1;
     }
     return forgotten;
@@ -177,6 +195,18 @@ export class InMemoryWindowStore implements WindowStore {
   /** Record contents claimed and not yet expired, or expired and not yet dropped. */
   get claimCount(): number {
     return this.claims.size;
+  }
+
+  /** A forgotten series frees its admission: a tool its slot, a rollup its server's tracking. */
+  private release(id: string): void {
+    const series = parseSeriesId(id);
+    if (series.tool === null) this.admission.releaseServer(id);
+    else this.admission.releaseTool(id, seriesId(rollupOf(series)));
+  }
+
+  /** Tool series admitted and unregistered servers tracked (the cardinality caps' usage). */
+  get admissionUsage(): { toolSeries: number; unregisteredServers: number } {
+    return this.admission.usage;
   }
 
   /** How many series are held: what the embedded mode's memory grows with. */

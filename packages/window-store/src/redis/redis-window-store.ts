@@ -1,10 +1,13 @@
 import {
+  type AdmissionVerdict,
   type BucketCounters,
   COARSE,
+  cardinalityLimits,
   emptyCounters,
   encodeSketch,
   FINE,
   parseSeriesId,
+  REDIS_CARDINALITY_LIMITS,
   RESOLUTIONS,
   type Resolution,
   resolutionFor,
@@ -19,6 +22,7 @@ import { execPipelines, type PipelineReply, type RedisClient, type SlotCommands 
 import { ForgetSchedule } from '../forget-schedule.js';
 import { claimPosition, type RecordClaim } from '../record-claim.js';
 import type {
+  AdmissionRequest,
   ApplyOutcome,
   ReadWindowOptions,
   SourcePartition,
@@ -26,6 +30,7 @@ import type {
   WindowStoreOptions,
 } from '../window-store.js';
 import { addRingCounters, addRingSketches } from './ring-layout.js';
+import { RedisSeriesAdmission } from './series-admission.js';
 import { WindowKeys } from './window-keys.js';
 import { registerWindowScripts, type ScriptedPipeline, type ScriptedRedis } from './window-scripts.js';
 
@@ -45,6 +50,7 @@ export class RedisWindowStore implements WindowStore {
   private readonly redis: ScriptedRedis;
   private readonly keys: WindowKeys;
   private readonly forgetting = new ForgetSchedule();
+  private readonly admission: RedisSeriesAdmission;
 
   constructor(
     private readonly client: RedisClient,
@@ -55,6 +61,20 @@ export class RedisWindowStore implements WindowStore {
   ) {
     this.redis = registerWindowScripts(client);
     this.keys = new WindowKeys(keyPrefix);
+    this.admission = new RedisSeriesAdmission(
+      this.redis,
+      this.keys,
+      cardinalityLimits(REDIS_CARDINALITY_LIMITS, options.cardinality),
+    );
+  }
+
+  admitSeries(requests: readonly AdmissionRequest[]): Promise<AdmissionVerdict[]> {
+    return this.admission.admit(requests, this.now());
+  }
+
+  /** Tool series admitted and unregistered servers tracked, over every writer (the caps' usage). */
+  admissionUsage(): Promise<{ toolSeries: number; unregisteredServers: number }> {
+    return this.admission.usage();
   }
 
   /** Series keys live in many slots: on a cluster, one pipeline per node. */
@@ -194,6 +214,7 @@ export class RedisWindowStore implements WindowStore {
 
   async forgetQuietSeries(): Promise<number> {
     const now = this.now();
+    this.admission.dropExpired(now);
     const forgotten = await Promise.all(
       INDEXES.map((kind) => this.forgetQuietSince(kind.drill, now - seriesLifetimeMs(kind))),
     );
@@ -217,7 +238,9 @@ export class RedisWindowStore implements WindowStore {
           };
         }),
       );
-      for (const reply of replies) onlyReply(reply);
+      // Deleted, or nothing left to delete: the series is gone, and frees its admission. A series
+      // written since it was taken off the index stays, and stays admitted.
+      await this.admission.release(ids.filter((_, i) => onlyReply(replies[i]) !== 0));
       forgotten += ids.length;
       if (ids.length < FORGET_BATCH) return forgotten;
     }

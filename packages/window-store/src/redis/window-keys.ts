@@ -1,6 +1,6 @@
 import { COARSE, FINE, type Resolution } from '@budgetwatch/domain';
 import type { SourcePartition } from '../window-store.js';
-import type { SeriesKeys } from './window-scripts.js';
+import type { AdmissionKeys, SeriesKeys } from './window-scripts.js';
 
 /**
  * Every Redis key the window store uses. A series' keys carry its id as the hash tag `{...}`, so
@@ -48,6 +48,15 @@ export class WindowKeys {
    */
   recordClaim(contentKey: string): string {
     return `${this.prefix}claim:${contentKey}`;
+  }
+
+  /**
+   * The admission state (admit-series-1.lua): admitted tool series, tracked servers and tracked
+   * unregistered servers, under one hash tag so one script decides over all three.
+   */
+  admission(): AdmissionKeys {
+    const tag = `${this.prefix}{admission}`;
+    return [`${tag}:tools`, `${tag}:servers`, `${tag}:unregistered`];
   }
 
   fenceField(source: SourcePartition): string {

@@ -6,6 +6,8 @@ const SCRIPTS = {
   applySeriesDelta: { keys: 4, source: readLuaScript('apply-series-delta-4', import.meta.url) },
   pruneSeriesIndex: { keys: 1, source: readLuaScript('prune-series-index-1', import.meta.url) },
   forgetSeriesKeys: { keys: 4, source: readLuaScript('forget-series-keys-1', import.meta.url) },
+  admitSeries: { keys: 3, source: readLuaScript('admit-series-1', import.meta.url) },
+  releaseSeries: { keys: 3, source: readLuaScript('release-series-1', import.meta.url) },
 } as const;
 
 export type ApplySeriesDeltaReply = [number, number];
@@ -18,11 +20,18 @@ export type SeriesKeys = [
   coarseSketches: string,
 ];
 
+/** The admission keys, in the scripts' order. */
+export type AdmissionKeys = [toolSeries: string, servers: string, unregisteredServers: string];
+
 /** The typed commands the scripts add to a client. */
 export interface WindowScriptCommands {
   applySeriesDelta(...keysThenArgs: [...SeriesKeys, ...(string | number)[]]): Promise<ApplySeriesDeltaReply>;
   /** The ids taken off the index (prune-series-index-1.lua). */
   pruneSeriesIndex(index: string, cutoffMs: number, limit: number): Promise<string[]>;
+  /** A verdict code per series (admit-series-1.lua). */
+  admitSeries(...keysThenArgs: [...AdmissionKeys, ...(string | number)[]]): Promise<number[]>;
+  /** How many tool series were freed (release-series-1.lua). */
+  releaseSeries(...keysThenArgs: [...AdmissionKeys, ...string[]]): Promise<number>;
 }
 
 /** A pipeline of a scripted client: script calls queue like other commands. */

@@ -17,7 +17,8 @@ import { serviceVersion } from './service-version.js';
 
 /**
  * Serves the dashboard, the JSON API, /healthz, /readyz and /metrics on http.port, and with Kafka
- * the OTLP/HTTP intake on http.otlpPort, until SIGTERM/SIGINT.
+ * the OTLP/HTTP intake on http.otlpPort and the OTLP/gRPC one on http.otlpGrpcPort, until
+ * SIGTERM/SIGINT.
  */
 export async function runApi(
   configFile: string | undefined,
@@ -42,7 +43,7 @@ export async function runApi(
   const readiness: ReadinessCheck[] = [{ name: 'redis', check: () => redisReachable(redis) }];
   let intake: KafkaSpanRecordSink | null = null;
   if (config.kafka === undefined) {
-    logger.warn('no Kafka configured: the OTLP/HTTP intake is off (set KAFKA_BROKERS)');
+    logger.warn('no Kafka configured: the OTLP intakes (HTTP and gRPC) are off (set KAFKA_BROKERS)');
   } else {
     const kafka = await connectedKafka(config.kafka, logger, [config.topics.spans[0] as string]);
     const sink = new KafkaSpanRecordSink(kafka, config.topics.spans[0] as string);

@@ -48,6 +48,7 @@ export async function runIngestWorker(
   await connectRedis(redis);
   const store = new RedisWindowStore(redis, config.redis.keyPrefix, {
     thresholdsMs: config.ingest.latencyThresholdsMs,
+    cardinality: config.ingest.cardinality,
   });
   const live = new LiveInventory(inventory);
   live.watch(config.inventory.file, logger);

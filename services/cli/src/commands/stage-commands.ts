@@ -5,7 +5,8 @@ export const STAGES = [
   { name: 'notifier', summary: 'send Slack and email alerts' },
   {
     name: 'api',
-    summary: 'serve the dashboard, the JSON API, /healthz, /readyz, /metrics and the OTLP/HTTP intake',
+    summary:
+      'serve the dashboard, the JSON API, /healthz, /readyz, /metrics and the OTLP intakes (HTTP, gRPC)',
   },
 ] as const;
 

@@ -77,6 +77,7 @@ export async function runStart(
       `  dashboard   http://localhost:${http.port}/\n` +
       `  status      http://localhost:${http.port}/api/v1/status\n` +
       `  OTLP/HTTP   http://localhost:${http.intakePort}/v1/traces\n` +
+      (http.grpcIntakePort === null ? '' : `  OTLP/gRPC   localhost:${http.grpcIntakePort}\n`) +
       'Stop with Ctrl-C.\n',
   );
   const signal = await shutdown;

@@ -52,6 +52,17 @@ export async function showStatus(
           `  ${displayText(status.server)}  tools: ${status.tools.map((tool) => displayText(tool)).join(', ') || '(none)'}\n`,
         );
     }
+    const overflowed = [
+      ...report.servers
+        .filter((status) => status.toolsOverflowed)
+        .map((status) => displayText(status.server)),
+      ...(report.overflow.servers ? ['unregistered servers beyond the cap'] : []),
+    ];
+    if (overflowed.length > 0) {
+      out.write(
+        `\nCardinality caps reached in 24h, calls counted in overflow series: ${overflowed.join(', ')}\n`,
+      );
+    }
     return ExitCode.ok;
   } finally {
     redis.disconnect();

@@ -48,7 +48,7 @@ export async function startConnectedStages(
   stages.add('redis', async () => {
     await redis.quit();
   });
-  const store = new RedisWindowStore(redis, prefix, { thresholdsMs });
+  const store = new RedisWindowStore(redis, prefix, { thresholdsMs, cardinality: config.ingest.cardinality });
   const windows = new WindowReader(store, thresholdsMs);
   const states = new RedisRuleStateStore(redis, prefix);
   const history = new RedisEventHistory(redis, prefix);

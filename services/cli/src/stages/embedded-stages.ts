@@ -28,7 +28,7 @@ export async function startEmbeddedStages(
 ): Promise<OperatorHttp> {
   const { config, policy, inventory, inventoryFile, logger } = context;
   const thresholdsMs = config.ingest.latencyThresholdsMs;
-  const store = new InMemoryWindowStore({ thresholdsMs });
+  const store = new InMemoryWindowStore({ thresholdsMs, cardinality: config.ingest.cardinality });
   const windows = new WindowReader(store, thresholdsMs);
   const states = new InMemoryRuleStateStore();
   const history = new InMemoryEventHistory();

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { ServerOptions } from 'node:https';
 import { isIP } from 'node:net';
+import type { IntakeTls } from '@budgetwatch/api';
 import { type BudgetwatchConfig, ConfigError } from '@budgetwatch/config';
 
 /** Whether `host` only accepts connections from this machine. */
@@ -11,12 +11,14 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 /**
- * Spans drive freezes and incidents, so whoever can send them acts on production. An intake bound
- * beyond loopback must authenticate its clients (a bearer token, or client certificates), unless
- * the configuration says in so many words that it accepts spans from anyone.
+ * Spans drive freezes and incidents, so whoever can send them acts on production. The intakes
+ * (OTLP/HTTP and OTLP/gRPC share the bind, the token and the certificates) bound beyond loopback
+ * must authenticate their clients (a bearer token, or client certificates), unless the
+ * configuration says in so many words that they accept spans from anyone.
  */
 export function requireAuthenticatedIntake(config: BudgetwatchConfig): void {
-  const { host, intakeToken, intakeTls, intakeUnauthenticated } = config.http;
+  const { host, intakeToken, intakeTls, intakeUnauthenticated, otlpGrpcEnabled } = config.http;
+  const intakes = otlpGrpcEnabled ? 'the OTLP/HTTP and OTLP/gRPC intakes' : 'the OTLP/HTTP intake';
   const authenticated = intakeToken !== undefined || intakeTls?.clientCaFile !== undefined;
   if (authenticated || intakeUnauthenticated || isLoopbackHost(host)) return;
   throw new ConfigError([
@@ -24,14 +26,14 @@ export function requireAuthenticatedIntake(config: BudgetwatchConfig): void {
       source: { kind: 'default' },
       path: 'http.intakeToken',
       reason:
-        `the OTLP intake would accept spans from anyone on ${host}: set BUDGETWATCH_INTAKE_TOKEN (or ` +
+        `${intakes} would accept spans from anyone on ${host}: set BUDGETWATCH_INTAKE_TOKEN (or ` +
         'client certificates with BUDGETWATCH_INTAKE_TLS_CLIENT_CA_FILE), or BUDGETWATCH_INTAKE_UNAUTHENTICATED=true to accept that',
     },
   ]);
 }
 
-/** HTTPS options of the intake from its settings, or undefined for plain HTTP. */
-export function intakeTlsOptions(config: BudgetwatchConfig): ServerOptions | undefined {
+/** The intakes' TLS from their settings (both transports use it), or undefined for plaintext. */
+export function intakeTls(config: BudgetwatchConfig): IntakeTls | undefined {
   const tls = config.http.intakeTls;
   if (tls === undefined) return undefined;
   const read = (field: keyof typeof tls, path: string) => {
@@ -46,8 +48,6 @@ export function intakeTlsOptions(config: BudgetwatchConfig): ServerOptions | und
   return {
     cert: read('certFile', tls.certFile),
     key: read('keyFile', tls.keyFile),
-    ...(tls.clientCaFile === undefined
-      ? {}
-      : { ca: [read('clientCaFile', tls.clientCaFile)], requestCert: true, rejectUnauthorized: true }),
+    clientCa: tls.clientCaFile === undefined ? null : read('clientCaFile', tls.clientCaFile),
   };
 }

@@ -1,11 +1,13 @@
 import {
   crsRoutes,
   dashboardRoutes,
-  emptyIntakeMetrics,
   HttpApi,
   healthRoutes,
+  httpsServerOptions,
   metricsRoute,
   type OperatorView,
+  OtlpGrpcIntake,
+  OtlpTraceIntake,
   operatorRoutes,
   otlpIntakeRoutes,
   type ReadinessCheck,
@@ -17,7 +19,7 @@ import type { CrsBreakdown } from '@budgetwatch/domain';
 import type { Logger } from '@budgetwatch/logger';
 import type { SilenceStore } from '@budgetwatch/notifier';
 import type { Telemetry } from '@budgetwatch/telemetry';
-import { intakeTlsOptions } from './intake-exposure.js';
+import { intakeTls } from './intake-exposure.js';
 
 export interface OperatorHttpOptions {
   config: BudgetwatchConfig;
@@ -27,19 +29,22 @@ export interface OperatorHttpOptions {
   crs: (server?: string) => Promise<CrsBreakdown[]>;
   readiness: readonly ReadinessCheck[];
   telemetry: Telemetry;
-  /** Where the OTLP/HTTP intake writes; null: no intake. */
+  /** Where the OTLP intakes write; null: no intake. */
   intake: SpanRecordSink | null;
 }
 
 export interface OperatorHttp {
   port: number;
   intakePort: number | null;
+  /** The OTLP/gRPC intake's port; null when there is no intake or http.otlpGrpcEnabled is off. */
+  grpcIntakePort: number | null;
   close(): Promise<void>;
 }
 
 /**
- * The HTTP side of Budgetwatch: on http.port the dashboard, the JSON API, /healthz, /readyz and
- * /metrics; on http.otlpPort the OTLP/HTTP span intake.
+ * The network side of Budgetwatch: on http.port the dashboard, the JSON API, /healthz, /readyz and
+ * /metrics; on http.otlpPort the OTLP/HTTP span intake and on http.otlpGrpcPort the OTLP/gRPC one,
+ * two transports over one intake.
  */
 export async function startOperatorHttp(options: OperatorHttpOptions): Promise<OperatorHttp> {
   const { config, logger } = options;
@@ -70,49 +75,64 @@ export async function startOperatorHttp(options: OperatorHttpOptions): Promise<O
     },
     'API and dashboard listening',
   );
-  const tls = options.intake === null ? undefined : intakeTlsOptions(config);
+  const tls = options.intake === null ? undefined : intakeTls(config);
   const intake =
     options.intake === null
       ? null
+      : new OtlpTraceIntake({
+          sink: options.intake,
+          maxBodyBytes: config.http.otlpMaxBodyBytes,
+          // One window for both: the intake's memory of exports and the workers' of records.
+          retryMemoryMs: config.ingest.dedupeWindowMs,
+          logger,
+        });
+  const httpIntake =
+    intake === null
+      ? null
       : new HttpApi({
-          routes: otlpIntakeRoutes(
-            {
-              sink: options.intake,
-              maxBodyBytes: config.http.otlpMaxBodyBytes,
-              // One window for both: the intake's memory of exports and the workers' of records.
-              retryMemoryMs: config.ingest.dedupeWindowMs,
-              logger,
-            },
-            emptyIntakeMetrics(),
-          ),
+          routes: otlpIntakeRoutes(intake),
           tokens,
+          logger,
+          ...(tls === undefined ? {} : { tls: httpsServerOptions(tls) }),
+        });
+  const grpcIntake =
+    intake === null || !config.http.otlpGrpcEnabled
+      ? null
+      : new OtlpGrpcIntake({
+          intake,
+          token: tokens.ingest,
           logger,
           ...(tls === undefined ? {} : { tls }),
         });
   let intakePort: number | null = null;
+  let grpcIntakePort: number | null = null;
   try {
-    intakePort = intake === null ? null : await intake.listen(config.http.otlpPort, config.http.host);
+    intakePort = httpIntake === null ? null : await httpIntake.listen(config.http.otlpPort, config.http.host);
+    grpcIntakePort =
+      grpcIntake === null ? null : await grpcIntake.listen(config.http.otlpGrpcPort, config.http.host);
   } catch (error) {
+    await httpIntake?.close();
     await api.close();
     throw error;
   }
+  const security = {
+    host: config.http.host,
+    tls: tls !== undefined,
+    clientCertificates: tls !== undefined && tls.clientCa !== null,
+    token: config.http.intakeToken !== undefined,
+  };
   if (intakePort !== null) {
-    logger.info(
-      {
-        host: config.http.host,
-        port: intakePort,
-        tls: tls !== undefined,
-        clientCertificates: config.http.intakeTls?.clientCaFile !== undefined,
-        token: config.http.intakeToken !== undefined,
-      },
-      'OTLP/HTTP intake listening on /v1/traces',
-    );
+    logger.info({ ...security, port: intakePort }, 'OTLP/HTTP intake listening on /v1/traces');
+  }
+  if (grpcIntakePort !== null) {
+    logger.info({ ...security, port: grpcIntakePort }, 'OTLP/gRPC intake listening (TraceService/Export)');
   }
   return {
     port,
     intakePort,
+    grpcIntakePort,
     async close() {
-      await intake?.close();
+      await Promise.all([httpIntake?.close(), grpcIntake?.close()]);
       await api.close();
     },
   };

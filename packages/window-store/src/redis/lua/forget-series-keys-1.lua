@@ -15,10 +15,14 @@
   there) set the last write time past the cutoff, so its counts stay. Keys without a last write
   time (already expired, or written by a release that did not record it) are left to their TTL.
 
-  Returns 1 when the keys were deleted, 0 when they were kept.
+  Returns 1 when the keys were deleted, 0 when they were kept (written since), -1 when there was
+  no last write time. With 1 or -1 the series is gone, and its admission is freed.
 ]]
 local lastWrite = tonumber(redis.call('HGET', KEYS[4], ARGV[1]))
-if lastWrite == nil or lastWrite >= tonumber(ARGV[2]) then
+if lastWrite == nil then
+  return -1
+end
+if lastWrite >= tonumber(ARGV[2]) then
   return 0
 end
 redis.call('UNLINK', KEYS[1], KEYS[2], KEYS[3], KEYS[4])

@@ -1,0 +1,177 @@
+import { limitsFor, PLAYBOOK_RULES, type SeriesRef } from '@budgetwatch/domain';
+import { describe, expect, it } from 'vitest';
+import { transitionEvents, UNREGISTERED } from '../budget-events.js';
+import type { BudgetwatchEvent } from '../budgetwatch-event.js';
+import { decisionKey, decisionSubjectOf } from './decision-key.js';
+import { DecisionBook, positionOf } from './decision-state.js';
+
+const EPOCH = Date.UTC(2026, 10, 1);
+const refunds: SeriesRef = { server: 'payments-mcp', tool: 'refunds/create', drill: false };
+const payments: SeriesRef = { server: 'payments-mcp', tool: null, drill: false };
+
+/** The real events of a rule's n-th transition on a series (odd n: breached, even: recovered). */
+function transition(ruleId: string, series: SeriesRef, n: number, epoch = EPOCH): BudgetwatchEvent[] {
+  const rule = PLAYBOOK_RULES.find((r) => r.id === ruleId);
+  if (rule === undefined) throw new Error(ruleId);
+  return transitionEvents({
+    rule,
+    limits: limitsFor(rule, 2),
+    series,
+    transition: n % 2 === 1 ? 'breached' : 'recovered',
+    position: { epoch, transitions: n },
+    measurement: { part: 1, whole: 10, value: 0.1, breaching: n % 2 === 1, recovered: n % 2 === 0 },
+    responder: { ...UNREGISTERED, fallbackMode: 'queue refunds' },
+    evaluatedAtMs: epoch + n * 60_000,
+  });
+}
+
+function applyAll(book: DecisionBook, events: readonly BudgetwatchEvent[]) {
+  return events.flatMap((event) => book.apply(event));
+}
+
+const kindsOf = (book: DecisionBook, series: SeriesRef) =>
+  book.get(series).decisions.map((decision) => decision.kind);
+
+describe('DecisionBook', () => {
+  it('a breach sets the actions of its rule, with the rule, the time and the event as cause', () => {
+    const book = new DecisionBook();
+    const events = transition('success-rate', refunds, 1);
+    const changes = applyAll(book, events);
+
+    expect(changes).toHaveLength(1);
+    const frozen = events.find((event) => event.type === 'budgetwatch.traffic.frozen');
+    expect(book.get(refunds)).toEqual({
+      key: 'payments-mcp/refunds%2Fcreate',
+      server: 'payments-mcp',
+      tool: 'refunds/create',
+      fallbackMode: 'queue refunds',
+      decisions: [
+        {
+          kind: 'frozen',
+          since: frozen?.time,
+          causes: [{ rule: 'success-rate', since: frozen?.time, eventId: frozen?.id }],
+        },
+      ],
+    });
+    expect(book.current()).toEqual([book.get(refunds)]);
+  });
+
+  it('each playbook action maps to its decision, and the recovery lifts it (audit included)', () => {
+    const book = new DecisionBook();
+    applyAll(book, transition('latency-p95', refunds, 1));
+    applyAll(book, transition('unexpected-policy-blocks', refunds, 1));
+    applyAll(book, transition('fallback-activation', payments, 1));
+    expect(kindsOf(book, refunds)).toEqual(['concurrency_lowered', 'audit_requested']);
+    expect(kindsOf(book, payments)).toEqual(['incident_open', 'expansion_halted']);
+
+    applyAll(book, transition('latency-p95', refunds, 2));
+    applyAll(book, transition('unexpected-policy-blocks', refunds, 2));
+    applyAll(book, transition('fallback-activation', payments, 2));
+    expect(kindsOf(book, refunds)).toEqual([]);
+    expect(kindsOf(book, payments)).toEqual([]);
+    expect(book.current()).toEqual([]);
+  });
+
+  it('the last change of a recovery is an empty subject: the tombstone a compacted feed writes', () => {
+    const book = new DecisionBook();
+    applyAll(book, transition('success-rate', refunds, 1));
+    const changes = applyAll(book, transition('success-rate', refunds, 2));
+    expect(changes.at(-1)).toMatchObject({ key: decisionKey(refunds), decisions: [] });
+  });
+
+  it('holds a decision while any of its rules holds it, since the earliest', () => {
+    const book = new DecisionBook();
+    applyAll(book, transition('fallback-activation', payments, 1));
+    // The CRS gate halts expansion too, an hour later.
+    const secondHalt = transition('fallback-activation', payments, 1)
+      .filter((event) => event.type === 'budgetwatch.expansion.halted')
+      .map((event) => ({
+        ...event,
+        id: event.id.replace('fallback-activation', 'crs-gate'),
+        time: new Date(EPOCH + 3_600_000).toISOString(),
+        data: { ...event.data, rule: 'crs-gate' },
+      })) as BudgetwatchEvent[];
+    applyAll(book, secondHalt);
+    const halted = book.get(payments).decisions.find((decision) => decision.kind === 'expansion_halted');
+    expect(halted?.causes.map((cause) => cause.rule)).toEqual(['crs-gate', 'fallback-activation']);
+    expect(halted?.since).toBe(new Date(EPOCH + 60_000).toISOString());
+
+    applyAll(book, transition('fallback-activation', payments, 2));
+    expect(kindsOf(book, payments)).toEqual(['expansion_halted']);
+  });
+
+  it('is idempotent: a re-published batch changes nothing and keeps the first time', () => {
+    const book = new DecisionBook();
+    const breach = transition('success-rate', refunds, 1);
+    applyAll(book, breach);
+    const before = book.get(refunds);
+    const version = book.version;
+    expect(applyAll(book, breach)).toEqual([]);
+    expect(book.get(refunds)).toEqual(before);
+    expect(book.version).toBe(version);
+  });
+
+  it('ignores a replayed older transition once a later one was applied', () => {
+    const book = new DecisionBook();
+    const breach = transition('success-rate', refunds, 1);
+    applyAll(book, breach);
+    applyAll(book, transition('success-rate', refunds, 2));
+    // A consumer replaying from an older offset sees the breach again after its recovery.
+    expect(applyAll(book, breach)).toEqual([]);
+    expect(kindsOf(book, refunds)).toEqual([]);
+    // The next breach is newer, and counts.
+    applyAll(book, transition('success-rate', refunds, 3));
+    expect(kindsOf(book, refunds)).toEqual(['frozen']);
+  });
+
+  it('a history started again after its state was lost (a later epoch) is newer than the old one', () => {
+    const book = new DecisionBook();
+    applyAll(book, transition('success-rate', refunds, 5));
+    applyAll(book, transition('success-rate', refunds, 2, EPOCH + 86_400_000));
+    expect(kindsOf(book, refunds)).toEqual([]);
+  });
+
+  it('drill events never set a decision', () => {
+    const book = new DecisionBook();
+    const drill = { ...refunds, drill: true };
+    expect(applyAll(book, transition('success-rate', drill, 1))).toEqual([]);
+    expect(book.current()).toEqual([]);
+  });
+
+  it('keeps subjects apart: a server and its tools, and tools whose names hold slashes', () => {
+    const book = new DecisionBook();
+    const other: SeriesRef = { server: 'payments-mcp/refunds', tool: 'create', drill: false };
+    applyAll(book, transition('success-rate', refunds, 1));
+    expect(kindsOf(book, other)).toEqual([]);
+    expect(kindsOf(book, payments)).toEqual([]);
+    expect(decisionKey(other)).not.toBe(decisionKey(refunds));
+  });
+});
+
+describe('decision keys', () => {
+  it.each([
+    { server: 'payments-mcp', tool: null },
+    { server: 'payments-mcp', tool: 'refunds/create' },
+    { server: 'a/b%2F', tool: 'c d/é' },
+  ])('round-trip %o', (subject) => {
+    expect(decisionSubjectOf(decisionKey(subject))).toEqual(subject);
+  });
+
+  it.each(['', 'a/b/c', '%E0%A4%A', 'a/'])('refuse %j', (key) => {
+    expect(decisionSubjectOf(key)).toBeUndefined();
+  });
+});
+
+describe('positionOf', () => {
+  it('reads the transition from the right of an id whose series holds slashes', () => {
+    expect(positionOf('success-rate/payments-mcp/refunds/create/1764547200000/3/traffic.frozen')).toEqual({
+      epoch: 1764547200000,
+      transitions: 3,
+    });
+  });
+
+  it('is undefined for an id of another shape', () => {
+    expect(positionOf('an-id-from-elsewhere')).toBeUndefined();
+    expect(positionOf('a/b/c/x/y/z')).toBeUndefined();
+  });
+});
