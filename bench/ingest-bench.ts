@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { recordContentKey } from '@budgetwatch/domain';
+import type { IngestMetrics } from '@budgetwatch/ingest-worker';
 import { IngestWorker } from '@budgetwatch/ingest-worker';
 import { createLogger } from '@budgetwatch/logger';
 import { decodeTraces } from '@budgetwatch/otlp';
@@ -7,11 +8,13 @@ import type { RedisClient } from '@budgetwatch/redis';
 import { RedisWindowStore } from '@budgetwatch/window-store';
 import { Redis } from 'ioredis';
 import type { BenchBed } from './bench-bed.js';
-import { produceRecords, SPANS_PER_RECORD, toolCallRecords } from './ingest-workload.js';
+import { mixedRecords, produceRecords, SPANS_PER_RECORD, toolCallRecords } from './ingest-workload.js';
 import { usedMemory } from './redis-memory.js';
 import { type BenchRow, formatNumber } from './report.js';
 
 const RECORDS = 10_000;
+/** Records of the mixed run (95% of their spans are not tool calls). */
+const MIXED_RECORDS = 5_000;
 const DISTINCT_RECORDS = 200;
 const PARTITIONS = 6;
 const DECODE_SPANS = 1_000_000;
@@ -49,6 +52,8 @@ export interface IngestFigures {
   redis_claims_per_batch: number;
   spans_per_batch: number;
   worker_peak_rss_mb: number;
+  mixed_spans_per_s: number;
+  mixed_decode_spans_per_s: number;
 }
 
 /** How fast one consumer gets from its first finished batch to the last record. */
@@ -72,7 +77,9 @@ export async function runIngestBench(bed: BenchBed): Promise<{ rows: BenchRow[];
   const runs: Record<'with' | 'without', WorkerRun[]> = { with: [], without: [] };
   for (let round = 0; round < WORKER_ROUNDS; round++) {
     for (const dedupe of round % 2 === 0 ? [true, false] : [false, true]) {
-      runs[dedupe ? 'with' : 'without'].push(await measureWorker(bed, topic, totalSpans, dedupe));
+      runs[dedupe ? 'with' : 'without'].push(
+        await measureWorker(bed, topic, totalSpans, (metrics) => metrics.callsApplied, dedupe),
+      );
     }
   }
   const worker = bestRun(runs.with);
@@ -83,6 +90,20 @@ export async function runIngestBench(bed: BenchBed): Promise<{ rows: BenchRow[];
   const cpuOverhead = cpuWith / cpuWithout - 1;
   const claimBytes = await measureClaimBytes(bed);
   const decodeRate = decoding.spansPerSecond;
+
+  // Mostly other traffic, every built-in profile on: recognition must turn it away cheaply.
+  const mixedTopic = await bed.createTopic('ingest-mixed', PARTITIONS);
+  const mixedSpans = MIXED_RECORDS * SPANS_PER_RECORD;
+  await produceRecords(
+    bed.kafka,
+    mixedTopic,
+    mixedRecords(DISTINCT_RECORDS, nowMs),
+    MIXED_RECORDS,
+    PARTITIONS,
+  );
+  const mixedDecoding = await measureConsumer(bed, mixedTopic, mixedSpans, true);
+  const mixedWorker = await measureWorker(bed, mixedTopic, mixedSpans, spansSettled);
+  const ofMixedDecode = mixedWorker.rate.spansPerSecond / mixedDecoding.spansPerSecond;
 
   const figures: IngestFigures = {
     worker_spans_per_s: Math.round(worker.rate.spansPerSecond),
@@ -100,6 +121,8 @@ export async function runIngestBench(bed: BenchBed): Promise<{ rows: BenchRow[];
     redis_claims_per_batch: round2(worker.claims / worker.batches),
     spans_per_batch: round2(totalSpans / worker.batches),
     worker_peak_rss_mb: Math.round(worker.peakRssMb),
+    mixed_spans_per_s: Math.round(mixedWorker.rate.spansPerSecond),
+    mixed_decode_spans_per_s: Math.round(mixedDecoding.spansPerSecond),
   };
   const ofDecode = worker.rate.spansPerSecond / decodeRate;
   const ofInMemory = worker.rate.spansPerSecond / inMemoryDecodeRate;
@@ -153,6 +176,19 @@ export async function runIngestBench(bed: BenchBed): Promise<{ rows: BenchRow[];
       value: claimBytes,
       unit: 'bytes',
       comparison: `${formatNumber(CLAIMS_MEASURED)} claims; kept for ingest.dedupeWindowMs`,
+    },
+    {
+      name: 'mixed traffic (95% not tool calls): decode only',
+      value: mixedDecoding.spansPerSecond,
+      unit: 'spans/s',
+    },
+    {
+      name: 'mixed traffic: full ingest worker',
+      value: mixedWorker.rate.spansPerSecond,
+      unit: 'spans/s',
+      comparison: `${pct(ofMixedDecode)} of decode only, every built-in profile on`,
+      target: '>= 60% of decode only',
+      met: ofMixedDecode >= 0.6,
     },
     {
       name: 'worker peak RSS during the run',
@@ -246,6 +282,11 @@ async function measureConsumer(
   return rate;
 }
 
+/** Spans whose fate is settled: written as calls, or not counted (nothing else in the mixed run). */
+function spansSettled(metrics: IngestMetrics): number {
+  return metrics.callsApplied + metrics.notToolCalls + metrics.duplicateCalls + metrics.otherPerspective;
+}
+
 interface WorkerRun {
   rate: StreamRate;
   batches: number;
@@ -262,12 +303,16 @@ function bestRun(runs: readonly WorkerRun[]): WorkerRun {
   return best;
 }
 
-/** A fresh worker (group, Redis prefix) over the whole topic, with or without deduplication. */
+/**
+ * A fresh worker (group, Redis prefix) over the whole topic until `progress` reaches `total`, with
+ * deduplication (the default) or without.
+ */
 async function measureWorker(
   bed: BenchBed,
   topic: string,
-  totalSpans: number,
-  dedupe: boolean,
+  total: number,
+  progress: (metrics: IngestMetrics) => number,
+  dedupe = true,
 ): Promise<WorkerRun> {
   const namespace = await bed.redisNamespace(dedupe ? 'ingest' : 'ingest-no-dedupe');
   const commands = countCommands(namespace.client);
@@ -289,7 +334,7 @@ async function measureWorker(
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
   }, 20);
   await worker.start();
-  const rate = await timeStream(() => worker.metrics.callsApplied, totalSpans);
+  const rate = await timeStream(() => progress(worker.metrics), total);
   clearInterval(sampler);
   await worker.stop();
   return {

@@ -2,6 +2,7 @@ import {
   type AdmissionVerdict,
   admittedCall,
   groupCallsBySeries,
+  isUnattributed,
   type OverflowCap,
   type PositionedCall,
   type SeriesCalls,
@@ -32,7 +33,9 @@ export async function admitCalls(
     const first = group.entries[0];
     if (group.series.tool === null || first === undefined) continue;
     toolGroups.push(group);
-    requests.push({ series: group.series, unregistered: first.call.unregistered });
+    // Unattributed calls are no server: like a registered one, they are never folded into another.
+    const unregistered = first.call.unregistered && !isUnattributed(group.series.server);
+    requests.push({ series: group.series, unregistered });
   }
   if (requests.length === 0) return { groups, overflow };
   const verdicts = await store.admitSeries(requests);

@@ -1,10 +1,4 @@
-import {
-  type ClassificationRules,
-  DEFAULT_CLASSIFICATION_RULES,
-  DEFAULT_DEDUPE_WINDOW_MS,
-  type InventoryResolver,
-  NO_INVENTORY,
-} from '@budgetwatch/domain';
+import { DEFAULT_DEDUPE_WINDOW_MS, type InventoryResolver, NO_INVENTORY } from '@budgetwatch/domain';
 import type { DeadLetter } from '@budgetwatch/kafka';
 import type { Logger } from '@budgetwatch/logger';
 import { traced } from '@budgetwatch/telemetry';
@@ -13,7 +7,13 @@ import type { Histogram } from '@opentelemetry/api';
 import { firstCopies } from './first-copies.js';
 import { countClaims, countWrittenBatch, emptyIngestMetrics, type IngestMetrics } from './ingest-metrics.js';
 import { type ConsumerLag, ingestInstruments } from './ingest-telemetry.js';
-import { processRecords, type SpanRecord, spanPlausibility } from './record-processor.js';
+import {
+  DEFAULT_RECOGNITION,
+  processRecords,
+  type Recognition,
+  type SpanRecord,
+  spanPlausibility,
+} from './record-processor.js';
 
 export interface InProcessIngestOptions {
   store: WindowStore;
@@ -23,7 +23,8 @@ export interface InProcessIngestOptions {
   maxLatencyMs?: number;
   /** As the Kafka worker's: copies of a record within this long count nothing (0: off). */
   dedupeWindowMs?: number;
-  rules?: ClassificationRules;
+  /** The recognition profiles and the perspective that counts; default: the built-ins, client. */
+  recognition?: Recognition;
   resolveInventory?: InventoryResolver;
   /** Queued record bytes beyond which `send` refuses (the intake answers 429/503). */
   maxQueuedBytes?: number;
@@ -127,7 +128,7 @@ export class InProcessIngest {
     const processed = processRecords(
       counted.records,
       {
-        rules: this.options.rules ?? DEFAULT_CLASSIFICATION_RULES,
+        ...(this.options.recognition ?? DEFAULT_RECOGNITION),
         resolveInventory: this.options.resolveInventory ?? NO_INVENTORY,
         nowMs: now,
         plausibility: spanPlausibility(this.options.maxLatencyMs),

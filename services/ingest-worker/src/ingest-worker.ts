@@ -1,10 +1,4 @@
-import {
-  type ClassificationRules,
-  DEFAULT_CLASSIFICATION_RULES,
-  DEFAULT_DEDUPE_WINDOW_MS,
-  type InventoryResolver,
-  NO_INVENTORY,
-} from '@budgetwatch/domain';
+import { DEFAULT_DEDUPE_WINDOW_MS, type InventoryResolver, NO_INVENTORY } from '@budgetwatch/domain';
 import {
   chunkBySize,
   consumerTiming,
@@ -20,7 +14,12 @@ import type { Batch, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs
 import { firstCopies } from './first-copies.js';
 import { countClaims, countWrittenBatch, emptyIngestMetrics, type IngestMetrics } from './ingest-metrics.js';
 import { type ConsumerLag, ingestInstruments } from './ingest-telemetry.js';
-import { processRecords, spanPlausibility } from './record-processor.js';
+import {
+  DEFAULT_RECOGNITION,
+  processRecords,
+  type Recognition,
+  spanPlausibility,
+} from './record-processor.js';
 
 export interface IngestWorkerOptions {
   kafka: Kafka;
@@ -51,7 +50,8 @@ export interface IngestWorkerOptions {
    * 10 minutes; 0: off). See docs/operations.md, Delivery guarantees.
    */
   dedupeWindowMs?: number;
-  rules?: ClassificationRules;
+  /** The recognition profiles and the perspective that counts; default: the built-ins, client. */
+  recognition?: Recognition;
   resolveInventory?: InventoryResolver;
   now?: () => number;
 }
@@ -71,7 +71,7 @@ export class IngestWorker {
   private readonly producer: Producer;
   private readonly fences = new FenceCache();
   private readonly now: () => number;
-  private readonly rules: ClassificationRules;
+  private readonly recognition: Recognition;
   private readonly resolveInventory: InventoryResolver;
   private readonly batchBytes: number;
   private readonly concurrency: number;
@@ -95,7 +95,7 @@ export class IngestWorker {
     });
     this.producer = createProducer(options.kafka);
     this.now = options.now ?? Date.now;
-    this.rules = options.rules ?? DEFAULT_CLASSIFICATION_RULES;
+    this.recognition = options.recognition ?? DEFAULT_RECOGNITION;
     this.resolveInventory = options.resolveInventory ?? NO_INVENTORY;
     // Partitions may have moved: cached fences are only hints, but stale ones cost conflicts.
     this.offsets = new TimedOffsetCommitter(this.consumer, options.logger, () => this.fences.clear());
@@ -185,7 +185,7 @@ export class IngestWorker {
     const processed = processRecords(
       counted.records,
       {
-        rules: this.rules,
+        ...this.recognition,
         resolveInventory: this.resolveInventory,
         nowMs: now,
         plausibility: spanPlausibility(this.options.maxLatencyMs),

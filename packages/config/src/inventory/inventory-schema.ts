@@ -1,31 +1,6 @@
 import { type Inventory, type InventoryServer, RESERVED_SERIES_NAMES } from '@budgetwatch/domain';
 import { z } from 'zod';
-
-const matcherSchema = z
-  .strictObject({
-    attribute: z.string().min(1),
-    on: z.enum(['span', 'resource']).default('span'),
-    equals: z.union([z.string(), z.number(), z.boolean()]).optional(),
-    oneOf: z.array(z.string()).min(1).optional(),
-    present: z.boolean().optional(),
-    pattern: z
-      .string()
-      .refine((text) => {
-        try {
-          new RegExp(text);
-          return true;
-        } catch {
-          return false;
-        }
-      }, 'not a valid regular expression')
-      .optional(),
-  })
-  .refine(
-    (matcher) =>
-      [matcher.equals, matcher.oneOf, matcher.present, matcher.pattern].filter((v) => v !== undefined)
-        .length === 1,
-    'exactly one of equals, oneOf, present or pattern',
-  );
+import { attributeMatcherSchema } from '../attribute-matcher-schema.js';
 
 const optionalText = z.string().trim().min(1).nullable().default(null);
 
@@ -62,7 +37,7 @@ const serverSchema = z.strictObject({
   fallbackMode: optionalText,
   maxBlastRadius: optionalText,
   recoveryChecklist: z.array(z.string().trim().min(1)).default([]),
-  match: z.array(matcherSchema).default([]),
+  match: z.array(attributeMatcherSchema).default([]),
 });
 
 export const inventorySchema = z
@@ -82,7 +57,7 @@ export const inventorySchema = z
         context.addIssue({
           code: 'custom',
           path: ['servers', index, 'id'],
-          message: `${server.id} is reserved for the overflow series (docs/operations.md#cardinality-limits)`,
+          message: `${server.id} is reserved for Budgetwatch's own series (docs/contract.md, section 3)`,
         });
       }
     });

@@ -71,7 +71,11 @@ describe('loadInventory', () => {
     ['a tier out of range', SERVER.replace('tier: 1', 'tier: 3'), 'servers.0.tier'],
     ['an unknown auth mode', SERVER.replace('mode: oauth', 'mode: basic'), 'servers.0.auth.mode'],
     ['a duplicate id', `${SERVER}${SERVER.replace('servers:\n', '')}`, 'duplicate server id s'],
-    ['the overflow server id', SERVER.replace('id: s', 'id: "(other servers)"'), 'reserved for the overflow'],
+    [
+      'the overflow server id',
+      SERVER.replace('id: s', 'id: "(other servers)"'),
+      "reserved for Budgetwatch's own series",
+    ],
     [
       'a matcher with two conditions',
       `${SERVER}    match:\n      - { attribute: a, equals: x, present: true }\n`,
