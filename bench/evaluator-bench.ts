@@ -6,6 +6,7 @@ import { createLogger } from '@budgetwatch/logger';
 import { otlpProtobuf, recordToolCallSpans, type ToolCallSpanSpec } from '@budgetwatch/testkit';
 import { FenceCache, RedisWindowStore, WindowReader, writeBatchExactlyOnce } from '@budgetwatch/window-store';
 import type { BenchBed } from './bench-bed.js';
+import { usedMemory } from './redis-memory.js';
 import type { BenchRow } from './report.js';
 
 const THRESHOLDS_MS = [3000];
@@ -226,11 +227,6 @@ async function measureSweep(bed: BenchBed): Promise<{
     bytesPerSeries: (afterStates - before) / SWEEP_SERIES,
     windowBytesPerSeries: (afterWindows - before) / SWEEP_SERIES,
   };
-}
-
-async function usedMemory(redis: { info(section: string): Promise<string> }): Promise<number> {
-  const info = await redis.info('memory');
-  return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0);
 }
 
 async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {

@@ -1,3 +1,4 @@
+import { encodeProtobufTracesFromJson } from '@budgetwatch/otlp';
 import { otlpProtobuf, recordToolCallSpans, type ToolCallSpanSpec } from '@budgetwatch/testkit';
 import { context, SpanKind, trace } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -16,7 +17,8 @@ const TOOLS_PER_SERVER = 10;
 /**
  * Distinct OTLP protobuf records of 100 MCP tool-call spans each, made by the OpenTelemetry JS SDK
  * and its OTLP serializer: 20 servers x 10 tools, 3% errors, latencies 20 ms to 4 s, end times
- * mostly within the last minute with 1% up to two hours late. The bench cycles through them.
+ * mostly within the last minute with 1% up to two hours late. The bench cycles through them
+ * (distinctRecord).
  */
 export function toolCallRecords(count: number, nowMs: number): Buffer[] {
   const records: Buffer[] = [];
@@ -43,7 +45,25 @@ export function toolCallRecords(count: number, nowMs: number): Buffer[] {
   return records;
 }
 
-/** Writes `records` records cycling through `pool`, spread evenly over `partitions` partitions. */
+/**
+ * Record `n` of a stream cycling through `pool`: the pool's record with a resource of its own
+ * appended (a repeated protobuf field; it has no spans). Every record of the stream is then
+ * distinct, as real traffic is, so deduplication claims each and skips none; the spans are the
+ * pool record's.
+ */
+export function distinctRecord(pool: readonly Buffer[], n: number): Buffer {
+  const marker = encodeProtobufTracesFromJson({
+    resourceSpans: [
+      { resource: { attributes: [{ key: 'bench.record', value: { stringValue: String(n) } }] } },
+    ],
+  });
+  return Buffer.concat([pool[n % pool.length] ?? Buffer.alloc(0), marker]);
+}
+
+/**
+ * Writes `records` distinct records (distinctRecord) cycling through `pool`, spread evenly over
+ * `partitions` partitions.
+ */
 export async function produceRecords(
   kafka: Kafka,
   topic: string,
@@ -58,7 +78,7 @@ export async function produceRecords(
   for (let start = 0; start < records; start += perSend) {
     const messages = [];
     for (let i = start; i < Math.min(records, start + perSend); i++) {
-      messages.push({ value: pool[i % pool.length] ?? null, partition: i % partitions });
+      messages.push({ value: distinctRecord(pool, i), partition: i % partitions });
     }
     sends.push(producer.send({ topic, acks: 1, messages }));
     if (sends.length >= 8) await Promise.all(sends.splice(0));

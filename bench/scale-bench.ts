@@ -55,7 +55,12 @@ async function measure(bed: BenchBed, topic: string, workers: number): Promise<n
   const groupId = `bwbench-scale-${workers}-${randomUUID()}`;
   const env = ingestWorkerEnvironment(
     bed,
-    { topic, groupId, keyPrefix: namespace.prefix },
+    {
+      topic,
+      deadLetterTopic: await bed.createTopic(`scale-${workers}-dlq`, 1),
+      groupId,
+      keyPrefix: namespace.prefix,
+    },
     { BUDGETWATCH_INGEST_COMMIT_INTERVAL_MS: '200' },
   );
   const processes = Array.from({ length: workers }, () => spawnIngestWorker(env).process);

@@ -7,6 +7,7 @@ import { RedisWindowStore } from '@budgetwatch/window-store';
 import { expectedCounts, SPANS_PER_RECORD, toolCallRecord } from '../test/support/tool-call-records.js';
 import { readWindowCounts } from '../test/support/window-counts.js';
 import type { BenchBed } from './bench-bed.js';
+import { distinctRecord } from './ingest-workload.js';
 import type { BenchRow } from './report.js';
 import {
   ingestWorkerEnvironment,
@@ -66,7 +67,12 @@ export async function runSoakBench(
   if (!(minutes >= 1)) throw new Error(`BENCH_SOAK_MINUTES must be 1 or more, got ${minutes}`);
   const topic = await bed.createTopic('soak', PARTITIONS);
   const namespace = await bed.redisNamespace('soak');
-  const group: WorkerGroup = { topic, groupId: `bwbench-soak-${randomUUID()}`, keyPrefix: namespace.prefix };
+  const group: WorkerGroup = {
+    topic,
+    deadLetterTopic: await bed.createTopic('soak-dlq', 1),
+    groupId: `bwbench-soak-${randomUUID()}`,
+    keyPrefix: namespace.prefix,
+  };
   // The shortest session the configuration allows: a killed worker's partitions wait this long.
   const env = ingestWorkerEnvironment(bed, group, { BUDGETWATCH_INGEST_SESSION_TIMEOUT_MS: '6000' });
 
@@ -152,7 +158,7 @@ async function produceSteadily(bed: BenchBed, topic: string, durationMs: number)
       const due = Math.floor(elapsed * recordsPerMs) - sent;
       if (due > 0) {
         const messages = Array.from({ length: due }, (_, i) => ({
-          value: pool[(sent + i) % pool.length] ?? null,
+          value: distinctRecord(pool, sent + i),
           partition: (sent + i) % PARTITIONS,
         }));
         await producer.send({ topic, acks: 1, messages });

@@ -8,6 +8,8 @@ const CLI = fileURLToPath(new URL('../services/cli/src/main.ts', import.meta.url
 /** What one group of `budgetwatch ingest-worker` processes reads and where it counts. */
 export interface WorkerGroup {
   topic: string;
+  /** Must exist: a worker exits at start when one of its topics is missing. */
+  deadLetterTopic: string;
   groupId: string;
   keyPrefix: string;
 }
@@ -26,7 +28,7 @@ export function ingestWorkerEnvironment(
     REDIS_URL: bed.redisUrl,
     REDIS_KEY_PREFIX: group.keyPrefix,
     BUDGETWATCH_SPAN_TOPICS: group.topic,
-    BUDGETWATCH_DLQ_TOPIC: `${group.topic}.dlq`,
+    BUDGETWATCH_DLQ_TOPIC: group.deadLetterTopic,
     BUDGETWATCH_INGEST_GROUP_ID: group.groupId,
     ...settings,
   };

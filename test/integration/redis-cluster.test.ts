@@ -1,8 +1,10 @@
 import { dataNodes } from '@budgetwatch/redis';
 import { RedisWindowStore } from '@budgetwatch/window-store';
 import {
+  type CreateStore,
   cardinalityContract,
   expectRandomStreamsExact,
+  recordClaimsContract,
   seriesLifetimeContract,
   THRESHOLDS,
 } from '@budgetwatch/window-store/contract';
@@ -44,27 +46,20 @@ describe('the window store, rule states and notification log on a three-master R
     ).toBe(true);
   }, 120_000);
 
+  const clusterStore: CreateStore = (label, now, cardinality) =>
+    new RedisWindowStore(
+      namespace.client,
+      `${namespace.prefix}${label}:`,
+      { thresholdsMs: THRESHOLDS, cardinality },
+      now,
+    );
   // Forgetting a quiet series takes it off its index (one slot), then deletes its keys (another).
-  seriesLifetimeContract(
-    (label, now) =>
-      new RedisWindowStore(
-        namespace.client,
-        `${namespace.prefix}${label}:`,
-        { thresholdsMs: THRESHOLDS },
-        now,
-      ),
-  );
+  seriesLifetimeContract(clusterStore);
+  // Record contents spread over the slots: one pipeline per master.
+  recordClaimsContract(clusterStore);
 
   // Admission is one slot (`{admission}`); the series it admits and forgets are others.
-  cardinalityContract(
-    (label, now, cardinality) =>
-      new RedisWindowStore(
-        namespace.client,
-        `${namespace.prefix}${label}:`,
-        { thresholdsMs: THRESHOLDS, cardinality },
-        now,
-      ),
-  );
+  cardinalityContract(clusterStore);
 
   describe('evaluator: rule states and their outboxes', () => {
     const { expectBreachAndRecovery } = useRuleEvaluation(topics, namespace, 'cluster-rules');

@@ -4,9 +4,8 @@ import { join } from 'node:path';
 import { seriesId } from '@budgetwatch/domain';
 import { type RedisNamespace, waitFor } from '@budgetwatch/testkit';
 import { RedisWindowStore } from '@budgetwatch/window-store';
-import { AssignerProtocol } from 'kafkajs';
 import { expect, inject, type TestContext } from 'vitest';
-import { testKafka, type useTopics, waitForGroupCaughtUp } from './kafka.js';
+import { assignedPartitions, testKafka, type useTopics, waitForGroupCaughtUp } from './kafka.js';
 import { redisEnvironment } from './redis.js';
 import { SERVERS, SPANS_PER_RECORD, TOOLS, toolCallRecord } from './tool-call-records.js';
 import { expectExactCounts } from './window-assertions.js';
@@ -122,23 +121,35 @@ export async function crashScenario(
   };
 
   const produceChunk = async (chunk: number) => {
-    const messages = Array.from({ length: RECORDS_PER_CHUNK }, (_, i) => ({
-      value: toolCallRecord(chunk * RECORDS_PER_CHUNK + i, now),
+    const record = (r: number) => toolCallRecord(r, now);
+    const first = chunk * RECORDS_PER_CHUNK;
+    const originals = Array.from({ length: RECORDS_PER_CHUNK }, (_, i) => ({
+      value: record(first + i),
       partition: i % PARTITIONS,
     }));
+    // Copies, as a Collector that writes a batch again makes them, each on another partition than
+    // its original: some go ahead of it (the copy is read first and counts instead), some after
+    // it, and some copy the last chunk, which a killed worker may have claimed but not counted.
+    // They must add nothing.
+    const copies = (ofChunk: number, every: number, at: number, shift: number) =>
+      ofChunk < 0
+        ? []
+        : originals.flatMap((_, i) =>
+            i % every === at
+              ? [{ value: record(ofChunk * RECORDS_PER_CHUNK + i), partition: (i + shift) % PARTITIONS }]
+              : [],
+          );
+    const ahead = copies(chunk, 20, 0, 1);
+    const after = copies(chunk, 20, 10, 2);
+    const earlier = copies(chunk - 1, 10, 5, 1);
+    const messages = [...ahead, ...originals, ...after, ...earlier];
     for (let i = 0; i < messages.length; i += 50) {
       await producer.send({ topic: spanTopic, messages: messages.slice(i, i + 50) });
     }
   };
 
   /** The partitions the group has assigned to the member started with `clientId`. */
-  const assignedTo = async (clientId: string): Promise<number[]> => {
-    const { groups } = await topics.admin.describeGroups([groupId]);
-    const member = groups[0]?.members.find((m) => m.clientId === clientId);
-    if (member === undefined || member.memberAssignment.length === 0) return [];
-    const decoded = AssignerProtocol.MemberAssignment.decode(member.memberAssignment);
-    return decoded?.assignment[spanTopic] ?? [];
-  };
+  const assignedTo = (clientId: string) => assignedPartitions(topics.admin, groupId, spanTopic, clientId);
 
   /**
    * Waits until one of `workers` has itself counted records in Redis that the group has not

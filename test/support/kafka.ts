@@ -1,5 +1,5 @@
 import { createTestTopic, type TestTopicOptions, waitFor } from '@budgetwatch/testkit';
-import { type Admin, Kafka, logLevel } from 'kafkajs';
+import { type Admin, AssignerProtocol, Kafka, logLevel } from 'kafkajs';
 import { afterAll, inject } from 'vitest';
 
 /** A kafkajs client on the run's broker, quiet unless something is wrong. */
@@ -52,4 +52,18 @@ export async function waitForGroupCaughtUp(
     },
     { description: `group ${groupId} to commit the end of every partition of ${topic}`, timeoutMs },
   );
+}
+
+/** The partitions of `topic` that `groupId` has assigned to its member started with `clientId`. */
+export async function assignedPartitions(
+  admin: Admin,
+  groupId: string,
+  topic: string,
+  clientId: string,
+): Promise<number[]> {
+  const { groups } = await admin.describeGroups([groupId]);
+  const member = groups[0]?.members.find((m) => m.clientId === clientId);
+  if (member === undefined || member.memberAssignment.length === 0) return [];
+  const decoded = AssignerProtocol.MemberAssignment.decode(member.memberAssignment);
+  return decoded?.assignment[topic] ?? [];
 }

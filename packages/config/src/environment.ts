@@ -66,6 +66,11 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   },
   { variable: 'BUDGETWATCH_INGEST_MAX_LATENCY_MS', path: ['ingest', 'maxLatencyMs'], parse: 'integer' },
   {
+    variable: 'BUDGETWATCH_INGEST_DEDUPE_WINDOW_MS',
+    path: ['ingest', 'dedupeWindowMs'],
+    parse: 'integer',
+  },
+  {
     variable: 'BUDGETWATCH_MAX_TOOLS_PER_SERVER',
     path: ['ingest', 'cardinality', 'maxToolsPerServer'],
     parse: 'integer',

@@ -1,3 +1,4 @@
+import { DEFAULT_DEDUPE_WINDOW_MS } from '@budgetwatch/domain';
 import { z } from 'zod';
 import { recognitionConfigSchema } from './recognition-schema.js';
 
@@ -133,6 +134,18 @@ export const ingestConfigSchema = z.strictObject({
     .min(1000)
     .max(7 * 24 * 3_600_000)
     .default(3_600_000),
+  /**
+   * A span record whose bytes were already read at another position (the Collector wrote it
+   * twice, maybe to another partition) within this long counts nothing; an export the intake
+   * wrote within this long is not written again. 0 turns both off. The memory it takes grows
+   * with it: see docs/operations.md, Delivery guarantees.
+   */
+  dedupeWindowMs: z
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 3_600_000)
+    .default(DEFAULT_DEDUPE_WINDOW_MS),
   /** Latencies with exact "slower than" counters; the latency rules' thresholds must be listed. */
   latencyThresholdsMs: z.array(z.number().positive()).min(1).default([3000]),
   cardinality: cardinalitySchema.prefault({}),

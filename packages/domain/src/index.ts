@@ -179,6 +179,13 @@ export {
   ZERO_BIN,
 } from './windows/latency-sketch.js';
 export {
+  type BatchCopies,
+  type ContentToClaim,
+  copiesInBatch,
+  DEFAULT_DEDUPE_WINDOW_MS,
+  recordContentKey,
+} from './windows/record-copies.js';
+export {
   bucketIndex,
   COARSE,
   FINE,

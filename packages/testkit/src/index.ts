@@ -23,6 +23,7 @@ export {
   recordToolCallSpans,
   type SpanConvention,
   type ToolCallSpanSpec,
+  toolCallsRecord,
 } from './otel/record-tool-call-spans.js';
 export { residentMemoryMiB } from './process-memory.js';
 export { DEFAULT_REDIS_URL, type EnsuredRedis, ensureRedis } from './redis/ensure-redis.js';

@@ -22,9 +22,11 @@ import {
   type ToolCall,
   windowBucketRange,
 } from '@budgetwatch/domain';
+import { waitFor } from '@budgetwatch/testkit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FenceCache, writeBatchExactlyOnce } from './apply-batch.js';
+import type { RecordClaim } from './record-claim.js';
 import type { WindowStore } from './window-store.js';
 
 export const THRESHOLDS = [3000, 500];
@@ -224,7 +226,56 @@ export function windowStoreContract(name: string, createStore: CreateStore): voi
     });
 
     seriesLifetimeContract(createStore);
+    recordClaimsContract(createStore);
     cardinalityContract(createStore);
+  });
+}
+
+/**
+ * How record contents are claimed (WindowStore.claimRecords), part of the window store contract;
+ * on its own for the Redis Cluster suite, where contents spread over the slots.
+ */
+export function recordClaimsContract(createStore: CreateStore): void {
+  describe('record claims', () => {
+    const WINDOW_MS = 60_000;
+    const at = (contentKey: string, partition: number, offset: number): RecordClaim => ({
+      contentKey,
+      source: { topic: SOURCE.topic, partition },
+      offset,
+    });
+
+    it('the first position to claim a content holds it, on every redelivery too; copies elsewhere do not', async () => {
+      const store = createStore('claims');
+      expect(await store.claimRecords([at('a', 0, 5)], WINDOW_MS)).toEqual([true]);
+      // The same bytes on another partition, or later on the same one: a duplicate.
+      expect(await store.claimRecords([at('a', 1, 3), at('a', 0, 6)], WINDOW_MS)).toEqual([false, false]);
+      // The first copy read again (a crash before its offset was committed) still counts.
+      expect(await store.claimRecords([at('a', 0, 5)], WINDOW_MS)).toEqual([true]);
+      // Another topic's record at the same partition and offset is another position.
+      const otherTopic = { ...at('a', 0, 5), source: { topic: `${SOURCE.topic}-2`, partition: 0 } };
+      expect(await store.claimRecords([otherTopic], WINDOW_MS)).toEqual([false]);
+      // In one call, claims are decided in order: the first of two copies wins.
+      expect(await store.claimRecords([at('b', 2, 9), at('c', 0, 7), at('b', 1, 4)], WINDOW_MS)).toEqual([
+        true,
+        true,
+        false,
+      ]);
+      expect(await store.claimRecords([], WINDOW_MS)).toEqual([]);
+    });
+
+    it('a claim lasts its window from the first claim, then the content may be claimed afresh', async () => {
+      const shortWindowMs = 300;
+      const store = createStore('claim-expiry', Date.now);
+      expect(await store.claimRecords([at('d', 0, 1)], shortWindowMs)).toEqual([true]);
+      expect(await store.claimRecords([at('d', 1, 1)], shortWindowMs)).toEqual([false]);
+      // Once the window has passed, the next copy is counted as new.
+      await waitFor(async () => (await store.claimRecords([at('d', 1, 1)], shortWindowMs))[0], {
+        description: 'the claim to expire',
+        timeoutMs: 10_000,
+        intervalMs: 50,
+      });
+      expect(await store.claimRecords([at('d', 0, 1)], shortWindowMs)).toEqual([false]);
+    });
   });
 }
 

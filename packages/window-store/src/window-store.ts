@@ -6,6 +6,7 @@ import type {
   SeriesDelta,
   SeriesRef,
 } from '@budgetwatch/domain';
+import type { RecordClaim } from './record-claim.js';
 
 /** A Kafka partition a batch came from; fences are kept per source partition. */
 export interface SourcePartition {
@@ -73,6 +74,16 @@ export interface WindowStore {
    * found quiet (a write racing with it may keep one of them).
    */
   forgetQuietSeries(): Promise<number>;
+  /**
+   * Claims each record's content for the position it was read at, for `windowMs` from the first
+   * claim (docs/operations.md, Delivery guarantees). Per claim, in order: true when its position
+   * holds the claim (the content is new, or this same position claimed it before: a redelivery),
+   * false when another position claimed the same content first (a duplicate, not to be counted).
+   * A claim is never undone: the position holding it is read again until its calls are written
+   * (its offset is committed only then), so a crash between claim and write loses nothing, and
+   * the fences keep the redelivery from counting twice.
+   */
+  claimRecords(claims: readonly RecordClaim[], windowMs: number): Promise<boolean[]>;
 }
 
 export interface ReadWindowOptions {

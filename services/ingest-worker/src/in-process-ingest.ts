@@ -1,11 +1,12 @@
-import { type InventoryResolver, NO_INVENTORY } from '@budgetwatch/domain';
+import { DEFAULT_DEDUPE_WINDOW_MS, type InventoryResolver, NO_INVENTORY } from '@budgetwatch/domain';
 import { yieldIfTurnIsLong } from '@budgetwatch/event-loop';
 import type { DeadLetter } from '@budgetwatch/kafka';
 import type { Logger } from '@budgetwatch/logger';
 import { traced } from '@budgetwatch/telemetry';
 import { FenceCache, type WindowStore, writeBatchExactlyOnce } from '@budgetwatch/window-store';
 import type { Histogram } from '@opentelemetry/api';
-import { countWrittenBatch, emptyIngestMetrics, type IngestMetrics } from './ingest-metrics.js';
+import { firstCopies } from './first-copies.js';
+import { countClaims, countWrittenBatch, emptyIngestMetrics, type IngestMetrics } from './ingest-metrics.js';
 import { type ConsumerLag, ingestInstruments } from './ingest-telemetry.js';
 import {
   DEFAULT_RECOGNITION,
@@ -21,6 +22,8 @@ export interface InProcessIngestOptions {
   latencyThresholdsMs: readonly number[];
   /** Longer calls are invalid (implausible_latency), not measured; default 1h. */
   maxLatencyMs?: number;
+  /** As the Kafka worker's: copies of a record within this long count nothing (0: off). */
+  dedupeWindowMs?: number;
   /** The recognition profiles and the perspective that counts; default: the built-ins, client. */
   recognition?: Recognition;
   resolveInventory?: InventoryResolver;
@@ -137,8 +140,16 @@ export class InProcessIngest {
 
   private async count(batch: SpanRecord[]): Promise<void> {
     const now = (this.options.now ?? Date.now)();
-    const processed = processRecords(
+    const claimStarted = performance.now();
+    const counted = await firstCopies(
+      this.options.store,
+      SOURCE,
       batch,
+      this.options.dedupeWindowMs ?? DEFAULT_DEDUPE_WINDOW_MS,
+    );
+    countClaims(this.metrics, counted.duplicates, claimStarted);
+    const processed = processRecords(
+      counted.records,
       {
         ...(this.options.recognition ?? DEFAULT_RECOGNITION),
         resolveInventory: this.options.resolveInventory ?? NO_INVENTORY,

@@ -5,7 +5,13 @@ import type { BatchWriteResult } from '@budgetwatch/window-store';
 /** What the worker has done since it started; read by tests, logs and (later) /metrics. */
 export interface IngestMetrics {
   batches: number;
+  /** Records consumed, duplicates included. */
   records: number;
+  /**
+   * Copies of a record claimed at another position: skipped whole (see first-copies.ts). A copy
+   * delivered again (a crash or a partition move before the commit) is skipped, and counted, again.
+   */
+  duplicateRecords: number;
   spans: number;
   toolCalls: number;
   callsApplied: number;
@@ -34,12 +40,15 @@ export interface IngestMetrics {
   processingMs: number;
   /** Time spent waiting for the fenced window writes, ms. */
   storeWriteMs: number;
+  /** Time spent claiming the records' contents (first-copies.ts), ms. */
+  claimMs: number;
 }
 
 export function emptyIngestMetrics(): IngestMetrics {
   return {
     batches: 0,
     records: 0,
+    duplicateRecords: 0,
     spans: 0,
     toolCalls: 0,
     callsApplied: 0,
@@ -57,11 +66,19 @@ export function emptyIngestMetrics(): IngestMetrics {
     storeFailures: 0,
     processingMs: 0,
     storeWriteMs: 0,
+    claimMs: 0,
   };
 }
 
 export function increment<K extends string>(counts: Partial<Record<K, number>>, key: K, by = 1): void {
   counts[key] = (counts[key] ?? 0) + by;
+}
+
+/** Counts the claims of a batch: its duplicates (consumed, skipped whole), and the time taken. */
+export function countClaims(metrics: IngestMetrics, duplicates: number, startedMs: number): void {
+  metrics.records += duplicates;
+  metrics.duplicateRecords += duplicates;
+  metrics.claimMs += performance.now() - startedMs;
 }
 
 /** Counts what became of one span. */

@@ -13,8 +13,13 @@ export function ingestInstruments(counters: IngestMetrics, lag: ConsumerLag): { 
   observeCounts(METER, [
     {
       name: 'budgetwatch.ingest.records',
-      description: 'Span records consumed',
+      description: 'Span records consumed, duplicates included',
       read: () => counters.records,
+    },
+    {
+      name: 'budgetwatch.ingest.duplicate_records',
+      description: 'Records skipped whole: a copy of a record already counted at another position',
+      read: () => counters.duplicateRecords,
     },
     { name: 'budgetwatch.ingest.spans', description: 'Spans decoded', read: () => counters.spans },
     {

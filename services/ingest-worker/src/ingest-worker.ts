@@ -1,4 +1,4 @@
-import { type InventoryResolver, NO_INVENTORY } from '@budgetwatch/domain';
+import { DEFAULT_DEDUPE_WINDOW_MS, type InventoryResolver, NO_INVENTORY } from '@budgetwatch/domain';
 import {
   chunkBySize,
   consumerTiming,
@@ -10,8 +10,9 @@ import type { Logger } from '@budgetwatch/logger';
 import { traced } from '@budgetwatch/telemetry';
 import { FenceCache, type WindowStore, writeBatchExactlyOnce } from '@budgetwatch/window-store';
 import type { Histogram } from '@opentelemetry/api';
-import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
-import { countWrittenBatch, emptyIngestMetrics, type IngestMetrics } from './ingest-metrics.js';
+import type { Batch, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import { firstCopies } from './first-copies.js';
+import { countClaims, countWrittenBatch, emptyIngestMetrics, type IngestMetrics } from './ingest-metrics.js';
 import { type ConsumerLag, ingestInstruments } from './ingest-telemetry.js';
 import {
   DEFAULT_RECOGNITION,
@@ -44,6 +45,11 @@ export interface IngestWorkerOptions {
   latencyThresholdsMs: readonly number[];
   /** Longer calls are invalid (implausible_latency), not measured; default 1h. */
   maxLatencyMs?: number;
+  /**
+   * A record whose bytes another position claimed within this long counts nothing (default
+   * 10 minutes; 0: off). See docs/operations.md, Delivery guarantees.
+   */
+  dedupeWindowMs?: number;
   /** The recognition profiles and the perspective that counts; default: the built-ins, client. */
   recognition?: Recognition;
   resolveInventory?: InventoryResolver;
@@ -164,9 +170,20 @@ export class IngestWorker {
   }: EachBatchPayload): Promise<void> {
     if (batch.isEmpty() || !isRunning() || isStale()) return;
     const now = this.now();
+    const source = { topic: batch.topic, partition: batch.partition };
+    const claimStarted = performance.now();
+    const counted = await this.storeStep(batch, () =>
+      firstCopies(
+        this.options.store,
+        source,
+        batch.messages,
+        this.options.dedupeWindowMs ?? DEFAULT_DEDUPE_WINDOW_MS,
+      ),
+    );
+    countClaims(this.metrics, counted.duplicates, claimStarted);
     const processingStarted = performance.now();
     const processed = processRecords(
-      batch.messages,
+      counted.records,
       {
         ...this.recognition,
         resolveInventory: this.resolveInventory,
@@ -202,27 +219,17 @@ export class IngestWorker {
 
     const lastOffset = batch.lastOffset();
     const writeStarted = performance.now();
-    let written: Awaited<ReturnType<typeof writeBatchExactlyOnce>>;
-    try {
-      written = await writeBatchExactlyOnce(
+    const written = await this.storeStep(batch, () =>
+      writeBatchExactlyOnce(
         this.options.store,
-        { topic: batch.topic, partition: batch.partition },
+        source,
         processed.calls,
         Number(lastOffset),
         now,
         this.options.latencyThresholdsMs,
         this.fences,
-      );
-    } catch (error) {
-      // Redis away: nothing of the batch is committed, so kafkajs delivers it again after a backoff
-      // and the fences skip whatever part was written.
-      this.metrics.storeFailures += 1;
-      this.options.logger.warn(
-        { err: error, topic: batch.topic, partition: batch.partition, firstOffset: batch.firstOffset() },
-        'window write failed; the batch will be retried',
-      );
-      throw error;
-    }
+      ),
+    );
     this.metrics.storeWriteMs += performance.now() - writeStarted;
     countWrittenBatch(this.metrics, written);
 
@@ -236,5 +243,23 @@ export class IngestWorker {
     await heartbeat();
     // Stopping: commit now, so a restart re-reads nothing of this batch.
     if (!isRunning()) await commitOffsetsIfNecessary({ topics: [{ topic: next.topic, partitions: [next] }] });
+  }
+
+  /**
+   * A window store step of a batch (claims, then the fenced write). Should Redis be away, nothing
+   * of the batch is committed, so kafkajs delivers it again after a backoff; the claims and the
+   * fences make what was already done count once.
+   */
+  private async storeStep<T>(batch: Batch, step: () => Promise<T>): Promise<T> {
+    try {
+      return await step();
+    } catch (error) {
+      this.metrics.storeFailures += 1;
+      this.options.logger.warn(
+        { err: error, topic: batch.topic, partition: batch.partition, firstOffset: batch.firstOffset() },
+        'window write failed; the batch will be retried',
+      );
+      throw error;
+    }
   }
 }

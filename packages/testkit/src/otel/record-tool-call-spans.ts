@@ -93,3 +93,23 @@ export function otlpJson(spans: ReadableSpan[]): Uint8Array {
   if (bytes === undefined) throw new Error('the OTLP JSON serializer returned nothing');
   return bytes;
 }
+
+/**
+ * An OTLP protobuf record of `count` successful 20 ms calls of `server`/`tool`, ended a second
+ * ago and earlier, as the SDK (or a Collector) writes it: every call is this batch's own.
+ */
+export function toolCallsRecord(server: string, tool: string, count: number): Buffer {
+  const now = Date.now();
+  return Buffer.from(
+    otlpProtobuf(
+      recordToolCallSpans(
+        Array.from({ length: count }, (_, i) => ({
+          tool,
+          server,
+          endTimeMs: now - 1000 - i,
+          durationMs: 20,
+        })),
+      ),
+    ),
+  );
+}

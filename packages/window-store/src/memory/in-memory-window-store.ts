@@ -19,6 +19,7 @@ import {
   windowBucketRange,
 } from '@budgetwatch/domain';
 import { ForgetSchedule } from '../forget-schedule.js';
+import { claimPosition, type RecordClaim } from '../record-claim.js';
 import type {
   AdmissionRequest,
   ApplyOutcome,
@@ -32,6 +33,12 @@ import type {
 interface Slot {
   index: number;
   counters: BucketCounters;
+}
+
+/** A content's claim: the position holding it, until when (the store's clock). */
+interface HeldClaim {
+  position: string;
+  expiresAtMs: number;
 }
 
 interface StoredSeries {
@@ -54,6 +61,8 @@ export class InMemoryWindowStore implements WindowStore {
   private readonly series = new Map<string, StoredSeries>();
   private readonly forgetting = new ForgetSchedule();
   private readonly admission: AdmissionLedger;
+  /** By content key, oldest claim first: expired claims are dropped from the front. */
+  private readonly claims = new Map<string, HeldClaim>();
 
   constructor(
     private readonly options: WindowStoreOptions,
@@ -156,6 +165,37 @@ export class InMemoryWindowStore implements WindowStore {
       forgotten += 1;
     }
     return forgotten;
+  }
+
+  async claimRecords(claims: readonly RecordClaim[], windowMs: number): Promise<boolean[]> {
+    const now = this.now();
+    this.forgetExpiredClaims(now);
+    return claims.map((claim) => {
+      const position = claimPosition(claim);
+      const held = this.claims.get(claim.contentKey);
+      if (held !== undefined && held.expiresAtMs > now) return held.position === position;
+      // Taken afresh: to the back, so the map stays in order of expiry.
+      this.claims.delete(claim.contentKey);
+      this.claims.set(claim.contentKey, { position, expiresAtMs: now + windowMs });
+      return true;
+    });
+  }
+
+  /**
+   * Drops expired claims from the front. With one window and a clock that does not go back, the
+   * map is in order of expiry; otherwise a few expired claims wait a little longer (a lookup
+   * treats them as gone either way).
+   */
+  private forgetExpiredClaims(nowMs: number): void {
+    for (const [key, held] of this.claims) {
+      if (held.expiresAtMs > nowMs) return;
+      this.claims.delete(key);
+    }
+  }
+
+  /** Record contents claimed and not yet expired, or expired and not yet dropped. */
+  get claimCount(): number {
+    return this.claims.size;
   }
 
   /** A forgotten series frees its admission: a tool its slot, a rollup its server's tracking. */

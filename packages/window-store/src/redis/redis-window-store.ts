@@ -20,6 +20,7 @@ import {
 } from '@budgetwatch/domain';
 import { execPipelines, type PipelineReply, type RedisClient, type SlotCommands } from '@budgetwatch/redis';
 import { ForgetSchedule } from '../forget-schedule.js';
+import { claimPosition, type RecordClaim } from '../record-claim.js';
 import type {
   AdmissionRequest,
   ApplyOutcome,
@@ -152,6 +153,27 @@ export class RedisWindowStore implements WindowStore {
     // moved, make the retry count nothing twice.
     if (this.forgetting.due(now)) await this.forgetQuietSeries();
     return outcomes;
+  }
+
+  /**
+   * One key per content, `SET NX GET` with the window as its TTL: one command per record, in one
+   * pipeline per batch (per node on a cluster, where contents spread over the slots). A claim
+   * answers its position's claim, or the one found; it never refreshes a claim's TTL.
+   */
+  async claimRecords(claims: readonly RecordClaim[], windowMs: number): Promise<boolean[]> {
+    if (claims.length === 0) return [];
+    const positions = claims.map(claimPosition);
+    const replies = await this.pipelined(
+      claims.map((claim, i) => {
+        const key = this.keys.recordClaim(claim.contentKey);
+        const position = positions[i] as string;
+        return { key, queue: (pipeline) => pipeline.set(key, position, 'PX', windowMs, 'NX', 'GET') };
+      }),
+    );
+    return replies.map((reply, i) => {
+      const held = onlyReply(reply);
+      return held === null || held === positions[i];
+    });
   }
 
   async readWindow(

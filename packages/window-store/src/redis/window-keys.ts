@@ -43,6 +43,14 @@ export class WindowKeys {
   }
 
   /**
+   * The claim on a span record's content: the position that read it first (see
+   * WindowStore.claimRecords). No hash tag: claims spread over the cluster's slots.
+   */
+  recordClaim(contentKey: string): string {
+    return `${this.prefix}claim:${contentKey}`;
+  }
+
+  /**
    * The admission state (admit-series-1.lua): admitted tool series, tracked servers and tracked
    * unregistered servers, under one hash tag so one script decides over all three.
    */

@@ -78,7 +78,13 @@ export async function startOperatorHttp(options: OperatorHttpOptions): Promise<O
   const intake =
     options.intake === null
       ? null
-      : new OtlpTraceIntake({ sink: options.intake, maxBodyBytes: config.http.otlpMaxBodyBytes, logger });
+      : new OtlpTraceIntake({
+          sink: options.intake,
+          maxBodyBytes: config.http.otlpMaxBodyBytes,
+          // One window for both: the intake's memory of exports and the workers' of records.
+          retryMemoryMs: config.ingest.dedupeWindowMs,
+          logger,
+        });
   const httpIntake =
     intake === null
       ? null

@@ -20,12 +20,17 @@ export interface ServiceSettings {
   logger: Logger;
 }
 
-/** How spans become calls under this configuration: profiles, perspective and inventory match rules. */
+/**
+ * How records become counted calls under this configuration, on both ingest paths: profiles,
+ * perspective, inventory match rules, plausibility, and the window within which a record's copy
+ * counts nothing.
+ */
 export function classificationFor({ config, inventory }: ServiceSettings) {
   return {
     recognition: recognitionFor(config),
     resolveInventory: inventory.resolver,
     maxLatencyMs: config.ingest.maxLatencyMs,
+    dedupeWindowMs: config.ingest.dedupeWindowMs,
   };
 }
 
