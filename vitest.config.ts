@@ -29,6 +29,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
+          sequence: { groupOrder: 0 },
           // Pure tests, and checks of the repository itself: nothing here needs Kafka or Redis.
           include: ['packages/*/src/**/*.test.ts', 'services/*/src/**/*.test.ts', 'test/unit/**/*.test.ts'],
         },
@@ -37,9 +38,24 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'integration',
+          sequence: { groupOrder: 0 },
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/setup/global-setup.ts'],
           // The kafkajs timer warning that the CLI drops (packages/kafka) is noise in test workers too.
+          setupFiles: ['test/setup/process-warnings.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'load',
+          // Latency bounds under load (docs/operations.md, "Probes and monitoring") measure the
+          // process under test, not the machine: these files run after the others, one at a time.
+          include: ['test/load/**/*.test.ts'],
+          sequence: { groupOrder: 1 },
+          fileParallelism: false,
           setupFiles: ['test/setup/process-warnings.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
