@@ -11,6 +11,11 @@ export { loadInventory } from './inventory/load-inventory.js';
 export { type LoadConfigOptions, type LoadedConfig, loadConfig } from './load-config.js';
 export { type LoadPolicyOptions, loadPolicy } from './policy/load-policy.js';
 export { latencyThresholdsOf, policySchema } from './policy/policy-schema.js';
+export {
+  type RecognitionConfig,
+  recognitionConfigSchema,
+  toRecognitionSettings,
+} from './recognition-schema.js';
 export { redactSecrets, redactUrlCredentials } from './redact-secrets.js';
 export {
   type BudgetwatchConfig,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { recognitionConfigSchema } from './recognition-schema.js';
 
 const hostPort = z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'expected "host:port"');
 
@@ -102,7 +103,11 @@ export const topicsConfigSchema = z.strictObject({
 
 export const ingestConfigSchema = z.strictObject({
   groupId: z.string().min(1).default('budgetwatch-ingest'),
-  /** client: count spans whose kind is not SERVER; server: only SERVER spans. */
+  /**
+   * Which side of a call counts: client (the agent's spans) or server (the MCP server's). Each
+   * recognition profile says which side its spans stand for; spans of the other side are not
+   * counted (other_perspective).
+   */
   perspective: z.enum(['client', 'server']).default('client'),
   /**
    * Calls that last longer are taken for broken clocks or forged spans: counted as invalid
@@ -272,6 +277,8 @@ export const budgetwatchConfigSchema = z.strictObject({
   evaluator: evaluatorConfigSchema.prefault({}),
   notifier: notifierConfigSchema.prefault({}),
   inventory: inventoryConfigSchema.prefault({}),
+  /** Which spans are tool calls: the built-in profiles and the operator's own. */
+  recognition: recognitionConfigSchema.prefault({}),
   log: logConfigSchema.prefault({}),
   http: httpConfigSchema.prefault({}),
 });
@@ -287,3 +294,4 @@ export type BudgetwatchConfig = z.infer<typeof budgetwatchConfigSchema>;
 export type EvaluatorConfig = z.infer<typeof evaluatorConfigSchema>;
 export type NotifierConfig = z.infer<typeof notifierConfigSchema>;
 export type InventoryConfig = z.infer<typeof inventoryConfigSchema>;
+export type { RecognitionConfig } from './recognition-schema.js';

@@ -45,6 +45,32 @@ export {
 } from './inventory/inventory-findings.js';
 export { inventoryResolver } from './inventory/inventory-resolver.js';
 export {
+  BUILT_IN_PROFILE_NAMES,
+  BUILT_IN_PROFILES,
+} from './recognition/built-in-profiles.js';
+export {
+  DEFAULT_OUTCOME_RULES,
+  type OutcomeRules,
+  type Perspective,
+  type ProfileMatch,
+  type RecognitionProfile,
+  type ServerIdSource,
+  SPAN_KINDS,
+  type SpanKindName,
+  type ToolNameSource,
+} from './recognition/recognition-profile.js';
+export {
+  activeProfiles,
+  type CompiledProfile,
+  compileProfile,
+  compileRecognizer,
+  DEFAULT_RECOGNITION_SETTINGS,
+  type RecognisableSpan,
+  type RecognitionSettings,
+  type Recognizer,
+  recognitionSettingsProblems,
+} from './recognition/recognizer.js';
+export {
   type ApplicableRule,
   applicableChecks,
   applicableRules,
@@ -91,29 +117,26 @@ export { type Measurement, MissingLatencyThresholdError, measure } from './rules
 export {
   type AttributeBag,
   type AttributeMatcher,
+  type CompiledMatcher,
+  compileMatcher,
   type MatchableValue,
   matches,
   matchesAny,
 } from './tool-calls/attribute-matcher.js';
 export { boundedSeriesName, MAX_SERIES_NAME_LENGTH } from './tool-calls/bounded-name.js';
 export {
-  type ClassificationRules,
-  DEFAULT_CLASSIFICATION_RULES,
-  type Perspective,
-} from './tool-calls/classification-rules.js';
-export {
   type Extraction,
   type ExtractionContext,
   extractToolCall,
-  isToolCallSpan,
+  type NotCountedReason,
   type SpanInput,
-  toolNameOf,
 } from './tool-calls/extract-tool-call.js';
+export { extractToolCalls } from './tool-calls/extract-tool-calls.js';
 export {
-  deriveServerId,
   type InventoryResolver,
+  isUnattributed,
   NO_INVENTORY,
-  UNKNOWN_SERVER,
+  UNATTRIBUTED_SERVER,
 } from './tool-calls/server-identity.js';
 export {
   DEFAULT_MAX_LATENCY_MS,

@@ -30,6 +30,7 @@ export function decodeJsonTraces(bytes: Uint8Array): OtlpSpan[] {
         spans.push({
           traceId: typeof span.traceId === 'string' ? span.traceId.toLowerCase() : '',
           spanId: typeof span.spanId === 'string' ? span.spanId.toLowerCase() : '',
+          parentSpanId: typeof span.parentSpanId === 'string' ? span.parentSpanId.toLowerCase() : '',
           name: typeof span.name === 'string' ? span.name : '',
           kind: spanKind(span.kind),
           startTimeMs: nanosToMillis(span.startTimeUnixNano),

@@ -23,6 +23,7 @@ export interface WireKeyValue {
 export interface WireSpan {
   traceId: Uint8Array;
   spanId: Uint8Array;
+  parentSpanId?: Uint8Array;
   name: string;
   kind: number;
   startTimeUnixNano: number | LongLike;
@@ -68,6 +69,7 @@ export function toOtlpSpan(span: WireSpan, resource: Attributes): OtlpSpan {
   return {
     traceId: hex(span.traceId),
     spanId: hex(span.spanId),
+    parentSpanId: hex(span.parentSpanId),
     name: span.name,
     kind: span.kind,
     startTimeMs: nanosToMillis(span.startTimeUnixNano),

@@ -12,7 +12,7 @@ export function encodeProtobufTracesFromJson(document: unknown): Uint8Array {
 function toProtobufObject(value: unknown, key?: string): unknown {
   if (Array.isArray(value)) return value.map((item) => toProtobufObject(item));
   if (typeof value !== 'object' || value === null) {
-    if ((key === 'traceId' || key === 'spanId') && typeof value === 'string')
+    if ((key === 'traceId' || key === 'spanId' || key === 'parentSpanId') && typeof value === 'string')
       return Buffer.from(value, 'hex');
     return value;
   }

@@ -183,6 +183,7 @@ function shareGroups(units: readonly SpanUnit[]): SpanUnit[] {
 const SPAN_FIELDS = [
   'traceId',
   'spanId',
+  'parentSpanId',
   'name',
   'kind',
   'startTimeUnixNano',

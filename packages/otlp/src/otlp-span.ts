@@ -21,6 +21,8 @@ export interface OtlpSpan {
   /** Lower-case hex; empty when the span carried none. */
   traceId: string;
   spanId: string;
+  /** Lower-case hex; empty for a root span. */
+  parentSpanId: string;
   name: string;
   kind: number;
   /** Milliseconds since the Unix epoch, fractional (ns precision is not needed for budgets). */

@@ -22,7 +22,7 @@ const lenientRoot = protobuf.parse(
 const lenientSpan = lenientRoot.lookupType('budgetwatch.otlp.Span');
 const lenientResource = lenientRoot.lookupType('budgetwatch.otlp.ResourceSpans');
 /** Fields that are bytes in the real schema too: never turned into text. */
-const BYTES_FIELDS = new Set(['traceId', 'spanId', 'bytesValue']);
+const BYTES_FIELDS = new Set(['traceId', 'spanId', 'parentSpanId', 'bytesValue']);
 
 export type DecodedUnit =
   | {

@@ -220,14 +220,16 @@ export class OperatorView {
       ),
     );
     return Promise.all(
-      applicableRules(this.options.policy, { scope: 'server', tier: entry?.tier }).map(async (applicable) => {
-        const { unit, threshold } = gaugeOf(applicable);
-        // Each hour on its own: every window the rule reads is that hour.
-        const points = await Promise.all(
-          hours.map(async (hour) => (await measureRule(applicable, async () => hour)).value),
-        );
-        return { rule: applicable.rule.id, unit, threshold, points };
-      }),
+      applicableRules(this.options.policy, { server, scope: 'server', tier: entry?.tier }).map(
+        async (applicable) => {
+          const { unit, threshold } = gaugeOf(applicable);
+          // Each hour on its own: every window the rule reads is that hour.
+          const points = await Promise.all(
+            hours.map(async (hour) => (await measureRule(applicable, async () => hour)).value),
+          );
+          return { rule: applicable.rule.id, unit, threshold, points };
+        },
+      ),
     );
   }
 
@@ -263,9 +265,11 @@ export class OperatorView {
     const rows: { series: SeriesRef; rule: string; state: RuleStatus; since: string | null }[] = [];
     for (const series of await this.series()) {
       // Which rules a series has does not depend on its tier, only their limits do.
-      const ruleIds = applicableRules(this.options.policy, { scope: scopeOf(series), tier: undefined }).map(
-        (applicable) => applicable.rule.id,
-      );
+      const ruleIds = applicableRules(this.options.policy, {
+        server: series.server,
+        scope: scopeOf(series),
+        tier: undefined,
+      }).map((applicable) => applicable.rule.id);
       for (const [rule, stored] of await this.options.states.read(seriesId(series), ruleIds)) {
         rows.push({ series, rule, state: stored.state.status, since: isoOrNull(stored.state.since) });
       }
@@ -274,8 +278,10 @@ export class OperatorView {
   }
 
   private async readings(series: SeriesRef, tier: Tier | undefined, now: number): Promise<RuleReading[]> {
-    const checks = await applicableChecks(this.options.policy, { scope: scopeOf(series), tier }, (windowMs) =>
-      this.options.windows.series(series, windowMs, now),
+    const checks = await applicableChecks(
+      this.options.policy,
+      { server: series.server, scope: scopeOf(series), tier },
+      (windowMs) => this.options.windows.series(series, windowMs, now),
     );
     const stored = await this.options.states.read(
       seriesId(series),

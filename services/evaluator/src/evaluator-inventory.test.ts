@@ -1,3 +1,4 @@
+import { UNATTRIBUTED_SERVER } from '@budgetwatch/domain';
 import { describe, expect, it } from 'vitest';
 import { EvaluationBed, inventoryOptions, registeredServer } from './evaluation-bed.fixtures.js';
 
@@ -80,5 +81,29 @@ describe('evaluator: servers missing from the inventory', () => {
     await bed.record('shadow-mcp', 'exec', 10);
     await bed.evaluator().sweep();
     expect(unregistered(bed)).toEqual([]);
+  });
+});
+
+describe('evaluator: unattributed calls', () => {
+  it('fire tool-scoped rules only: never a server rule, a CRS gate or an unregistered notice', async () => {
+    const bed = new EvaluationBed();
+    const evaluator = bed.evaluator({ crs: inventoryOptions(registeredServer('known-mcp')) });
+    await bed.record(UNATTRIBUTED_SERVER, 'search', 100);
+    await bed.record(UNATTRIBUTED_SERVER, 'search', 10, { outcome: 'error' }); // 90.9%
+    await evaluator.sweep();
+    const published = bed.publisher.published.map((event) => `${event.type} ${event.subject}`);
+    expect(published).toEqual([
+      `budgetwatch.budget.breached ${UNATTRIBUTED_SERVER}/search`,
+      `budgetwatch.traffic.frozen ${UNATTRIBUTED_SERVER}/search`,
+    ]);
+  });
+
+  it('the same calls under a server name fire its server rules too', async () => {
+    const bed = new EvaluationBed();
+    const evaluator = bed.evaluator();
+    await bed.record('stdio-mcp', 'search', 100);
+    await bed.record('stdio-mcp', 'search', 10, { outcome: 'error' });
+    await evaluator.sweep();
+    expect(bed.eventTypes('stdio-mcp')).toEqual(['budget.breached', 'traffic.frozen']);
   });
 });

@@ -55,7 +55,7 @@ export class SeriesEvaluation {
     // the few evaluations that emit events, which keeps a sweep to the counter rings.
     const checks = await applicableChecks(
       policy,
-      { scope: scopeOf(series), tier: responder.tier ?? undefined },
+      { server: series.server, scope: scopeOf(series), tier: responder.tier ?? undefined },
       (windowMs) => windows.series(series, windowMs, nowMs, { quantiles: false }),
     );
     if (checks.length === 0) return 0;

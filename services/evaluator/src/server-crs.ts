@@ -29,8 +29,10 @@ export async function serverCrs(
   nowMs: number,
 ): Promise<CrsBreakdown> {
   const rollup = { server: server.id, tool: null, drill: false };
-  const checks = await applicableChecks(policy, { scope: 'server', tier: server.tier }, (windowMs) =>
-    windows.series(rollup, windowMs, nowMs, { quantiles: false }),
+  const checks = await applicableChecks(
+    policy,
+    { server: server.id, scope: 'server', tier: server.tier },
+    (windowMs) => windows.series(rollup, windowMs, nowMs, { quantiles: false }),
   );
   return controlPlaneRisk(
     { server, live: liveBudgets(checks), nowMs, killSwitchMaxAgeDays: options.killSwitchMaxAgeDays },

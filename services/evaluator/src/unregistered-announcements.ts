@@ -1,4 +1,4 @@
-import { type SeriesRef, seriesId } from '@budgetwatch/domain';
+import { isUnattributed, type SeriesRef, seriesId } from '@budgetwatch/domain';
 import { UNREGISTERED_RULE, unregisteredServerEvent } from '@budgetwatch/events';
 import type { RuleStateAdvancer } from './rule-state-advancer.js';
 
@@ -20,7 +20,8 @@ export class UnregisteredAnnouncements {
   async announce(series: readonly SeriesRef[], registered: ReadonlySet<string>): Promise<void> {
     const tools = new Map<string, Set<string>>();
     for (const entry of series) {
-      if (entry.drill) continue;
+      // Unattributed calls belong to no one server: nothing to register.
+      if (entry.drill || isUnattributed(entry.server)) continue;
       const seen = tools.get(entry.server) ?? new Set<string>();
       if (entry.tool !== null) seen.add(entry.tool);
       tools.set(entry.server, seen);

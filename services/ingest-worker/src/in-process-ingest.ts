@@ -1,9 +1,4 @@
-import {
-  type ClassificationRules,
-  DEFAULT_CLASSIFICATION_RULES,
-  type InventoryResolver,
-  NO_INVENTORY,
-} from '@budgetwatch/domain';
+import { type InventoryResolver, NO_INVENTORY } from '@budgetwatch/domain';
 import type { DeadLetter } from '@budgetwatch/kafka';
 import type { Logger } from '@budgetwatch/logger';
 import { traced } from '@budgetwatch/telemetry';
@@ -11,7 +6,13 @@ import { FenceCache, type WindowStore, writeBatchExactlyOnce } from '@budgetwatc
 import type { Histogram } from '@opentelemetry/api';
 import { countWrittenBatch, emptyIngestMetrics, type IngestMetrics } from './ingest-metrics.js';
 import { type ConsumerLag, ingestInstruments } from './ingest-telemetry.js';
-import { processRecords, type SpanRecord, spanPlausibility } from './record-processor.js';
+import {
+  DEFAULT_RECOGNITION,
+  processRecords,
+  type Recognition,
+  type SpanRecord,
+  spanPlausibility,
+} from './record-processor.js';
 
 export interface InProcessIngestOptions {
   store: WindowStore;
@@ -19,7 +20,8 @@ export interface InProcessIngestOptions {
   latencyThresholdsMs: readonly number[];
   /** Longer calls are invalid (implausible_latency), not measured; default 1h. */
   maxLatencyMs?: number;
-  rules?: ClassificationRules;
+  /** The recognition profiles and the perspective that counts; default: the built-ins, client. */
+  recognition?: Recognition;
   resolveInventory?: InventoryResolver;
   /** Queued record bytes beyond which `send` refuses (the intake answers 429/503). */
   maxQueuedBytes?: number;
@@ -115,7 +117,7 @@ export class InProcessIngest {
     const processed = processRecords(
       batch,
       {
-        rules: this.options.rules ?? DEFAULT_CLASSIFICATION_RULES,
+        ...(this.options.recognition ?? DEFAULT_RECOGNITION),
         resolveInventory: this.options.resolveInventory ?? NO_INVENTORY,
         nowMs: now,
         plausibility: spanPlausibility(this.options.maxLatencyMs),

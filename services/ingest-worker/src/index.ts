@@ -2,8 +2,11 @@ export { IngestQueueFullError, InProcessIngest, type InProcessIngestOptions } fr
 export { emptyIngestMetrics, type IngestMetrics } from './ingest-metrics.js';
 export { IngestWorker, type IngestWorkerOptions } from './ingest-worker.js';
 export {
+  DEFAULT_RECOGNITION,
   type DeadLetter,
   type ProcessedRecords,
   processRecords,
+  type Recognition,
   type SpanRecord,
+  spanPlausibility,
 } from './record-processor.js';

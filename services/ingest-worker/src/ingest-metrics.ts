@@ -1,4 +1,4 @@
-import type { InvalidSpanReason } from '@budgetwatch/domain';
+import type { Extraction, InvalidSpanReason } from '@budgetwatch/domain';
 import type { DecodeFailure, SpanUnitFailure } from '@budgetwatch/otlp';
 import type { BatchWriteResult } from '@budgetwatch/window-store';
 
@@ -11,8 +11,16 @@ export interface IngestMetrics {
   callsApplied: number;
   /** Calls of redelivered records (after a crash or a partition move) that were already counted. */
   callsAlreadyApplied: number;
+  /** Tool calls counted, by the recognition profile that recognised them. */
+  callsByProfile: Record<string, number>;
+  /** Counted calls that nothing attributed to a server (docs/contract.md#2-input-tool-call-spans). */
+  unattributedCalls: number;
+  /** Spans no profile recognised. */
   notToolCalls: number;
+  /** Tool calls of the perspective that does not count (ingest.perspective). */
   otherPerspective: number;
+  /** Tool-call spans enclosing another counted span of the same call, which counts instead. */
+  duplicateCalls: number;
   invalidSpans: Partial<Record<InvalidSpanReason, number>>;
   /** Dead letters by reason: whole records, or the unreadable spans of a record. */
   deadLettered: Partial<Record<DecodeFailure | SpanUnitFailure | 'processing_error', number>>;
@@ -34,8 +42,11 @@ export function emptyIngestMetrics(): IngestMetrics {
     toolCalls: 0,
     callsApplied: 0,
     callsAlreadyApplied: 0,
+    callsByProfile: {},
+    unattributedCalls: 0,
     notToolCalls: 0,
     otherPerspective: 0,
+    duplicateCalls: 0,
     invalidSpans: {},
     deadLettered: {},
     fenceConflicts: 0,
@@ -48,6 +59,29 @@ export function emptyIngestMetrics(): IngestMetrics {
 
 export function increment<K extends string>(counts: Partial<Record<K, number>>, key: K, by = 1): void {
   counts[key] = (counts[key] ?? 0) + by;
+}
+
+/** Counts what became of one span. */
+export function countExtraction(metrics: IngestMetrics, extraction: Extraction): void {
+  switch (extraction.kind) {
+    case 'call':
+      metrics.toolCalls += 1;
+      increment(metrics.callsByProfile, extraction.profile);
+      if (!extraction.attributed) metrics.unattributedCalls += 1;
+      break;
+    case 'invalid':
+      increment(metrics.invalidSpans, extraction.reason);
+      break;
+    case 'not_tool_call':
+      metrics.notToolCalls += 1;
+      break;
+    case 'other_perspective':
+      metrics.otherPerspective += 1;
+      break;
+    case 'duplicate':
+      metrics.duplicateCalls += 1;
+      break;
+  }
 }
 
 /** Counts one batch written to the window store. */

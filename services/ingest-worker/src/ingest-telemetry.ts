@@ -23,6 +23,27 @@ export function ingestInstruments(counters: IngestMetrics, lag: ConsumerLag): { 
       read: () => counters.toolCalls,
     },
     {
+      name: 'budgetwatch.ingest.calls_by_profile',
+      description: 'Tool calls counted, by the recognition profile that recognised them',
+      read: () => counters.callsByProfile,
+      label: 'profile',
+    },
+    {
+      name: 'budgetwatch.ingest.unattributed_calls',
+      description: 'Tool calls counted that nothing attributed to a server',
+      read: () => counters.unattributedCalls,
+    },
+    {
+      name: 'budgetwatch.ingest.spans_not_counted',
+      description: 'Spans not counted as tool calls, by reason (invalid spans: invalid_spans)',
+      read: () => ({
+        not_tool_call: counters.notToolCalls,
+        other_perspective: counters.otherPerspective,
+        duplicate: counters.duplicateCalls,
+      }),
+      label: 'reason',
+    },
+    {
       name: 'budgetwatch.ingest.invalid_spans',
       description: 'Tool-call spans rejected, by reason',
       read: () => counters.invalidSpans,

@@ -1,9 +1,4 @@
-import {
-  type ClassificationRules,
-  DEFAULT_CLASSIFICATION_RULES,
-  type InventoryResolver,
-  NO_INVENTORY,
-} from '@budgetwatch/domain';
+import { type InventoryResolver, NO_INVENTORY } from '@budgetwatch/domain';
 import {
   chunkBySize,
   consumerTiming,
@@ -18,7 +13,12 @@ import type { Histogram } from '@opentelemetry/api';
 import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import { countWrittenBatch, emptyIngestMetrics, type IngestMetrics } from './ingest-metrics.js';
 import { type ConsumerLag, ingestInstruments } from './ingest-telemetry.js';
-import { processRecords, spanPlausibility } from './record-processor.js';
+import {
+  DEFAULT_RECOGNITION,
+  processRecords,
+  type Recognition,
+  spanPlausibility,
+} from './record-processor.js';
 
 export interface IngestWorkerOptions {
   kafka: Kafka;
@@ -44,7 +44,8 @@ export interface IngestWorkerOptions {
   latencyThresholdsMs: readonly number[];
   /** Longer calls are invalid (implausible_latency), not measured; default 1h. */
   maxLatencyMs?: number;
-  rules?: ClassificationRules;
+  /** The recognition profiles and the perspective that counts; default: the built-ins, client. */
+  recognition?: Recognition;
   resolveInventory?: InventoryResolver;
   now?: () => number;
 }
@@ -64,7 +65,7 @@ export class IngestWorker {
   private readonly producer: Producer;
   private readonly fences = new FenceCache();
   private readonly now: () => number;
-  private readonly rules: ClassificationRules;
+  private readonly recognition: Recognition;
   private readonly resolveInventory: InventoryResolver;
   private readonly batchBytes: number;
   private readonly concurrency: number;
@@ -88,7 +89,7 @@ export class IngestWorker {
     });
     this.producer = createProducer(options.kafka);
     this.now = options.now ?? Date.now;
-    this.rules = options.rules ?? DEFAULT_CLASSIFICATION_RULES;
+    this.recognition = options.recognition ?? DEFAULT_RECOGNITION;
     this.resolveInventory = options.resolveInventory ?? NO_INVENTORY;
     // Partitions may have moved: cached fences are only hints, but stale ones cost conflicts.
     this.offsets = new TimedOffsetCommitter(this.consumer, options.logger, () => this.fences.clear());
@@ -167,7 +168,7 @@ export class IngestWorker {
     const processed = processRecords(
       batch.messages,
       {
-        rules: this.rules,
+        ...this.recognition,
         resolveInventory: this.resolveInventory,
         nowMs: now,
         plausibility: spanPlausibility(this.options.maxLatencyMs),

@@ -1,14 +1,15 @@
 import {
+  compileRecognizer,
   DEFAULT_MAX_LATENCY_MS,
   type ExtractionContext,
-  extractToolCall,
+  extractToolCalls,
   MAX_WINDOW_MS,
   type PositionedCall,
   type SpanPlausibility,
 } from '@budgetwatch/domain';
 import type { DeadLetter } from '@budgetwatch/kafka';
 import { decodeTraceRecord, OtlpDecodeError } from '@budgetwatch/otlp';
-import { type IngestMetrics, increment } from './ingest-metrics.js';
+import { countExtraction, type IngestMetrics, increment } from './ingest-metrics.js';
 
 /** A Kafka record as the processor needs it (kafkajs messages fit). */
 export interface SpanRecord {
@@ -19,6 +20,12 @@ export interface SpanRecord {
 }
 
 export type { DeadLetter };
+
+/** How spans are recognised as tool calls: the compiled profiles and the perspective that counts. */
+export type Recognition = Pick<ExtractionContext, 'recognizer' | 'perspective'>;
+
+/** The built-in profiles, counting client-side spans. */
+export const DEFAULT_RECOGNITION: Recognition = { recognizer: compileRecognizer(), perspective: 'client' };
 
 /** What both ingest paths accept as a measurable span: within the largest window, and plausible. */
 export function spanPlausibility(maxLatencyMs = DEFAULT_MAX_LATENCY_MS): SpanPlausibility {
@@ -57,23 +64,9 @@ export function processRecords(
         });
       }
       metrics.spans += spans.length;
-      for (const span of spans) {
-        const extraction = extractToolCall(span, context);
-        switch (extraction.kind) {
-          case 'call':
-            metrics.toolCalls += 1;
-            calls.push({ call: extraction.call, offset });
-            break;
-          case 'invalid':
-            increment(metrics.invalidSpans, extraction.reason);
-            break;
-          case 'not_tool_call':
-            metrics.notToolCalls += 1;
-            break;
-          case 'other_perspective':
-            metrics.otherPerspective += 1;
-            break;
-        }
+      for (const extraction of extractToolCalls(spans, context)) {
+        countExtraction(metrics, extraction);
+        if (extraction.kind === 'call') calls.push({ call: extraction.call, offset });
       }
     } catch (error) {
       const reason = error instanceof OtlpDecodeError ? error.reason : 'processing_error';

@@ -1,36 +1,18 @@
-import type { Inventory, InventoryServer } from '@budgetwatch/domain';
+import { type Inventory, type InventoryServer, UNATTRIBUTED_SERVER } from '@budgetwatch/domain';
 import { z } from 'zod';
-
-const matcherSchema = z
-  .strictObject({
-    attribute: z.string().min(1),
-    on: z.enum(['span', 'resource']).default('span'),
-    equals: z.union([z.string(), z.number(), z.boolean()]).optional(),
-    oneOf: z.array(z.string()).min(1).optional(),
-    present: z.boolean().optional(),
-    pattern: z
-      .string()
-      .refine((text) => {
-        try {
-          new RegExp(text);
-          return true;
-        } catch {
-          return false;
-        }
-      }, 'not a valid regular expression')
-      .optional(),
-  })
-  .refine(
-    (matcher) =>
-      [matcher.equals, matcher.oneOf, matcher.present, matcher.pattern].filter((v) => v !== undefined)
-        .length === 1,
-    'exactly one of equals, oneOf, present or pattern',
-  );
+import { attributeMatcherSchema } from '../attribute-matcher-schema.js';
 
 const optionalText = z.string().trim().min(1).nullable().default(null);
 
 const serverSchema = z.strictObject({
-  id: z.string().min(1).max(200),
+  id: z
+    .string()
+    .min(1)
+    .max(200)
+    .refine(
+      (id) => id !== UNATTRIBUTED_SERVER,
+      `${UNATTRIBUTED_SERVER} is reserved for calls no server is named for`,
+    ),
   name: z.string().min(1).optional(),
   owner: z
     .strictObject({
@@ -62,7 +44,7 @@ const serverSchema = z.strictObject({
   fallbackMode: optionalText,
   maxBlastRadius: optionalText,
   recoveryChecklist: z.array(z.string().trim().min(1)).default([]),
-  match: z.array(matcherSchema).default([]),
+  match: z.array(attributeMatcherSchema).default([]),
 });
 
 export const inventorySchema = z

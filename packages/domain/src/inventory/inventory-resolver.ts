@@ -9,10 +9,10 @@ import type { Inventory } from './inventory.js';
 export function inventoryResolver(inventory: Inventory): InventoryResolver {
   const withRules = inventory.servers.filter((server) => server.match.length > 0);
   const ids = new Set(inventory.servers.map((server) => server.id));
-  return (span: AttributeBag, resource: AttributeBag, derivedId: string) => {
+  return (span: AttributeBag, resource: AttributeBag, derivedId: string | undefined) => {
     for (const server of withRules) {
       if (server.match.every((matcher) => matches(matcher, span, resource))) return server.id;
     }
-    return ids.has(derivedId) ? derivedId : undefined;
+    return derivedId !== undefined && ids.has(derivedId) ? derivedId : undefined;
   };
 }

@@ -1,3 +1,4 @@
+import { isUnattributed } from '../tool-calls/server-identity.js';
 import type { WindowSummary } from '../windows/window-summary.js';
 import { burnRateRule, measureBurnRate } from './burn-rate.js';
 import {
@@ -19,6 +20,11 @@ export type WindowAccessor = (windowMs: number) => Promise<WindowSummary>;
 
 /** What decides which rules apply to a series and with which limits. */
 export interface CheckTarget {
+  /**
+   * The series' server: the unattributed calls' reserved id has no server-scoped rules. Every
+   * caller that evaluates a series passes it.
+   */
+  server?: string;
   scope: RuleScope;
   /** The server's inventory tier; undefined for a server the inventory does not list. */
   tier: Tier | undefined;
@@ -55,6 +61,8 @@ export type RuleCheck = ApplicableRule & { measurement: Measurement };
  * on which rules a series has.
  */
 export function applicableRules(policy: Policy, target: CheckTarget): ApplicableRule[] {
+  // Unattributed calls are many servers' calls under one id: judged per tool, never as a server.
+  if (target.scope === 'server' && target.server !== undefined && isUnattributed(target.server)) return [];
   const applies = (rule: Rule) => rule.scopes.includes(target.scope);
   const budgets = policy.rules
     .filter(applies)

@@ -20,27 +20,48 @@ export interface AttributeMatcher {
   pattern?: string;
 }
 
-const compiledPatterns = new Map<string, RegExp>();
+/** A matcher made ready to test: its pattern compiled once. */
+export type CompiledMatcher = (span: AttributeBag, resource: AttributeBag) => boolean;
+
+/** Matchers tested through `matches`, compiled on first use. */
+const compiled = new WeakMap<AttributeMatcher, CompiledMatcher>();
+
+export function compileMatcher(matcher: AttributeMatcher): CompiledMatcher {
+  const { attribute, equals, oneOf, present } = matcher;
+  const onResource = matcher.on === 'resource';
+  const pick = (span: AttributeBag, resource: AttributeBag) => (onResource ? resource : span)[attribute];
+  if (present !== undefined) return (span, resource) => (pick(span, resource) !== undefined) === present;
+  if (equals !== undefined) {
+    const spelling = typeof equals === 'boolean' ? String(equals) : undefined;
+    return (span, resource) => {
+      const value = pick(span, resource);
+      if (value === equals) return true;
+      return spelling !== undefined && value !== undefined && String(value).toLowerCase() === spelling;
+    };
+  }
+  if (oneOf !== undefined) {
+    return (span, resource) => {
+      const value = pick(span, resource);
+      return typeof value === 'string' && oneOf.includes(value);
+    };
+  }
+  if (matcher.pattern !== undefined) {
+    const regex = new RegExp(matcher.pattern);
+    return (span, resource) => {
+      const value = pick(span, resource);
+      return typeof value === 'string' && regex.test(value);
+    };
+  }
+  return () => false;
+}
 
 export function matches(matcher: AttributeMatcher, span: AttributeBag, resource: AttributeBag): boolean {
-  const bag = matcher.on === 'resource' ? resource : span;
-  const value = bag[matcher.attribute];
-  if (matcher.present !== undefined) return (value !== undefined) === matcher.present;
-  if (value === undefined) return false;
-  if (matcher.equals !== undefined) {
-    if (value === matcher.equals) return true;
-    return typeof matcher.equals === 'boolean' && String(value).toLowerCase() === String(matcher.equals);
+  let test = compiled.get(matcher);
+  if (test === undefined) {
+    test = compileMatcher(matcher);
+    compiled.set(matcher, test);
   }
-  if (matcher.oneOf !== undefined) return typeof value === 'string' && matcher.oneOf.includes(value);
-  if (matcher.pattern !== undefined) {
-    let regex = compiledPatterns.get(matcher.pattern);
-    if (regex === undefined) {
-      regex = new RegExp(matcher.pattern);
-      compiledPatterns.set(matcher.pattern, regex);
-    }
-    return typeof value === 'string' && regex.test(value);
-  }
-  return false;
+  return test(span, resource);
 }
 
 export function matchesAny(

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CLASSIFICATION_RULES } from './classification-rules.js';
+import { compileRecognizer } from '../recognition/recognizer.js';
 import { type ExtractionContext, extractToolCall, type SpanInput } from './extract-tool-call.js';
+import { UNATTRIBUTED_SERVER } from './server-identity.js';
 
 const NOW = Date.UTC(2026, 10, 25, 12, 0, 0);
 const context: ExtractionContext = {
-  rules: DEFAULT_CLASSIFICATION_RULES,
+  recognizer: compileRecognizer(),
+  perspective: 'client',
   resolveInventory: () => undefined,
   nowMs: NOW,
   plausibility: { maxAgeMs: 24 * 3600_000, maxLatencyMs: 3_600_000 },
@@ -58,7 +60,7 @@ describe('extractToolCall', () => {
         attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'calc' },
         name: 'execute_tool calc',
       }),
-      expected: { kind: 'call', call: { tool: 'calc', server: 'unknown' } },
+      expected: { kind: 'call', call: { tool: 'calc', server: UNATTRIBUTED_SERVER }, attributed: false },
     },
     {
       name: 'merged span counts once with both conventions',
@@ -166,11 +168,8 @@ describe('extractToolCall', () => {
   });
 
   it('server perspective counts only SERVER spans and names them by service', () => {
-    const serverContext = {
-      ...context,
-      rules: { ...DEFAULT_CLASSIFICATION_RULES, perspective: 'server' as const },
-    };
-    expect(extractToolCall(span({}), serverContext)).toEqual({ kind: 'other_perspective' });
+    const serverContext = { ...context, perspective: 'server' as const };
+    expect(extractToolCall(span({}), serverContext)).toMatchObject({ kind: 'other_perspective' });
     const result = extractToolCall(
       span({ kind: 2, attributes: { 'mcp.method.name': 'tools/call', 'gen_ai.tool.name': 'x' } }),
       serverContext,
@@ -197,7 +196,7 @@ describe('plausibility', () => {
     ['a start before the largest window', NOW - 25 * 3600_000, NOW - 1000, 'start_before_window'],
     ['a call of 1 h and 1 ms', NOW - 3600_001 - 1000, NOW - 1000, 'implausible_latency'],
   ])('%s is invalid, not measured', (_name, start, end, reason) => {
-    expect(extractToolCall(toolSpan(start, end), context)).toEqual({ kind: 'invalid', reason });
+    expect(extractToolCall(toolSpan(start, end), context)).toMatchObject({ kind: 'invalid', reason });
   });
 
   it('a call of exactly the maximum latency is measured', () => {

@@ -1,92 +1,101 @@
-import { type AttributeBag, matchesAny } from './attribute-matcher.js';
+import type { Perspective } from '../recognition/recognition-profile.js';
+import type { CompiledProfile, RecognisableSpan, Recognizer } from '../recognition/recognizer.js';
+import type { AttributeBag } from './attribute-matcher.js';
 import { boundedSeriesName } from './bounded-name.js';
-import type { ClassificationRules } from './classification-rules.js';
-import { deriveServerId, type InventoryResolver } from './server-identity.js';
+import { type InventoryResolver, UNATTRIBUTED_SERVER } from './server-identity.js';
 import { type InvalidSpanReason, type SpanPlausibility, validateSpan } from './span-validation.js';
-import type { CallOutcome, ToolCall } from './tool-call.js';
-
-const SERVER_KIND = 2;
-const STATUS_ERROR = 2;
-const TOOL_NAME_FROM_SPAN_NAME = /^(?:tools\/call|execute_tool)\s+(.+)$/;
+import type { ToolCall } from './tool-call.js';
 
 /** The span fields extraction reads; the OTLP decoder's spans fit this shape. */
-export interface SpanInput {
+export interface SpanInput extends RecognisableSpan {
   traceId: string;
   spanId: string;
-  name: string;
-  kind: number;
+  /** Empty or absent for a root span; what "one call counts once" follows. */
+  parentSpanId?: string;
   startTimeMs: number;
   endTimeMs: number;
-  statusCode: number;
   attributes: AttributeBag;
   resource: AttributeBag;
 }
 
+/** Why a span was recognised by a profile and still not counted, besides an invalid span. */
 export type Extraction =
-  | { kind: 'call'; call: ToolCall }
+  | {
+      kind: 'call';
+      call: ToolCall;
+      profile: string;
+      /** False when neither the profile, the inventory nor service.name named the server. */
+      attributed: boolean;
+    }
   | { kind: 'not_tool_call' }
-  | { kind: 'other_perspective' }
-  | { kind: 'invalid'; reason: InvalidSpanReason };
+  | { kind: 'other_perspective'; profile: string; perspective: Perspective }
+  | { kind: 'invalid'; reason: InvalidSpanReason; profile: string }
+  /** The same call as a recognised span it encloses, which is counted instead. */
+  | { kind: 'duplicate'; profile: string; call: ToolCall; countedSpanId: string };
+
+/** Why a span was not counted, as the counters and `budgetwatch explain` name it. */
+export type NotCountedReason = Exclude<Extraction['kind'], 'call' | 'invalid'> | InvalidSpanReason;
 
 export interface ExtractionContext {
-  rules: ClassificationRules;
+  recognizer: Recognizer;
+  /** Which side of a call counts (ingest.perspective). */
+  perspective: Perspective;
   resolveInventory: InventoryResolver;
   nowMs: number;
   /** The largest window and the longest plausible latency (see validateSpan). */
   plausibility: SpanPlausibility;
 }
 
-/** A span is a tool call when it carries the MCP or GenAI tool-call operation. */
-export function isToolCallSpan(attributes: AttributeBag): boolean {
-  return (
-    attributes['mcp.method.name'] === 'tools/call' || attributes['gen_ai.operation.name'] === 'execute_tool'
-  );
-}
-
-export function toolNameOf(span: Pick<SpanInput, 'name' | 'attributes'>): string | undefined {
-  const attribute = span.attributes['gen_ai.tool.name'];
-  if (typeof attribute === 'string' && attribute !== '') return attribute;
-  const match = TOOL_NAME_FROM_SPAN_NAME.exec(span.name);
-  const fromName = match?.[1]?.trim();
-  return fromName === undefined || fromName === '' ? undefined : fromName;
-}
-
-/** Turns one span into a counted tool call, or says why it is not one. */
+/**
+ * Turns one span into a counted tool call, or says why it is not one. A span alone: enclosing
+ * spans of the same call are found by extractToolCalls, over a record's spans.
+ */
 export function extractToolCall(span: SpanInput, context: ExtractionContext): Extraction {
-  if (!isToolCallSpan(span.attributes)) return { kind: 'not_tool_call' };
-  const isServerSpan = span.kind === SERVER_KIND;
-  if ((context.rules.perspective === 'server') !== isServerSpan) return { kind: 'other_perspective' };
-
+  const profile = context.recognizer.recognise(span);
+  if (profile === undefined) return { kind: 'not_tool_call' };
+  if (profile.perspective !== context.perspective) {
+    return { kind: 'other_perspective', profile: profile.name, perspective: profile.perspective };
+  }
   const invalid = validateSpan(span, context.nowMs, context.plausibility);
-  if (invalid !== undefined) return { kind: 'invalid', reason: invalid };
-  const tool = toolNameOf(span);
-  if (tool === undefined) return { kind: 'invalid', reason: 'missing_tool_name' };
+  if (invalid !== undefined) return { kind: 'invalid', reason: invalid, profile: profile.name };
+  const tool = profile.toolName(span);
+  if (tool === undefined) return { kind: 'invalid', reason: 'missing_tool_name', profile: profile.name };
 
-  const derived = deriveServerId(span.attributes, span.resource, span.kind);
-  const registered = context.resolveInventory(span.attributes, span.resource, derived);
-  const rules = context.rules;
+  const server = attributeServer(span, profile, context.resolveInventory);
   return {
     kind: 'call',
+    profile: profile.name,
+    attributed: server.id !== UNATTRIBUTED_SERVER,
     call: {
-      server: registered ?? boundedSeriesName(derived),
+      server: server.id,
       tool: boundedSeriesName(tool),
-      drill: matchesAny(rules.drill, span.attributes, span.resource),
-      outcome: classifyOutcome(span, rules),
-      fallback: matchesAny(rules.fallback, span.attributes, span.resource),
+      drill: profile.isDrill(span),
+      outcome: profile.outcome(span),
+      fallback: profile.isFallback(span),
       latencyMs: span.endTimeMs - span.startTimeMs,
       eventTimeMs: span.endTimeMs,
-      unregistered: registered === undefined,
+      unregistered: !server.registered,
     },
   };
 }
 
-function classifyOutcome(span: SpanInput, rules: ClassificationRules): CallOutcome {
-  if (matchesAny(rules.policyBlock, span.attributes, span.resource)) {
-    return matchesAny(rules.policyBlockExpected, span.attributes, span.resource)
-      ? 'blocked_expected'
-      : 'blocked_unexpected';
+/**
+ * Which server a call belongs to: the inventory's match rules first (they name registered
+ * servers), else the profile's server attributes, else the resource's service.name for a
+ * server-side span (the server's own process), else unattributed.
+ */
+function attributeServer(
+  span: SpanInput,
+  profile: CompiledProfile,
+  resolveInventory: InventoryResolver,
+): { id: string; registered: boolean } {
+  let derived = profile.serverId(span);
+  if (derived === undefined && profile.perspective === 'server') {
+    const service = span.resource['service.name'];
+    if (typeof service === 'string' && service !== '') derived = service;
   }
-  if (span.statusCode === STATUS_ERROR || matchesAny(rules.error, span.attributes, span.resource))
-    return 'error';
-  return 'ok';
+  if (derived === UNATTRIBUTED_SERVER) derived = undefined;
+  const registered = resolveInventory(span.attributes, span.resource, derived);
+  if (registered !== undefined) return { id: registered, registered: true };
+  return { id: derived === undefined ? UNATTRIBUTED_SERVER : boundedSeriesName(derived), registered: false };
 }

@@ -1,37 +1,25 @@
 import type { AttributeBag } from './attribute-matcher.js';
 
-const SERVER_KIND = 2;
-
 /**
  * Resolves a span to an inventory server id, or undefined when it belongs to no registered server;
- * `derivedId` is the id its attributes give (deriveServerId).
+ * `derivedId` is the id its recognition profile gives, if any.
  */
 export type InventoryResolver = (
   span: AttributeBag,
   resource: AttributeBag,
-  derivedId: string,
+  derivedId: string | undefined,
 ) => string | undefined;
 
 export const NO_INVENTORY: InventoryResolver = () => undefined;
 
-/** Used when a span names no server at all. */
-export const UNKNOWN_SERVER = 'unknown';
-
 /**
- * The server id derived from attributes when the inventory has no match: `mcp.server.name`, then
- * `server.address[:server.port]`, then the resource's `service.name` for SERVER spans.
+ * The server of calls nothing attributes: no server attribute, no inventory match, and not a
+ * server-side span with a service.name. A reserved id, not a server: its calls are counted per
+ * tool, and server-scoped rules, the CRS and unregistered-server notices skip it. The inventory
+ * may not register it, and a span naming it is as unattributed as one naming nothing.
  */
-export function deriveServerId(span: AttributeBag, resource: AttributeBag, kind: number): string {
-  const named = span['mcp.server.name'] ?? resource['mcp.server.name'];
-  if (typeof named === 'string' && named !== '') return named;
-  const address = span['server.address'];
-  if (typeof address === 'string' && address !== '') {
-    const port = span['server.port'];
-    return port === undefined || port === '' ? address : `${address}:${String(port)}`;
-  }
-  if (kind === SERVER_KIND) {
-    const service = resource['service.name'];
-    if (typeof service === 'string' && service !== '') return service;
-  }
-  return UNKNOWN_SERVER;
+export const UNATTRIBUTED_SERVER = '(unattributed)';
+
+export function isUnattributed(server: string): boolean {
+  return server === UNATTRIBUTED_SERVER;
 }

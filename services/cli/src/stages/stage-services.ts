@@ -1,7 +1,7 @@
-import type { BudgetwatchConfig } from '@budgetwatch/config';
-import { DEFAULT_CLASSIFICATION_RULES, type Policy } from '@budgetwatch/domain';
+import { type BudgetwatchConfig, toRecognitionSettings } from '@budgetwatch/config';
+import { compileRecognizer, type Policy } from '@budgetwatch/domain';
 import { Evaluator, type EventPublisher, type RuleStateStore } from '@budgetwatch/evaluator';
-import { IngestWorker } from '@budgetwatch/ingest-worker';
+import { IngestWorker, type Recognition } from '@budgetwatch/ingest-worker';
 import type { Logger } from '@budgetwatch/logger';
 import { Notifier, type NotifierStore, type SilenceStore } from '@budgetwatch/notifier';
 import type { WindowReader, WindowStore } from '@budgetwatch/window-store';
@@ -20,12 +20,20 @@ export interface ServiceSettings {
   logger: Logger;
 }
 
-/** How spans become calls under this configuration: perspective and inventory match rules. */
+/** How spans become calls under this configuration: profiles, perspective and inventory match rules. */
 export function classificationFor({ config, inventory }: ServiceSettings) {
   return {
-    rules: { ...DEFAULT_CLASSIFICATION_RULES, perspective: config.ingest.perspective },
+    recognition: recognitionFor(config),
     resolveInventory: inventory.resolver,
     maxLatencyMs: config.ingest.maxLatencyMs,
+  };
+}
+
+/** The configured recognition profiles, compiled, and the perspective that counts. */
+export function recognitionFor(config: BudgetwatchConfig): Recognition {
+  return {
+    recognizer: compileRecognizer(toRecognitionSettings(config.recognition)),
+    perspective: config.ingest.perspective,
   };
 }
 
