@@ -11,8 +11,17 @@ export const FIXTURE_TOOLS = ['search_docs', 'create_ticket', 'get_weather'] as 
 export type FixtureTool = (typeof FIXTURE_TOOLS)[number];
 
 export interface PlannedCall {
-  tool: FixtureTool;
+  /** The tool's name on the server: FIXTURE_TOOL_PREFIX, then the fixture tool. */
+  tool: string;
   outcome: CallOutcome;
+}
+
+/**
+ * The prefix of the tool names of this run (FIXTURE_TOOL_PREFIX, passed to the agent and the
+ * server), so that runs against one Budgetwatch keep to series of their own.
+ */
+export function toolPrefix(): string {
+  return process.env.FIXTURE_TOOL_PREFIX ?? '';
 }
 
 /** Calls per tool and outcome; 50 in all. */
@@ -23,7 +32,7 @@ const PLAN: Record<FixtureTool, Record<CallOutcome, number>> = {
 };
 
 /** The planned calls, outcomes interleaved so that no tool's failures come in one block. */
-export function callMix(): PlannedCall[] {
+export function callMix(prefix = toolPrefix()): PlannedCall[] {
   const calls: PlannedCall[] = [];
   for (const tool of FIXTURE_TOOLS) {
     const counts = PLAN[tool];
@@ -36,12 +45,12 @@ export function callMix(): PlannedCall[] {
     const oks = outcomes.filter((outcome) => outcome === 'ok');
     while (oks.length > 0 || failures.length > 0) {
       for (const outcome of [oks.shift(), oks.shift(), failures.shift()]) {
-        if (outcome !== undefined) calls.push({ tool, outcome });
+        if (outcome !== undefined) calls.push({ tool: `${prefix}${tool}`, outcome });
       }
     }
   }
   // Round-robin over the tools so that the three series fill up together.
-  const byTool = FIXTURE_TOOLS.map((tool) => calls.filter((call) => call.tool === tool));
+  const byTool = FIXTURE_TOOLS.map((tool) => calls.filter((call) => call.tool === `${prefix}${tool}`));
   const mixed: PlannedCall[] = [];
   for (let i = 0; byTool.some((list) => i < list.length); i++) {
     for (const list of byTool) {

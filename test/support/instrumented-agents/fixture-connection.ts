@@ -20,7 +20,7 @@ const FIXTURE_SERVER_COMMAND = {
 /** The fixture's settings out of this process's environment, for its own. */
 function fixtureEnvironment(): Record<string, string> {
   const env: Record<string, string> = { PATH: process.env.PATH ?? '' };
-  for (const key of ['FIXTURE_API', 'FIXTURE_SHINZO_ENDPOINT', 'HOME']) {
+  for (const key of ['FIXTURE_API', 'FIXTURE_SHINZO_ENDPOINT', 'FIXTURE_TOOL_PREFIX', 'HOME']) {
     const value = process.env[key];
     if (value !== undefined) env[key] = value;
   }

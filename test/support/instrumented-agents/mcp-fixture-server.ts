@@ -30,10 +30,11 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { instrumentServer } from '@shinzolabs/instrumentation-mcp';
 import { z } from 'zod';
-import { type CallOutcome, FIXTURE_TOOLS } from './call-mix.js';
+import { type CallOutcome, FIXTURE_TOOLS, toolPrefix } from './call-mix.js';
 import { FIXTURE_SERVER_NAME } from './fixture-server-name.js';
 
 const outcomes = ['ok', 'isError', 'protocolError'] as const;
+const toolNames = FIXTURE_TOOLS.map((tool) => `${toolPrefix()}${tool}`);
 
 /** The answer of a tool whose outcome is not a protocol error. */
 function toolResult(tool: string, outcome: Exclude<CallOutcome, 'protocolError'>): CallToolResult {
@@ -45,7 +46,7 @@ function toolResult(tool: string, outcome: Exclude<CallOutcome, 'protocolError'>
 function lowLevelServer(): { server: Server; shutdown: () => Promise<void> } {
   const server = new Server({ name: FIXTURE_SERVER_NAME, version: '1.0.0' }, { capabilities: { tools: {} } });
   server.setRequestHandler(ListToolsRequestSchema, () => ({
-    tools: FIXTURE_TOOLS.map((name) => ({
+    tools: toolNames.map((name) => ({
       name,
       description: `The fixture's ${name} tool`,
       inputSchema: {
@@ -79,7 +80,7 @@ function mcpServer(): { server: Server; shutdown: () => Promise<void> } {
           serverVersion: '1.0.0',
           exporterEndpoint: shinzoEndpoint,
         });
-  for (const tool of FIXTURE_TOOLS) {
+  for (const tool of toolNames) {
     // server.tool() is the registration Shinzo wraps (it does not wrap registerTool).
     server.tool(tool, `The fixture's ${tool} tool`, { outcome: z.enum(outcomes) }, ({ outcome }) => {
       if (outcome === 'protocolError') {

@@ -4,7 +4,7 @@
  * environment given.
  */
 import { runProcess } from '@budgetwatch/testkit';
-import type { CallOutcome } from './call-mix.js';
+import { type CallOutcome, callMix } from './call-mix.js';
 
 const here = (file: string) => new URL(`./${file}`, import.meta.url).pathname;
 
@@ -34,6 +34,8 @@ export interface AgentOptions {
   /** The fixture server's API and, for Shinzo, where the server's spans go (an OTLP base URL). */
   fixtureApi?: 'low-level' | 'mcp-server';
   shinzoEndpoint?: string;
+  /** Prefixes the tool names of this run (see toolPrefix). */
+  toolPrefix?: string;
   /** For the AI SDK agent: its OpenTelemetry integration, or the legacy one (AI SDK 6 spans). */
   aiSdkTelemetry?: 'otel' | 'legacy';
 }
@@ -54,11 +56,18 @@ export async function runAgent(agent: AgentName, options: AgentOptions): Promise
     FIXTURE_TRANSPORT: options.transport ?? 'stdio',
     FIXTURE_API: options.fixtureApi ?? 'low-level',
     ...(options.aiSdkTelemetry === undefined ? {} : { AI_SDK_TELEMETRY: options.aiSdkTelemetry }),
+    ...(options.toolPrefix === undefined ? {} : { FIXTURE_TOOL_PREFIX: options.toolPrefix }),
     ...(options.shinzoEndpoint === undefined ? {} : { FIXTURE_SHINZO_ENDPOINT: options.shinzoEndpoint }),
   };
   const result = await runProcess(process.execPath, args, { env });
   if (result.code !== 0) throw new Error(`agent ${agent} exited ${result.code}:\n${result.output}`);
   const line = result.output.split('\n').find((candidate) => candidate.startsWith('{"seen"'));
   if (line === undefined) throw new Error(`agent ${agent} printed no outcome:\n${result.output}`);
-  return { seen: (JSON.parse(line) as { seen: CallOutcome[] }).seen, output: result.output };
+  const seen = (JSON.parse(line) as { seen: CallOutcome[] }).seen;
+  // The server answered each call as planned: what the spans say can be compared with the plan.
+  const plannedOutcomes = callMix(options.toolPrefix ?? '').map((call) => call.outcome);
+  if (JSON.stringify(seen) !== JSON.stringify(plannedOutcomes)) {
+    throw new Error(`agent ${agent} saw ${JSON.stringify(seen)}, planned ${JSON.stringify(plannedOutcomes)}`);
+  }
+  return { seen, output: result.output };
 }
