@@ -10,6 +10,7 @@ const COMMANDS = [
   ['notifier'],
   ['api'],
   ['replay'],
+  ['explain'],
   ['window'],
   ['silence', 'create'],
   ['silence', 'list'],

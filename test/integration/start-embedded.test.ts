@@ -210,6 +210,21 @@ describe('budgetwatch start --demo on embedded defaults (no Kafka, no Redis)', (
       total('budgetwatch_ingest_records_total'),
     );
     expect(total('budgetwatch_evaluator_events_emitted_total')).toBeGreaterThan(0);
+    // The demo's agents write semantic-conventions client spans, each named by its server.
+    const byLabel = (name: string, label: string, value: string) =>
+      Number(
+        families.get(name)?.metrics.find((sample) => sample.labels?.[label] === value)?.value ?? Number.NaN,
+      );
+    expect(
+      byLabel('budgetwatch_ingest_calls_by_profile_total', 'profile', 'otel-semconv-client'),
+    ).toBeGreaterThan(0);
+    expect(total('budgetwatch_ingest_unattributed_calls_total')).toBe(0);
+    for (const reason of ['not_tool_call', 'other_perspective', 'duplicate']) {
+      expect(
+        byLabel('budgetwatch_ingest_spans_not_counted_total', 'reason', reason),
+        reason,
+      ).toBeGreaterThanOrEqual(0);
+    }
     expect(families.get('budgetwatch_ingest_consumer_lag')?.type).toBe('GAUGE');
     for (const histogram of ['budgetwatch_ingest_batch_duration', 'budgetwatch_evaluator_pass_duration']) {
       expect(families.get(histogram)?.type, histogram).toBe('HISTOGRAM');

@@ -40,6 +40,13 @@ describe('the recognition section', () => {
     expect(loadConfig({ env: {} }).config.recognition).toEqual({ disabled: [], profiles: [] });
   });
 
+  it('the example configuration puts its own profile before the built-in ones', () => {
+    const example = join(import.meta.dirname, '../../../config/budgetwatch.example.yaml');
+    const { recognition } = loadConfig({ file: example, env: {} }).config;
+    const names = compileRecognizer(toRecognitionSettings(recognition)).profiles.map((profile) => profile.name);
+    expect(names.slice(0, 2)).toEqual(['acme-rpc', 'shinzo-mcp']);
+  });
+
   it('reads an in-house profile; outcome lists left out keep the defaults', () => {
     const settings = toRecognitionSettings(load(IN_HOUSE).load().recognition);
     expect(settings.disabled).toEqual(['openinference-tool']);

@@ -70,6 +70,7 @@ export {
   type Recognizer,
   recognitionSettingsProblems,
 } from './recognition/recognizer.js';
+export { type ToolCallHint, toolCallHint } from './recognition/tool-call-hints.js';
 export {
   type ApplicableRule,
   applicableChecks,

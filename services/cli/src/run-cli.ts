@@ -14,6 +14,7 @@ import { configCheck } from './commands/config-check.js';
 import { showCrs } from './commands/crs.js';
 import { runDrill } from './commands/drill.js';
 import { runEvaluator } from './commands/evaluator.js';
+import { explain } from './commands/explain.js';
 import { runIngestWorker } from './commands/ingest-worker.js';
 import { inventoryCheck } from './commands/inventory-check.js';
 import { runNotifier } from './commands/notifier.js';
@@ -90,6 +91,17 @@ function buildProgram(io: CliIo, setExit: (code: ExitCode) => void): Command {
     )
     .action(async (file: string, options: { topic?: string; maxSpansPerRecord: number }) =>
       setExit(await replay(file, options, configFile(), io.out)),
+    );
+
+  program
+    .command('explain')
+    .description(
+      'how each span of an OTLP trace file would be counted under the configured recognition profiles, perspective and inventory',
+    )
+    .argument('<file>', 'OTLP protobuf, OTLP JSON, or JSON Lines as the Collector writes them')
+    .option('--json', 'print JSON', false)
+    .action((file: string, options: { json: boolean }) =>
+      setExit(explain(file, options, configFile(), io.out)),
     );
 
   program

@@ -28,6 +28,8 @@ export interface RecognisableSpan {
 /** A profile made ready to run: its patterns compiled once, its conditions ordered cheapest first. */
 export interface CompiledProfile {
   readonly profile: RecognitionProfile;
+  /** Span attributes of which every span it matches has one (none: no such attribute). */
+  readonly anchors: readonly string[];
   readonly name: string;
   readonly perspective: Perspective;
   matches(span: RecognisableSpan): boolean;
@@ -86,13 +88,40 @@ export function activeProfiles(settings: RecognitionSettings): RecognitionProfil
 /** Compiles the profiles in force; call once per configuration, not per span. */
 export function compileRecognizer(settings: RecognitionSettings = DEFAULT_RECOGNITION_SETTINGS): Recognizer {
   const profiles = activeProfiles(settings).map(compileProfile);
+  // Most spans are no tool call. When every profile needs one of a few span attributes, a span
+  // with none of them is turned away after as many lookups.
+  const anchors = profiles.every((profile) => profile.anchors.length > 0)
+    ? [...new Set(profiles.flatMap((profile) => profile.anchors))]
+    : undefined;
   return {
     profiles,
     recognise(span) {
+      if (anchors !== undefined && !hasAny(span.attributes, anchors)) return undefined;
       for (const profile of profiles) if (profile.matches(span)) return profile;
       return undefined;
     },
   };
+}
+
+function hasAny(attributes: AttributeBag, keys: readonly string[]): boolean {
+  for (const key of keys) if (attributes[key] !== undefined) return true;
+  return false;
+}
+
+/**
+ * Span attributes of which a span this profile matches has at least one; empty when the profile
+ * matches without any (on the span name or resource alone, or on an attribute's absence).
+ */
+function anchorsOf(match: RecognitionProfile['match']): string[] {
+  const required = (match.attributes ?? []).find(
+    (matcher) => matcher.on !== 'resource' && matcher.present !== false,
+  );
+  if (required !== undefined) return [required.attribute];
+  const any = match.anyAttributes ?? [];
+  if (any.length > 0 && any.every((matcher) => matcher.on !== 'resource' && matcher.present !== false)) {
+    return any.map((matcher) => matcher.attribute);
+  }
+  return [];
 }
 
 export function compileProfile(profile: RecognitionProfile): CompiledProfile {
@@ -109,6 +138,7 @@ export function compileProfile(profile: RecognitionProfile): CompiledProfile {
   const outcome = compileOutcome(profile.outcome);
   return {
     profile,
+    anchors: anchorsOf(match),
     name: profile.name,
     perspective: profile.perspective,
     // Cheapest first: a kind is an integer test, an attribute a property lookup, a name a regex.
@@ -116,13 +146,13 @@ export function compileProfile(profile: RecognitionProfile): CompiledProfile {
       // Kinds outside 0-5 are unspecified.
       if ((kindMask & (1 << (span.kind >= 0 && span.kind <= 5 ? span.kind : 0))) === 0) return false;
       for (const test of every) if (!test(span.attributes, span.resource)) return false;
-      if (some.length > 0 && !some.some((test) => test(span.attributes, span.resource))) return false;
+      if (some.length > 0 && !anyHolds(some, span)) return false;
       return spanName === undefined || spanName.test(span.name);
     },
     toolName(span) {
       for (const attribute of profile.tool.attributes) {
         const value = span.attributes[attribute];
-        if (typeof value === 'string' && value.trim() !== '') return value;
+        if (typeof value === 'string' && value !== '') return value;
       }
       const fromName = toolFromName?.exec(span.name)?.[1]?.trim();
       return fromName === undefined || fromName === '' ? undefined : fromName;
@@ -140,6 +170,11 @@ export function compileProfile(profile: RecognitionProfile): CompiledProfile {
   };
 }
 
+function anyHolds(tests: readonly CompiledMatcher[], span: RecognisableSpan): boolean {
+  for (const test of tests) if (test(span.attributes, span.resource)) return true;
+  return false;
+}
+
 function compileServerSource(source: ServerIdSource): (span: RecognisableSpan) => string | undefined {
   const onResource = source.on === 'resource';
   return (span) => {
@@ -153,8 +188,8 @@ function compileServerSource(source: ServerIdSource): (span: RecognisableSpan) =
 
 function compileOutcome(rules: OutcomeRules) {
   const any = (matchers: readonly AttributeMatcher[]) => {
-    const tests: CompiledMatcher[] = matchers.map(compileMatcher);
-    return (span: RecognisableSpan) => tests.some((test) => test(span.attributes, span.resource));
+    const tests = matchers.map(compileMatcher);
+    return (span: RecognisableSpan) => anyHolds(tests, span);
   };
   const error = any(rules.error);
   const blocked = any(rules.policyBlock);

@@ -36,6 +36,9 @@ export type Extraction =
 /** Why a span was not counted, as the counters and `budgetwatch explain` name it. */
 export type NotCountedReason = Exclude<Extraction['kind'], 'call' | 'invalid'> | InvalidSpanReason;
 
+/** Shared: most spans are not tool calls, and none of them needs an object of its own. */
+const NOT_TOOL_CALL: Extraction = Object.freeze({ kind: 'not_tool_call' });
+
 export interface ExtractionContext {
   recognizer: Recognizer;
   /** Which side of a call counts (ingest.perspective). */
@@ -52,7 +55,7 @@ export interface ExtractionContext {
  */
 export function extractToolCall(span: SpanInput, context: ExtractionContext): Extraction {
   const profile = context.recognizer.recognise(span);
-  if (profile === undefined) return { kind: 'not_tool_call' };
+  if (profile === undefined) return NOT_TOOL_CALL;
   if (profile.perspective !== context.perspective) {
     return { kind: 'other_perspective', profile: profile.name, perspective: profile.perspective };
   }

@@ -1,4 +1,11 @@
-import { loadConfig, loadInventory, loadPolicy, redactSecrets } from '@budgetwatch/config';
+import {
+  loadConfig,
+  loadInventory,
+  loadPolicy,
+  redactSecrets,
+  toRecognitionSettings,
+} from '@budgetwatch/config';
+import { activeProfiles } from '@budgetwatch/domain';
 import { stringify } from 'yaml';
 import { ExitCode } from '../exit-codes.js';
 import { requireAuthenticatedIntake } from '../stages/intake-exposure.js';
@@ -30,6 +37,10 @@ export function configCheck(configFile: string | undefined, out: NodeJS.Writable
     inventory.file === undefined
       ? 'inventory: none configured (every server is unregistered)\n'
       : `inventory OK (${inventory.file}): ${inventory.inventory.servers.length} servers\n`,
+  );
+  const profiles = activeProfiles(toRecognitionSettings(config.recognition)).map((profile) => profile.name);
+  out.write(
+    `recognition profiles, in order: ${profiles.join(', ')}; counting the ${config.ingest.perspective} side\n`,
   );
   out.write(
     mode === 'embedded'
