@@ -189,6 +189,15 @@ describe('@arizeai/openinference-instrumentation-langchain with @langchain/mcp-a
   });
 });
 
+describe('@arizeai/openinference-instrumentation-mcp on the MCP SDK stdio client', () => {
+  it('records no span of the calls', async () => {
+    const run = await runAgent('openinferenceMcp', { otlpUrl: capture.tracesUrl });
+    expect(run.seen).toEqual(expectedOutcomes);
+    // The agent's exporter is flushed and shut down before the agent exits: nothing came.
+    expect(capture.spans).toEqual([]);
+  });
+});
+
 function resourceNames(spans: OtlpSpan[]): string[] {
   return [...new Set(spans.map((span) => String(span.resource['service.name'])))];
 }

@@ -13,6 +13,7 @@ export const AGENTS = {
   /** The MCP SDK client with no instrumentation in the agent (Shinzo instruments the server). */
   plain: { script: 'mcp-sdk-agent.ts', register: undefined },
   traceloop: { script: 'mcp-sdk-agent.ts', register: 'traceloop-register.ts' },
+  openinferenceMcp: { script: 'mcp-sdk-agent.ts', register: 'openinference-mcp-register.ts' },
   aiSdk: { script: 'ai-sdk-agent.ts', register: undefined },
   langchain: { script: 'langchain-agent.ts', register: undefined },
   langchainWithTraceloop: { script: 'langchain-agent.ts', register: 'traceloop-register.ts' },
