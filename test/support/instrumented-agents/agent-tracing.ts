@@ -3,9 +3,11 @@
  * loading its instrumentations: a global tracer provider exporting OTLP/HTTP protobuf to
  * AGENT_OTLP_URL (Budgetwatch's intake, or the test's span capture), with the resource
  * `service.name` AGENT_SERVICE_NAME, and an AsyncLocalStorage context manager so that spans nest.
+ * AGENT_OTLP_ENCODING=json sends OTLP JSON instead.
  */
 import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { OTLPTraceExporter as OtlpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
@@ -15,7 +17,14 @@ export function startAgentTracing(): TracerProvider {
   if (url === undefined || url === '') throw new Error('AGENT_OTLP_URL is required');
   const provider = new TracerProvider({
     resource: resourceFromAttributes({ 'service.name': process.env.AGENT_SERVICE_NAME ?? 'agent' }),
-    spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url }) })],
+    spanProcessors: [
+      new BatchSpanProcessor({
+        exporter:
+          process.env.AGENT_OTLP_ENCODING === 'json'
+            ? new OtlpJsonExporter({ url })
+            : new OTLPTraceExporter({ url }),
+      }),
+    ],
   });
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   trace.setGlobalTracerProvider(provider);

@@ -30,6 +30,8 @@ export interface AgentRun {
 export interface AgentOptions {
   /** Where the agent's spans go: an OTLP/HTTP traces URL. */
   otlpUrl: string;
+  /** OTLP protobuf (default) or OTLP JSON. */
+  otlpEncoding?: 'protobuf' | 'json';
   serviceName?: string;
   transport?: 'stdio' | 'http';
   /** The fixture server's API and, for Shinzo, where the server's spans go (an OTLP base URL). */
@@ -53,6 +55,7 @@ export async function runAgent(agent: AgentName, options: AgentOptions): Promise
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '',
     AGENT_OTLP_URL: options.otlpUrl,
+    AGENT_OTLP_ENCODING: options.otlpEncoding ?? 'protobuf',
     AGENT_SERVICE_NAME: options.serviceName ?? `${agent}-agent`,
     FIXTURE_TRANSPORT: options.transport ?? 'stdio',
     FIXTURE_API: options.fixtureApi ?? 'low-level',

@@ -14,17 +14,22 @@ export interface SpanCapture {
   /** The base URL (`.../v1`), for exporters that add `/traces` themselves. */
   baseUrl: string;
   spans: OtlpSpan[];
+  /** Each traces request's body as it came, in arrival order. */
+  bodies: Buffer[];
   close(): Promise<void>;
 }
 
 export async function startSpanCapture(): Promise<SpanCapture> {
   const spans: OtlpSpan[] = [];
+  const bodies: Buffer[] = [];
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       if (request.url === '/v1/traces') {
-        spans.push(...decodeTraces(Buffer.concat(chunks), request.headers['content-type']));
+        const body = Buffer.concat(chunks);
+        bodies.push(body);
+        spans.push(...decodeTraces(body, request.headers['content-type']));
       }
       response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
@@ -36,6 +41,7 @@ export async function startSpanCapture(): Promise<SpanCapture> {
     tracesUrl: `${base}/traces`,
     baseUrl: base,
     spans,
+    bodies,
     async close() {
       server.close();
       server.closeAllConnections();
