@@ -19,7 +19,12 @@ async function main(): Promise<number> {
   try {
     if (process.env.BENCH_SKIP_INGEST !== '1') {
       const ingest = await runIngestBench(bed);
-      console.log(renderTable('Ingest (records of 100 spans: all tool calls, then mixed traffic; one Node process)', ingest.rows));
+      console.log(
+        renderTable(
+          'Ingest (records of 100 spans: all tool calls, then mixed traffic; one Node process)',
+          ingest.rows,
+        ),
+      );
       writeFigures(`${resultsDir}ingest.json`, { ...ingest.figures });
       missed += ingest.rows.filter((row) => row.met === false).length;
     }

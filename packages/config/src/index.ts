@@ -5,6 +5,7 @@ export {
   describeSource,
   formatIssue,
 } from './config-error.js';
+export { configJsonSchema } from './config-json-schema.js';
 export { ENV_BINDINGS } from './environment.js';
 export { inventorySchema } from './inventory/inventory-schema.js';
 export { loadInventory } from './inventory/load-inventory.js';

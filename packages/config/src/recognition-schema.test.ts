@@ -43,7 +43,9 @@ describe('the recognition section', () => {
   it('the example configuration puts its own profile before the built-in ones', () => {
     const example = join(import.meta.dirname, '../../../config/budgetwatch.example.yaml');
     const { recognition } = loadConfig({ file: example, env: {} }).config;
-    const names = compileRecognizer(toRecognitionSettings(recognition)).profiles.map((profile) => profile.name);
+    const names = compileRecognizer(toRecognitionSettings(recognition)).profiles.map(
+      (profile) => profile.name,
+    );
     expect(names.slice(0, 2)).toEqual(['acme-rpc', 'shinzo-mcp']);
   });
 

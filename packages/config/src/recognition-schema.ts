@@ -79,8 +79,8 @@ export const recognitionConfigSchema = z
     profiles: z.array(profileSchema).default([]),
   })
   .superRefine((recognition, context) => {
-    for (const message of recognitionSettingsProblems(toRecognitionSettings(recognition))) {
-      context.addIssue({ code: 'custom', path: [message.split(':')[0] ?? 'profiles'], message });
+    for (const { field, message } of recognitionSettingsProblems(toRecognitionSettings(recognition))) {
+      context.addIssue({ code: 'custom', path: [field], message });
     }
   });
 

@@ -67,6 +67,7 @@ export {
   DEFAULT_RECOGNITION_SETTINGS,
   type RecognisableSpan,
   type RecognitionSettings,
+  type RecognitionSettingsProblem,
   type Recognizer,
   recognitionSettingsProblems,
 } from './recognition/recognizer.js';

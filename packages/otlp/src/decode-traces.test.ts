@@ -1,4 +1,6 @@
 import { otlpJson, otlpProtobuf, recordToolCallSpans } from '@budgetwatch/testkit';
+import { context, trace } from '@opentelemetry/api';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { describe, expect, it } from 'vitest';
 import { OtlpDecodeError } from './decode-error.js';
 import { decodeTraces } from './decode-traces.js';
@@ -142,5 +144,29 @@ describe('decodeTraces edge cases', () => {
     expect(viaProtobuf.map((s) => [s.traceId, s.spanId, s.name, s.kind, s.statusCode])).toEqual(
       fromJson.map((s) => [s.traceId, s.spanId, s.name, s.kind, s.statusCode]),
     );
+  });
+});
+
+describe('parent span ids', () => {
+  const exporter = new InMemorySpanExporter();
+  const tracer = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] }).getTracer(
+    't',
+  );
+  const parent = tracer.startSpan('ai.toolCall');
+  tracer.startSpan('search.tool', {}, trace.setSpan(context.active(), parent)).end();
+  parent.end();
+  const spans = exporter.getFinishedSpans();
+
+  it.each([
+    ['protobuf', () => decodeTraces(otlpProtobuf(spans))],
+    ['JSON', () => decodeTraces(otlpJson(spans))],
+    [
+      'JSON re-encoded as protobuf (replay, the intake)',
+      () => decodeTraces(encodeProtobufTracesFromJson(JSON.parse(Buffer.from(otlpJson(spans)).toString()))),
+    ],
+  ])('are kept from %s, empty for a root', (_encoding, decode) => {
+    const byName = new Map(decode().map((span) => [span.name, span]));
+    expect(byName.get('search.tool')?.parentSpanId).toBe(byName.get('ai.toolCall')?.spanId);
+    expect(byName.get('ai.toolCall')?.parentSpanId).toBe('');
   });
 });

@@ -214,16 +214,16 @@ describe('configured profiles', () => {
 
   it('settings naming an unknown built-in, or a name twice, are refused', () => {
     expect(recognitionSettingsProblems({ profiles: [], disabled: ['nope'] })).toEqual([
-      expect.stringContaining('no built-in profile is named nope'),
+      { field: 'disabled', message: expect.stringContaining('no built-in profile is named nope') },
     ]);
     expect(
       recognitionSettingsProblems({
         profiles: [{ ...inHouse, name: BUILT_IN_PROFILE_NAMES[0] ?? '' }],
         disabled: [],
       }),
-    ).toEqual([expect.stringContaining("is a built-in profile's name")]);
+    ).toEqual([{ field: 'profiles', message: expect.stringContaining("is a built-in profile's name") }]);
     expect(recognitionSettingsProblems({ profiles: [inHouse, inHouse], disabled: [] })).toEqual([
-      expect.stringContaining('named twice'),
+      { field: 'profiles', message: 'acme-rpc is named twice' },
     ]);
     expect(recognitionSettingsProblems({ profiles: [inHouse], disabled: ['shinzo-mcp'] })).toEqual([]);
   });

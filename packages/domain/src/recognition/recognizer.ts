@@ -57,22 +57,32 @@ export interface RecognitionSettings {
 
 export const DEFAULT_RECOGNITION_SETTINGS: RecognitionSettings = { profiles: [], disabled: [] };
 
+/** A problem with recognition settings, and the setting it is in. */
+export interface RecognitionSettingsProblem {
+  field: 'disabled' | 'profiles';
+  message: string;
+}
+
 /** What is wrong with the settings (names unknown or taken twice); empty when they can be used. */
-export function recognitionSettingsProblems(settings: RecognitionSettings): string[] {
-  const problems: string[] = [];
+export function recognitionSettingsProblems(settings: RecognitionSettings): RecognitionSettingsProblem[] {
+  const problems: RecognitionSettingsProblem[] = [];
   for (const name of settings.disabled) {
     if (!BUILT_IN_PROFILE_NAMES.includes(name)) {
-      problems.push(`disabled: no built-in profile is named ${name} (${BUILT_IN_PROFILE_NAMES.join(', ')})`);
+      problems.push({
+        field: 'disabled',
+        message: `no built-in profile is named ${name} (${BUILT_IN_PROFILE_NAMES.join(', ')})`,
+      });
     }
   }
   const seen = new Set<string>();
   for (const profile of settings.profiles) {
     if (BUILT_IN_PROFILE_NAMES.includes(profile.name)) {
-      problems.push(
-        `profiles: ${profile.name} is a built-in profile's name; disable it and use another name`,
-      );
+      problems.push({
+        field: 'profiles',
+        message: `${profile.name} is a built-in profile's name; disable it and use another name`,
+      });
     } else if (seen.has(profile.name)) {
-      problems.push(`profiles: ${profile.name} is named twice`);
+      problems.push({ field: 'profiles', message: `${profile.name} is named twice` });
     }
     seen.add(profile.name);
   }

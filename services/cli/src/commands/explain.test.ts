@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { encodeProtobufTracesFromJson } from '@budgetwatch/otlp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../run-cli.js';
 
@@ -120,6 +121,24 @@ describe('budgetwatch explain', () => {
       'search_docs',
       'fetch_page',
     ]);
+  });
+
+  it('reads OTLP protobuf and a single OTLP JSON document too', async () => {
+    const [firstLine = ''] = readFileSync(CAPTURE, 'utf8').split('\n');
+    const protobuf = join(dir, 'capture.pb');
+    writeFileSync(protobuf, encodeProtobufTracesFromJson(JSON.parse(firstLine)));
+    const json = join(dir, 'capture.json');
+    writeFileSync(json, firstLine);
+    for (const file of [protobuf, json]) {
+      const report = JSON.parse(
+        (await explain('--config', config('{}\n'), 'explain', file, '--json')).output,
+      ) as Report;
+      expect(report.summary).toMatchObject({
+        spans: 5,
+        calls: 1,
+        notCounted: { duplicate: 1, not_tool_call: 3 },
+      });
+    }
   });
 
   it('refuses a file that is not OTLP, exit code 2', async () => {

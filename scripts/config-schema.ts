@@ -1,0 +1,10 @@
+/**
+ * `npm run config-schema`: writes config/budgetwatch.schema.json from the configuration schema;
+ * a unit test fails while the file is out of date.
+ */
+import { writeFileSync } from 'node:fs';
+import { configJsonSchema } from '@budgetwatch/config';
+
+const file = new URL('../config/budgetwatch.schema.json', import.meta.url);
+writeFileSync(file, `${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+console.log(`wrote ${file.pathname}`);
