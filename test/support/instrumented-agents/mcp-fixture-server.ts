@@ -9,7 +9,10 @@
  * - FIXTURE_API: `low-level` (default: the SDK's Server with its own tools/call handler, which can
  *   answer with a JSON-RPC error) or `mcp-server` (the SDK's McpServer and `server.tool()`, what
  *   server-side instrumentations wrap; McpServer itself turns a thrown error into an `isError`
- *   result, so a protocol error is thrown as the one code it passes through).
+ *   result, so a protocol error is thrown as the one code it passes through, -32042). Under
+ *   Shinzo 1.1 the wrapped handler swallows what it throws (its catch shadows the error it means
+ *   to rethrow): the server answers with no result and the client fails with -32602 "Invalid
+ *   tools/call result", an error all the same.
  * - FIXTURE_SHINZO_ENDPOINT: with `mcp-server`, instruments the server with
  *   @shinzolabs/instrumentation-mcp as its README says, exporting to this OTLP base URL.
  */
