@@ -13,27 +13,29 @@ import {
   metricTotal,
   toolCallsClassified,
 } from '../support/instrumented-agents/budgetwatch-counts.js';
-import { type CallOutcome, callMix } from '../support/instrumented-agents/call-mix.js';
-import { type AgentName, type AgentOptions, runAgent } from '../support/instrumented-agents/run-agent.js';
+import { callMix } from '../support/instrumented-agents/call-mix.js';
+import {
+  inventoryByServiceName,
+  PROFILE_RUNS,
+  runProfile,
+  serverOf,
+} from '../support/instrumented-agents/profile-runs.js';
+import { runAgent } from '../support/instrumented-agents/run-agent.js';
 import { inventoryEntry } from '../support/inventory-entries.js';
 
 /**
  * The real instrumentation packages drive their spans into a real `budgetwatch start` on embedded
  * defaults (client perspective, the built-in recognition profiles), and the 2h and 24h windows
- * hold exactly the 50 calls of the mix per run, with the errors each package can report. Each run
- * has a service.name of its own, which the inventory maps to a server: none of these packages
- * names the MCP server on its spans.
+ * hold exactly the 50 calls of the mix per run, with the errors each package can report.
  */
 
-/** Per run: the agent, its options, the inventory server its service.name maps to. */
-const RUNS = {
-  traceloopStdio: { agent: 'traceloop', server: 'traceloop-stdio-mcp', options: { transport: 'stdio' } },
-  traceloopHttp: { agent: 'traceloop', server: 'traceloop-http-mcp', options: { transport: 'http' } },
-  aiSdk: { agent: 'aiSdk', server: 'ai-sdk-mcp', options: {} },
-  aiSdkLegacy: { agent: 'aiSdk', server: 'ai-sdk-legacy-mcp', options: { aiSdkTelemetry: 'legacy' } },
-  langchain: { agent: 'langchain', server: 'langchain-mcp', options: {} },
-  twoInstrumentations: { agent: 'langchainWithTraceloop', server: 'two-instrumentations-mcp', options: {} },
-} satisfies Record<string, { agent: AgentName; server: string; options: Omit<AgentOptions, 'otlpUrl'> }>;
+/** Two instrumentations on one agent: LangChain's TOOL spans and Traceloop's MCP client spans. */
+const TWO_INSTRUMENTATIONS = {
+  name: 'two-instrumentations',
+  agent: 'langchainWithTraceloop',
+  options: {},
+  prefix: 'two_',
+} as const;
 
 /** The tool names the inventory attributes to docs-mcp in the stdio attribution test. */
 const INVENTORIED_PREFIX = 'inv_';
@@ -45,15 +47,12 @@ let dir: string;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'bw-agents-'));
   const inventory = join(dir, 'inventory.yaml');
-  const byServiceName = Object.entries(RUNS).map(([run, { server }]) => ({
-    ...inventoryEntry(server, 2, 'unused.invalid'),
-    match: [{ attribute: 'service.name', on: 'resource', equals: `${run}-agent` }],
-  }));
   const byToolNames = {
     ...inventoryEntry('docs-mcp', 2, 'unused.invalid'),
     match: [{ attribute: 'traceloop.entity.name', oneOf: INVENTORIED_TOOLS }],
   };
-  writeFileSync(inventory, stringify({ servers: [...byServiceName, byToolNames] }));
+  const servers = [...inventoryByServiceName([...PROFILE_RUNS, TWO_INSTRUMENTATIONS]), byToolNames];
+  writeFileSync(inventory, stringify({ servers }));
   instance = await startBudgetwatch(['start'], { BUDGETWATCH_INVENTORY: inventory });
 });
 
@@ -62,69 +61,21 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Runs one agent into Budgetwatch; returns how many tool calls the ingest classified from it. */
-function runInto(run: keyof typeof RUNS, prefix: string): Promise<number> {
-  const { agent, options } = RUNS[run];
-  return toolCallsClassified(instance, 50, () =>
-    runAgent(agent, {
-      ...options,
-      otlpUrl: instance.intakeUrl,
-      serviceName: `${run}-agent`,
-      toolPrefix: prefix,
-    }),
-  );
-}
-
-/** Per run: what it shows, its tool prefix, and which outcomes the package reports as errors. */
-const EXACT_COUNTS: { run: keyof typeof RUNS; prefix: string; errors: CallOutcome[]; title: string }[] = [
-  {
-    run: 'traceloopStdio',
-    prefix: 'tls_',
-    errors: ['isError', 'protocolError'],
-    title: 'Traceloop over stdio: 13 errors (isError and protocol errors both set status ERROR)',
-  },
-  {
-    run: 'traceloopHttp',
-    prefix: 'tlh_',
-    errors: ['isError', 'protocolError'],
-    title: 'Traceloop over Streamable HTTP: the same; the spans still carry no server.address',
-  },
-  {
-    run: 'aiSdk',
-    prefix: 'ai_',
-    errors: ['protocolError'],
-    title:
-      'AI SDK with @ai-sdk/otel (execute_tool spans): 5 errors; an isError result is no error to the AI SDK',
-  },
-  {
-    run: 'aiSdkLegacy',
-    prefix: 'ail_',
-    errors: ['protocolError'],
-    title: 'AI SDK with LegacyOpenTelemetry (ai.toolCall spans): 5 errors',
-  },
-  {
-    run: 'langchain',
-    prefix: 'lc_',
-    errors: ['isError', 'protocolError'],
-    title: 'OpenInference LangChain TOOL spans: 13 errors (the MCP adapters throw on isError)',
-  },
-];
-
 describe('each built-in profile counts the real package exactly (embedded defaults)', () => {
-  it.each(EXACT_COUNTS)('$title', async ({ run, prefix, errors }) => {
-    expect(await runInto(run, prefix)).toBe(50);
-    await expectCounted(instance, RUNS[run].server, prefix, expectedPerTool(prefix, errors));
+  it.each(PROFILE_RUNS)('$title', async (run) => {
+    expect(await runProfile(instance, run)).toBe(50);
+    await expectCounted(instance, serverOf(run), run.prefix, expectedPerTool(run.prefix, run.errors));
   });
 });
 
 describe('one call counts once', () => {
   it('LangChain TOOL spans and Traceloop MCP spans of the same calls on one agent: 50 calls', async () => {
-    const classified = await runInto('twoInstrumentations', 'two_');
+    const classified = await runProfile(instance, TWO_INSTRUMENTATIONS);
     await expectCounted(
       instance,
-      'two-instrumentations-mcp',
-      'two_',
-      expectedPerTool('two_', ['isError', 'protocolError']),
+      serverOf(TWO_INSTRUMENTATIONS),
+      TWO_INSTRUMENTATIONS.prefix,
+      expectedPerTool(TWO_INSTRUMENTATIONS.prefix, ['isError', 'protocolError']),
     );
     expect(classified).toBe(50);
   });
