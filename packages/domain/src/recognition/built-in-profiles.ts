@@ -66,7 +66,8 @@ export const BUILT_IN_PROFILES: readonly RecognitionProfile[] = [
     name: 'openinference-tool',
     description: 'OpenInference TOOL spans (openinference.span.kind = TOOL), e.g. LangChain.js tools',
     match: { attributes: [{ attribute: 'openinference.span.kind', equals: 'TOOL' }] },
-    tool: { attributes: ['tool.name'] },
+    // LangChain names a tool's span after the tool.
+    tool: { attributes: ['tool.name'], spanName: '^(.+)$' },
     server: [],
     perspective: 'client',
     outcome: DEFAULT_OUTCOME_RULES,

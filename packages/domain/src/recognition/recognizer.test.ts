@@ -116,6 +116,11 @@ describe('built-in profiles', () => {
     });
   });
 
+  it('OpenInference tool name falls back to the span name (LangChain names the span after the tool)', () => {
+    const input = span({ name: 'lookup_order', attributes: { 'openinference.span.kind': 'TOOL' } });
+    expect(extractToolCall(input, context('client'))).toMatchObject({ call: { tool: 'lookup_order' } });
+  });
+
   it('Traceloop tool name falls back to the span name', () => {
     const input = EMITTED.traceloopClient('search');
     const withoutName = { ...input, attributes: { 'traceloop.span.kind': 'tool' } };

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { UNATTRIBUTED_SERVER } from '../tool-calls/server-identity.js';
 import { emptyCounters } from '../windows/bucket-counters.js';
 import { summarizeWindow, type WindowSummary } from '../windows/window-summary.js';
 import { applicableChecks, applicableRules, type WindowAccessor } from './applicable-checks.js';
@@ -44,6 +45,16 @@ describe('the rules that apply to a series', () => {
       applicableRules(policy, { scope, tier: undefined }).map((applicable) => applicable.rule.id);
     expect(ids('server')).toEqual(PLAYBOOK_RULES.map((rule) => rule.id));
     expect(ids('tool')).toEqual(['success-rate', 'unexpected-policy-blocks', 'fallback-activation']);
+  });
+
+  it('unattributed calls have the tool rules and no server rule', () => {
+    const ids = (scope: 'tool' | 'server', server: string) =>
+      applicableRules(DEFAULT_POLICY, { server, scope, tier: undefined }).map(
+        (applicable) => applicable.rule.id,
+      );
+    expect(ids('server', UNATTRIBUTED_SERVER)).toEqual([]);
+    expect(ids('tool', UNATTRIBUTED_SERVER)).toEqual(ids('tool', 'stdio-mcp'));
+    expect(ids('server', 'stdio-mcp')).toEqual(PLAYBOOK_RULES.map((rule) => rule.id));
   });
 
   it("a tier's overrides apply to servers of that tier only; unregistered servers get the rule's own", () => {

@@ -1,6 +1,5 @@
 import type { Perspective } from '../recognition/recognition-profile.js';
 import type { CompiledProfile, RecognisableSpan, Recognizer } from '../recognition/recognizer.js';
-import type { AttributeBag } from './attribute-matcher.js';
 import { boundedSeriesName } from './bounded-name.js';
 import { type InventoryResolver, UNATTRIBUTED_SERVER } from './server-identity.js';
 import { type InvalidSpanReason, type SpanPlausibility, validateSpan } from './span-validation.js';
@@ -14,11 +13,9 @@ export interface SpanInput extends RecognisableSpan {
   parentSpanId?: string;
   startTimeMs: number;
   endTimeMs: number;
-  attributes: AttributeBag;
-  resource: AttributeBag;
 }
 
-/** Why a span was recognised by a profile and still not counted, besides an invalid span. */
+/** What became of a span: a counted call, or why it was not counted. */
 export type Extraction =
   | {
       kind: 'call';
