@@ -11,6 +11,7 @@ import {
   PROFILE_RUNS,
   runProfile,
   serverOf,
+  TWO_INSTRUMENTATIONS,
 } from '../support/instrumented-agents/profile-runs.js';
 import { useTopics } from '../support/kafka.js';
 import { useRedisNamespace } from '../support/redis.js';
@@ -30,7 +31,10 @@ let dir: string;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'bw-agents-connected-'));
   const inventory = join(dir, 'inventory.yaml');
-  writeFileSync(inventory, stringify({ servers: inventoryByServiceName(PROFILE_RUNS) }));
+  writeFileSync(
+    inventory,
+    stringify({ servers: inventoryByServiceName([...PROFILE_RUNS, TWO_INSTRUMENTATIONS]) }),
+  );
   instance = await startBudgetwatch(['start'], {
     BUDGETWATCH_INVENTORY: inventory,
     ...(await connectedEnvironment(topics, namespace, 'agents')),
@@ -46,5 +50,14 @@ describe('each built-in profile counts the real package exactly on Kafka and Red
   it.each(PROFILE_RUNS)('$title', async (run) => {
     expect(await runProfile(instance, run)).toBe(50);
     await expectCounted(instance, serverOf(run), run.prefix, expectedPerTool(run.prefix, run.errors));
+  });
+});
+
+describe('one call counts once on Kafka and Redis', () => {
+  it('LangChain TOOL spans and Traceloop MCP spans of the same calls on one agent: 50 calls', async () => {
+    const { prefix, errors } = TWO_INSTRUMENTATIONS;
+    const classified = await runProfile(instance, TWO_INSTRUMENTATIONS);
+    await expectCounted(instance, serverOf(TWO_INSTRUMENTATIONS), prefix, expectedPerTool(prefix, errors));
+    expect(classified).toBe(50);
   });
 });

@@ -19,6 +19,7 @@ import {
   PROFILE_RUNS,
   runProfile,
   serverOf,
+  TWO_INSTRUMENTATIONS,
 } from '../support/instrumented-agents/profile-runs.js';
 import { runAgent } from '../support/instrumented-agents/run-agent.js';
 import { inventoryEntry } from '../support/inventory-entries.js';
@@ -28,14 +29,6 @@ import { inventoryEntry } from '../support/inventory-entries.js';
  * defaults (client perspective, the built-in recognition profiles), and the 2h and 24h windows
  * hold exactly the 50 calls of the mix per run, with the errors each package can report.
  */
-
-/** Two instrumentations on one agent: LangChain's TOOL spans and Traceloop's MCP client spans. */
-const TWO_INSTRUMENTATIONS = {
-  name: 'two-instrumentations',
-  agent: 'langchainWithTraceloop',
-  options: {},
-  prefix: 'two_',
-} as const;
 
 /** The tool names the inventory attributes to docs-mcp in the stdio attribution test. */
 const INVENTORIED_PREFIX = 'inv_';
@@ -70,13 +63,9 @@ describe('each built-in profile counts the real package exactly (embedded defaul
 
 describe('one call counts once', () => {
   it('LangChain TOOL spans and Traceloop MCP spans of the same calls on one agent: 50 calls', async () => {
+    const { prefix, errors } = TWO_INSTRUMENTATIONS;
     const classified = await runProfile(instance, TWO_INSTRUMENTATIONS);
-    await expectCounted(
-      instance,
-      serverOf(TWO_INSTRUMENTATIONS),
-      TWO_INSTRUMENTATIONS.prefix,
-      expectedPerTool(TWO_INSTRUMENTATIONS.prefix, ['isError', 'protocolError']),
-    );
+    await expectCounted(instance, serverOf(TWO_INSTRUMENTATIONS), prefix, expectedPerTool(prefix, errors));
     expect(classified).toBe(50);
   });
 });

@@ -64,6 +64,15 @@ export const PROFILE_RUNS: ProfileRun[] = [
   },
 ];
 
+/** Two instrumentations on one agent: LangChain's TOOL spans and Traceloop's MCP client spans. */
+export const TWO_INSTRUMENTATIONS = {
+  name: 'two-instrumentations',
+  agent: 'langchainWithTraceloop',
+  options: {},
+  prefix: 'two_',
+  errors: ['isError', 'protocolError'],
+} as const satisfies Omit<ProfileRun, 'title'>;
+
 /** The server a run's calls are attributed to. */
 export function serverOf(run: Pick<ProfileRun, 'name'>): string {
   return `${run.name}-mcp`;
