@@ -89,8 +89,10 @@ describe('one call counts once per perspective', () => {
   });
 
   it('sibling calls and calls of other traces count each', () => {
-    const otherTrace = { ...traceloopMcp('2', '1'), traceId: 'c'.repeat(32) };
-    expect(kinds([aiSdkTool('1', ''), otherTrace, traceloopMcp('4', '9')])).toEqual([
+    // After the AI SDK span ends: not within it in time either (see the next describe).
+    const later = { startTimeMs: NOW - 90, endTimeMs: NOW - 50 };
+    const otherTrace = { ...traceloopMcp('2', '1'), traceId: 'c'.repeat(32), ...later };
+    expect(kinds([aiSdkTool('1', ''), otherTrace, { ...traceloopMcp('4', '9'), ...later }])).toEqual([
       'call:vercel-ai-sdk',
       'call:traceloop-mcp',
       'call:traceloop-mcp',
@@ -115,5 +117,90 @@ describe('one call counts once per perspective', () => {
       'duplicate:vercel-ai-sdk',
       'duplicate:traceloop-mcp',
     ]);
+  });
+});
+
+describe('one call counts once: two instrumentations whose spans nest in time, not by parent id', () => {
+  const OTHER_TRACE = 'b'.repeat(32);
+  /** A LangChain (OpenInference) TOOL span, the root of a trace of its own. */
+  const toolSpan = (id: string, start: number, end: number, fields: Partial<SpanInput> = {}) =>
+    span(id, '', {
+      name: 'search',
+      startTimeMs: NOW - start,
+      endTimeMs: NOW - end,
+      attributes: { 'openinference.span.kind': 'TOOL', 'tool.name': 'search' },
+      ...fields,
+    });
+  /** A Traceloop MCP span of the same agent, parented to its session span in another trace. */
+  const mcpSpan = (id: string, start: number, end: number, fields: Partial<SpanInput> = {}) =>
+    span(id, 'session', {
+      ...traceloopMcp(id, 'session'),
+      traceId: OTHER_TRACE,
+      startTimeMs: NOW - start,
+      endTimeMs: NOW - end,
+      ...fields,
+    });
+  const verdicts = (spans: SpanInput[]) =>
+    extractToolCalls(spans, context).map((extraction) =>
+      extraction.kind === 'duplicate'
+        ? `duplicate of ${extraction.countedSpanId}`
+        : extraction.kind === 'call'
+          ? `call:${extraction.profile}`
+          : extraction.kind,
+    );
+
+  it('a Traceloop span within a TOOL span of the same agent and tool: the TOOL span is the duplicate', () => {
+    expect(verdicts([toolSpan('t1', 500, 100), mcpSpan('m1', 400, 200)])).toEqual([
+      'duplicate of m1',
+      'call:traceloop-mcp',
+    ]);
+  });
+
+  it('calls one after another pair each with its own', () => {
+    expect(
+      verdicts([
+        mcpSpan('m2', 290, 210),
+        toolSpan('t1', 500, 300),
+        toolSpan('t2', 300, 200),
+        mcpSpan('m1', 490, 310),
+      ]),
+    ).toEqual(['call:traceloop-mcp', 'duplicate of m1', 'duplicate of m2', 'call:traceloop-mcp']);
+  });
+
+  it('give or take the 1 ms a span start is rounded down by: the TOOL span recorded as ending first', () => {
+    // Recorded from a real LangChain + Traceloop agent: the TOOL span [181.0, 181.497] and the MCP
+    // span [182.0, 182.351], each start rounded down to its millisecond.
+    expect(verdicts([toolSpan('t1', 1000, 1000 - 0.497), mcpSpan('m1', 999, 999 - 0.351)])).toEqual([
+      'duplicate of m1',
+      'call:traceloop-mcp',
+    ]);
+  });
+
+  it('one to one: two MCP spans within one TOOL span count two calls, not three', () => {
+    expect(verdicts([toolSpan('t1', 500, 100), mcpSpan('m1', 450, 400), mcpSpan('m2', 300, 200)])).toEqual([
+      'duplicate of m1',
+      'call:traceloop-mcp',
+      'call:traceloop-mcp',
+    ]);
+  });
+
+  it('leaves apart calls of one instrumentation, of another agent or tool, or that only overlap', () => {
+    const sameProfile = [mcpSpan('m1', 500, 100), mcpSpan('m2', 400, 200)];
+    expect(verdicts(sameProfile)).toEqual(['call:traceloop-mcp', 'call:traceloop-mcp']);
+    const otherAgent = [
+      toolSpan('t1', 500, 100),
+      mcpSpan('m1', 400, 200, { resource: { 'service.name': 'b' } }),
+    ];
+    expect(verdicts(otherAgent)).toEqual(['call:openinference-tool', 'call:traceloop-mcp']);
+    const otherTool = [
+      toolSpan('t1', 500, 100),
+      mcpSpan('m1', 400, 200, {
+        name: 'fetch.tool',
+        attributes: { 'traceloop.span.kind': 'tool', 'traceloop.entity.name': 'fetch' },
+      }),
+    ];
+    expect(verdicts(otherTool)).toEqual(['call:openinference-tool', 'call:traceloop-mcp']);
+    const overlapping = [toolSpan('t1', 500, 300), mcpSpan('m1', 400, 200)];
+    expect(verdicts(overlapping)).toEqual(['call:openinference-tool', 'call:traceloop-mcp']);
   });
 });

@@ -1,3 +1,4 @@
+import { markCallsNestedInTime } from './calls-nested-in-time.js';
 import {
   type Extraction,
   type ExtractionContext,
@@ -13,8 +14,9 @@ const MAX_ANCESTRY = 64;
  * perspective: a counted span that encloses another counted span of the same trace (its
  * descendant through parent span ids, within these spans) is the same call seen twice, for
  * example an AI SDK tool span wrapping the MCP client span of the call it makes. The innermost
- * span counts; the enclosing one is a `duplicate`. Spans of one call in different records cannot
- * be seen together and count each (docs/contract.md#2-input-tool-call-spans).
+ * span counts; the enclosing one is a `duplicate`. Then calls of two instrumentations that do not
+ * nest by parent id but by time (markCallsNestedInTime). Spans of one call in different records
+ * cannot be seen together and count each (docs/contract.md#2-input-tool-call-spans).
  */
 export function extractToolCalls(spans: readonly SpanInput[], context: ExtractionContext): Extraction[] {
   const extractions: Extraction[] = new Array(spans.length);
@@ -31,6 +33,7 @@ export function extractToolCalls(spans: readonly SpanInput[], context: Extractio
   }
   // A call encloses another only if two are counted and one of them has a parent.
   if (calls > 1 && callWithParent) markEnclosingCalls(spans, extractions);
+  if (calls > 1) markCallsNestedInTime(spans, extractions);
   return extractions;
 }
 
