@@ -233,7 +233,9 @@ export class DrillRunner {
           // Looks like the start of a protobuf message, then is not one.
           value: Buffer.concat([
             Buffer.from([0x0a, 0xff, 0xff, 0xff]),
-            Buffer.from(`malformed drill record ${i}`),
+            // The run's key makes each run's records its own: a record read again within the
+            // deduplication window is skipped as a copy (docs/operations.md, "Delivery guarantees").
+            Buffer.from(`malformed drill record ${i} of ${key}`),
           ]),
         })),
       });
