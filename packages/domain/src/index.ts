@@ -15,6 +15,23 @@ export {
   type OverflowCap,
   REDIS_CARDINALITY_LIMITS,
 } from './cardinality/series-admission.js';
+export {
+  COVERAGE_BUCKET_MS,
+  COVERAGE_HORIZON_MS,
+  COVERAGE_LIMITS,
+  type CoverageLimits,
+  OTHER_SOURCES,
+  UNNAMED_SOURCE,
+} from './telemetry-coverage/coverage-limits.js';
+export {
+  type CoverageCounts,
+  type CoverageReport,
+  coverageHours,
+  coverageReport,
+  type ServerCoverage,
+  type SourceCoverage,
+} from './telemetry-coverage/coverage-report.js';
+export { CoverageAdmission, type CoverageBatch, CoverageTally, hourOf } from './telemetry-coverage/coverage-tally.js';
 export { budgetConsumed, budgetUsed } from './crs/budget-consumption.js';
 export {
   type CrsBreakdown,
@@ -88,7 +105,13 @@ export {
   type Recognizer,
   recognitionSettingsProblems,
 } from './recognition/recognizer.js';
-export { type ToolCallHint, toolCallHint } from './recognition/tool-call-hints.js';
+export {
+  type LookAlikeExample,
+  LookAlikeExamples,
+  MAX_LOOK_ALIKE_EXAMPLES,
+  type ToolCallHint,
+  toolCallHint,
+} from './recognition/tool-call-hints.js';
 export {
   type ApplicableRule,
   applicableChecks,
