@@ -5,6 +5,7 @@ import {
   type Comparator,
   type CrsBreakdown,
   type Inventory,
+  isUnattributed,
   measureRule,
   OTHER_TOOL,
   OVERFLOW_SERVER,
@@ -211,7 +212,8 @@ export class OperatorView {
     return {
       generatedAt: new Date(now).toISOString(),
       servers: statuses.filter((status) => status.registered),
-      unregistered: statuses.filter((status) => !status.registered),
+      // Unattributed calls name no server: the coverage report lists them per tool.
+      unregistered: statuses.filter((status) => !status.registered && !isUnattributed(status.server)),
       overflow: {
         tools: statuses.some((status) => status.toolsOverflowed && status.server !== OVERFLOW_SERVER),
         servers: byServer.has(OVERFLOW_SERVER),

@@ -2,8 +2,14 @@ import { type InventoryResolver, NO_INVENTORY } from '@budgetwatch/domain';
 import type { DeadLetter } from '@budgetwatch/kafka';
 import type { Logger } from '@budgetwatch/logger';
 import { traced } from '@budgetwatch/telemetry';
-import { FenceCache, type WindowStore, writeBatchExactlyOnce } from '@budgetwatch/window-store';
+import {
+  type CoverageStore,
+  FenceCache,
+  type WindowStore,
+  writeBatchExactlyOnce,
+} from '@budgetwatch/window-store';
 import type { Histogram } from '@opentelemetry/api';
+import { CoverageRecorder } from './coverage-recorder.js';
 import { countWrittenBatch, emptyIngestMetrics, type IngestMetrics } from './ingest-metrics.js';
 import { type ConsumerLag, ingestInstruments } from './ingest-telemetry.js';
 import {
@@ -29,6 +35,8 @@ export interface InProcessIngestOptions {
   maxBatchRecords?: number;
   /** Dead letters kept for inspection (there is no dead-letter topic in process). */
   deadLettersKept?: number;
+  /** Where each batch's telemetry coverage is added; none: not kept. */
+  coverage?: CoverageStore;
   now?: () => number;
 }
 
@@ -56,8 +64,10 @@ export class InProcessIngest {
   private stopped = false;
   private readonly lag: ConsumerLag = new Map();
   private readonly batchDuration: Histogram;
+  private readonly coverage: CoverageRecorder;
 
   constructor(private readonly options: InProcessIngestOptions) {
+    this.coverage = new CoverageRecorder(options.coverage, options.logger);
     ({ batchDuration: this.batchDuration } = ingestInstruments(this.metrics, this.lag));
   }
 
@@ -114,6 +124,7 @@ export class InProcessIngest {
 
   private async count(batch: SpanRecord[]): Promise<void> {
     const now = (this.options.now ?? Date.now)();
+    const coverage = this.coverage.tally(now);
     const processed = processRecords(
       batch,
       {
@@ -123,6 +134,7 @@ export class InProcessIngest {
         plausibility: spanPlausibility(this.options.maxLatencyMs),
       },
       this.metrics,
+      coverage,
     );
     for (const letter of processed.deadLetters) {
       this.deadLetters.push(letter);
@@ -143,5 +155,6 @@ export class InProcessIngest {
       this.fences,
     );
     countWrittenBatch(this.metrics, written);
+    await this.coverage.record(coverage);
   }
 }

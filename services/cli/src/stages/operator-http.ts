@@ -1,4 +1,5 @@
 import {
+  coverageRoutes,
   crsRoutes,
   dashboardRoutes,
   HttpApi,
@@ -15,7 +16,7 @@ import {
   silenceRoutes,
 } from '@budgetwatch/api';
 import type { BudgetwatchConfig } from '@budgetwatch/config';
-import type { CrsBreakdown } from '@budgetwatch/domain';
+import type { CoverageReport, CrsBreakdown } from '@budgetwatch/domain';
 import type { Logger } from '@budgetwatch/logger';
 import type { SilenceStore } from '@budgetwatch/notifier';
 import type { Telemetry } from '@budgetwatch/telemetry';
@@ -27,6 +28,8 @@ export interface OperatorHttpOptions {
   view: OperatorView;
   silences: SilenceStore;
   crs: (server?: string) => Promise<CrsBreakdown[]>;
+  /** The telemetry coverage report as of a time. */
+  coverage: (nowMs: number) => Promise<CoverageReport>;
   readiness: readonly ReadinessCheck[];
   telemetry: Telemetry;
   /** Where the OTLP intakes write; null: no intake. */
@@ -59,6 +62,7 @@ export async function startOperatorHttp(options: OperatorHttpOptions): Promise<O
       metricsRoute(() => options.telemetry.prometheusText()),
       ...operatorRoutes(options.view),
       ...crsRoutes(options.crs, options.view.policy.crs.haltThreshold),
+      ...coverageRoutes(options.coverage),
       ...silenceRoutes(options.silences),
       ...dashboardRoutes(),
     ],
