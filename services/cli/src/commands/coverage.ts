@@ -84,11 +84,15 @@ function printCoverage(report: CoverageReport, out: NodeJS.WritableStream): void
 }
 
 function describeCounts(counts: CoverageCounts): string {
-  const notCounted = Object.entries(counts.notCounted).map(([reason, count]) => `${reason} ${count}`);
+  const notCounted = mostFirst(counts.notCounted).map(([reason, count]) => `${reason} ${count}`);
   return `${counts.spans} spans, ${counts.calls} calls counted${byProfile(counts.callsByProfile)}, ${counts.unattributed} unattributed, ${counts.withoutStatus} without a status; not counted: ${notCounted.length > 0 ? notCounted.join(', ') : 'none'}; ${counts.looksLikeToolCalls} look like tool calls`;
 }
 
 function byProfile(counts: Record<string, number>): string {
-  const entries = Object.entries(counts).map(([profile, count]) => `${displayText(profile)} ${count}`);
+  const entries = mostFirst(counts).map(([profile, count]) => `${displayText(profile)} ${count}`);
   return entries.length > 0 ? ` (${entries.join(', ')})` : '';
+}
+
+function mostFirst(counts: Record<string, number>): [string, number][] {
+  return Object.entries(counts).sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
 }

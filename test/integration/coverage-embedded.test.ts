@@ -1,0 +1,134 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { StatusReport } from '@budgetwatch/api';
+import type { CoverageReport } from '@budgetwatch/domain';
+import { waitFor } from '@budgetwatch/testkit';
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type BudgetwatchInstance, startBudgetwatch } from '../support/budgetwatch-instance.js';
+import { sendCapture } from '../support/capture-replay.js';
+import { budgetwatchInProcess } from '../support/cli.js';
+import { EXPECTED_MIX_COVERAGE, sendCoverageMix, withoutTimes } from '../support/coverage-mix.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'bw-coverage-'));
+const instances: BudgetwatchInstance[] = [];
+afterAll(async () => {
+  await Promise.all(instances.map((instance) => instance.stop()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function start(configYaml?: string): Promise<BudgetwatchInstance> {
+  const env: Record<string, string> = {};
+  if (configYaml !== undefined) {
+    const file = join(dir, `config-${instances.length}.yaml`);
+    writeFileSync(file, configYaml);
+    env.BUDGETWATCH_CONFIG = file;
+  }
+  const instance = await startBudgetwatch(['start'], env);
+  instances.push(instance);
+  return instance;
+}
+
+/** The report once the process has counted `spans` spans. */
+function coverageAt(instance: BudgetwatchInstance, spans: number): Promise<CoverageReport> {
+  return waitFor(
+    async () => {
+      const report = await instance.getJson<CoverageReport>('/api/v1/coverage');
+      return report.totals.spans >= spans ? report : undefined;
+    },
+    { description: `coverage of ${spans} spans`, timeoutMs: 20_000 },
+  );
+}
+
+describe('telemetry coverage on embedded defaults (budgetwatch start, no Kafka, no Redis)', () => {
+  it('reports a known mix exactly in the API, the CLI and /metrics, and keeps (unattributed) out of the unregistered servers', async () => {
+    const instance = await start();
+    await sendCoverageMix(instance.intakeUrl);
+    const report = await coverageAt(instance, 18);
+    expect(withoutTimes(report)).toEqual(EXPECTED_MIX_COVERAGE);
+    // Attribute keys only: the Traceloop input attribute's value is nowhere.
+    expect(JSON.stringify(report)).not.toContain('secret prompt');
+
+    const status = await instance.getJson<StatusReport>('/api/v1/status');
+    expect(status.unregistered.map((server) => server.server)).toEqual(['docs.internal']);
+
+    const families = new Map(
+      parsePrometheusTextFormat(await (await fetch(`${instance.apiUrl}/metrics`)).text()).map((family) => [
+        family.name,
+        family,
+      ]),
+    );
+    const total = (name: string) => Number(families.get(name)?.metrics[0]?.value);
+    expect(total('budgetwatch_ingest_calls_without_status_total')).toBe(2);
+    expect(total('budgetwatch_ingest_look_alike_spans_total')).toBe(1);
+    expect(total('budgetwatch_ingest_unattributed_calls_total')).toBe(3);
+
+    const port = new URL(instance.apiUrl).port;
+    const json = await budgetwatchInProcess(['coverage', '--json'], { BUDGETWATCH_HTTP_PORT: port });
+    expect(json.code, json.output).toBe(0);
+    expect(withoutTimes(JSON.parse(json.output) as CoverageReport)).toEqual(EXPECTED_MIX_COVERAGE);
+    const text = await budgetwatchInProcess(['coverage', '--url', instance.apiUrl]);
+    expect(text.code, text.output).toBe(0);
+    expect(text.output).toContain(
+      'agent-a: 11 spans, 9 calls counted (otel-semconv-client 6, traceloop-mcp 3), 3 unattributed, 2 without a status; not counted: end_before_start 1, not_tool_call 1; 1 look like tool calls',
+    );
+    expect(text.output).toContain(
+      'docs.internal: 6 calls (otel-semconv-client 6), 1 without a status, 0 duplicate spans',
+    );
+    expect(text.output).toContain('calls without attribution (no server named): 3\n  lookup: 3\n');
+    expect(text.output).toMatch(
+      / {2}tools\/list \(client, source agent-a, 1 span, last [^)]+\): an MCP request other than tools\/call\n {4}keys: mcp\.method\.name\n/,
+    );
+  }, 60_000);
+
+  it('on the Traceloop capture: names the Traceloop profile while it is disabled; once enabled, every call counts', async () => {
+    const [disabled, enabled] = await Promise.all([
+      start('recognition:\n  disabled: [traceloop-mcp]\n'),
+      start(),
+    ]);
+    await Promise.all([sendCapture(disabled.intakeUrl), sendCapture(enabled.intakeUrl)]);
+
+    const before = await coverageAt(disabled, 9);
+    expect(before.totals).toMatchObject({
+      spans: 9,
+      calls: 2,
+      callsByProfile: { 'vercel-ai-sdk': 1, 'otel-semconv-client': 1 },
+      looksLikeToolCalls: 3,
+    });
+    expect(
+      before.looksLikeToolCalls
+        .filter((example) => example.builtInProfile === 'traceloop-mcp')
+        .map((example) => [example.source, example.spanName, example.attributeKeys])
+        .sort(),
+    ).toEqual([
+      ['research-agent', 'fetch_page.tool', ['traceloop.entity.name', 'traceloop.span.kind']],
+      [
+        'research-agent',
+        'search_docs.tool',
+        ['traceloop.entity.input', 'traceloop.entity.name', 'traceloop.span.kind'],
+      ],
+    ]);
+    const text = await budgetwatchInProcess(['coverage', '--url', disabled.apiUrl]);
+    expect(text.output).toContain(
+      'enable the built-in profile traceloop-mcp (remove it from recognition.disabled)',
+    );
+
+    const after = await coverageAt(enabled, 9);
+    expect(after.totals).toMatchObject({
+      spans: 9,
+      calls: 3,
+      callsByProfile: { 'traceloop-mcp': 2, 'otel-semconv-client': 1 },
+      notCounted: { not_tool_call: 4, duplicate: 1, other_perspective: 1 },
+      unattributed: 2,
+      looksLikeToolCalls: 1,
+    });
+    expect(after.looksLikeToolCalls.map((example) => [example.spanName, example.builtInProfile])).toEqual([
+      ['tools/list.mcp', undefined],
+    ]);
+    expect(after.unattributed.tools).toEqual([
+      { tool: 'fetch_page', calls: 1 },
+      { tool: 'search_docs', calls: 1 },
+    ]);
+  }, 90_000);
+});
