@@ -12,9 +12,11 @@ export function freshCaptureExports(nowMs = Date.now()): string[] {
   const lines = readFileSync(AGENT_CAPTURE, 'utf8')
     .split('\n')
     .filter((line) => line.trim() !== '');
-  const latest = lines
-    .flatMap((line) => [...line.matchAll(/"endTimeUnixNano":"(\d+)"/g)].map((match) => BigInt(match[1] ?? 0)))
-    .reduce((max, end) => (end > max ? end : max), 0n);
+  let latest = 0n;
+  for (const match of lines.join('\n').matchAll(/"endTimeUnixNano":"(\d+)"/g)) {
+    const end = BigInt(match[1] ?? 0);
+    if (end > latest) latest = end;
+  }
   const shift = BigInt(nowMs - 1000) * 1_000_000n - latest;
   return lines.map((line) =>
     line.replace(/"(start|end)TimeUnixNano":"(\d+)"/g, (_, which: string, nanos: string) => {

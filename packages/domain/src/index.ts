@@ -15,23 +15,6 @@ export {
   type OverflowCap,
   REDIS_CARDINALITY_LIMITS,
 } from './cardinality/series-admission.js';
-export {
-  COVERAGE_BUCKET_MS,
-  COVERAGE_HORIZON_MS,
-  COVERAGE_LIMITS,
-  type CoverageLimits,
-  OTHER_SOURCES,
-  UNNAMED_SOURCE,
-} from './telemetry-coverage/coverage-limits.js';
-export {
-  type CoverageCounts,
-  type CoverageReport,
-  coverageHours,
-  coverageReport,
-  type ServerCoverage,
-  type SourceCoverage,
-} from './telemetry-coverage/coverage-report.js';
-export { CoverageAdmission, type CoverageBatch, CoverageTally, hourOf } from './telemetry-coverage/coverage-tally.js';
 export { budgetConsumed, budgetUsed } from './crs/budget-consumption.js';
 export {
   type CrsBreakdown,
@@ -156,6 +139,28 @@ export {
 } from './rules/rule.js';
 export { ACTION_EVENTS } from './rules/rule-actions.js';
 export { type Measurement, MissingLatencyThresholdError, measure } from './rules/rule-measurement.js';
+export {
+  COVERAGE_BUCKET_MS,
+  COVERAGE_HORIZON_MS,
+  COVERAGE_LIMITS,
+  type CoverageLimits,
+  OTHER_SOURCES,
+  UNNAMED_SOURCE,
+} from './telemetry-coverage/coverage-limits.js';
+export {
+  type CoverageCounts,
+  type CoverageReport,
+  coverageHours,
+  coverageReport,
+  type ServerCoverage,
+  type SourceCoverage,
+} from './telemetry-coverage/coverage-report.js';
+export {
+  CoverageAdmission,
+  type CoverageBatch,
+  CoverageTally,
+  hourOf,
+} from './telemetry-coverage/coverage-tally.js';
 export {
   type AttributeBag,
   type AttributeMatcher,

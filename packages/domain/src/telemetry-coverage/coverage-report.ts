@@ -55,7 +55,8 @@ export interface CoverageReport {
 export function coverageHours(nowMs: number): number[] {
   const current = hourOf(nowMs);
   const hours: number[] = [];
-  for (let hour = current - COVERAGE_HORIZON_MS + 3_600_000; hour <= current; hour += 3_600_000) hours.push(hour);
+  for (let hour = current - COVERAGE_HORIZON_MS + 3_600_000; hour <= current; hour += 3_600_000)
+    hours.push(hour);
   return hours;
 }
 
@@ -79,7 +80,10 @@ export function coverageReport(
     const [dimension, name, counter, sub] = path;
     if (dimension === 'source' && name !== undefined && counter !== undefined) {
       let source = sources.get(name);
-      if (source === undefined) sources.set(name, (source = emptyCounts()));
+      if (source === undefined) {
+        source = emptyCounts();
+        sources.set(name, source);
+      }
       addCount(source, counter, sub, count);
       addCount(totals, counter, sub, count);
     } else if (dimension === 'server' && name !== undefined) {

@@ -50,7 +50,11 @@ interface ServerTally {
  */
 export class CoverageAdmission {
   private hourMs = Number.NaN;
-  private readonly admitted = { sources: new Set<string>(), servers: new Set<string>(), tools: new Set<string>() };
+  private readonly admitted = {
+    sources: new Set<string>(),
+    servers: new Set<string>(),
+    tools: new Set<string>(),
+  };
 
   constructor(readonly limits: CoverageLimits = COVERAGE_LIMITS) {}
 
@@ -143,7 +147,8 @@ export class CoverageTally {
       }
       case 'duplicate':
         increment(source.notCounted, 'duplicate');
-        if (extraction.call.server !== UNATTRIBUTED_SERVER) this.serverOf(extraction.call.server).duplicates += 1;
+        if (extraction.call.server !== UNATTRIBUTED_SERVER)
+          this.serverOf(extraction.call.server).duplicates += 1;
         return;
       case 'other_perspective':
         increment(source.notCounted, 'other_perspective');

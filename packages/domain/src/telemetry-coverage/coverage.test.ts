@@ -43,7 +43,11 @@ const semconv = (tool: string, server: string | undefined, statusCode = 1, servi
 const traceloop = (tool: string) =>
   span({
     name: `${tool}.tool`,
-    attributes: { 'traceloop.span.kind': 'tool', 'traceloop.entity.name': tool, 'traceloop.entity.input': 'secret' },
+    attributes: {
+      'traceloop.span.kind': 'tool',
+      'traceloop.entity.name': tool,
+      'traceloop.entity.input': 'secret',
+    },
   });
 
 function context(disabled: string[] = []): ExtractionContext {
@@ -58,9 +62,9 @@ function context(disabled: string[] = []): ExtractionContext {
 
 function tally(spans: SpanInput[], admission = new CoverageAdmission(), disabled: string[] = []) {
   const coverage = new CoverageTally(admission, NOW);
-  extractToolCalls(spans, context(disabled)).forEach((extraction, i) =>
-    coverage.add(spans[i] as SpanInput, extraction),
-  );
+  extractToolCalls(spans, context(disabled)).forEach((extraction, i) => {
+    coverage.add(spans[i] as SpanInput, extraction);
+  });
   return coverage;
 }
 
@@ -158,7 +162,12 @@ describe('coverage tally and report', () => {
   });
 
   it('folds sources, servers and tools beyond the limits into their overflow rows, per hour', () => {
-    const admission = new CoverageAdmission({ ...COVERAGE_LIMITS, sources: 2, servers: 1, unattributedTools: 1 });
+    const admission = new CoverageAdmission({
+      ...COVERAGE_LIMITS,
+      sources: 2,
+      servers: 1,
+      unattributedTools: 1,
+    });
     const spans = ['a', 'b', 'c', 'd'].flatMap((name) => [
       semconv(`tool-${name}`, `${name}.internal`, 1, `svc-${name}`),
       semconv(`tool-${name}`, undefined, 1, `svc-${name}`),

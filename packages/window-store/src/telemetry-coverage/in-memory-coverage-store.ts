@@ -17,7 +17,8 @@ export class InMemoryCoverageStore implements CoverageStore {
     if (hour === undefined) {
       hour = new Map();
       this.hours.set(batch.hourMs, hour);
-      for (const old of this.hours.keys()) if (old <= batch.hourMs - COVERAGE_HORIZON_MS) this.hours.delete(old);
+      for (const old of this.hours.keys())
+        if (old <= batch.hourMs - COVERAGE_HORIZON_MS) this.hours.delete(old);
     }
     for (const [field, count] of batch.counts) hour.set(field, (hour.get(field) ?? 0) + count);
     this.examples = [...batch.examples, ...this.examples].slice(0, STORED_EXAMPLES);

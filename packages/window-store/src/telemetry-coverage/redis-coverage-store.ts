@@ -56,7 +56,8 @@ export class RedisCoverageStore implements CoverageStore {
     replies.forEach(([error, reply], i) => {
       if (error) throw error;
       if (i < replies.length - 1) {
-        for (const [field, count] of Object.entries(reply as Record<string, string>)) counts.push([field, Number(count)]);
+        for (const [field, count] of Object.entries(reply as Record<string, string>))
+          counts.push([field, Number(count)]);
       } else {
         for (const text of reply as string[]) {
           try {
