@@ -1,16 +1,18 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StatusReport } from '@budgetwatch/api';
 import type { CoverageReport } from '@budgetwatch/domain';
 import { waitFor } from '@budgetwatch/testkit';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import { chromium } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type BudgetwatchInstance, startBudgetwatch } from '../support/budgetwatch-instance.js';
 import { sendCapture } from '../support/capture-replay.js';
 import { budgetwatchInProcess } from '../support/cli.js';
 import { EXPECTED_MIX_COVERAGE, sendCoverageMix, withoutTimes } from '../support/coverage-mix.js';
 
+const SCREENSHOTS = join(import.meta.dirname, '../../test-output');
 const dir = mkdtempSync(join(tmpdir(), 'bw-coverage-'));
 const instances: BudgetwatchInstance[] = [];
 afterAll(async () => {
@@ -42,8 +44,11 @@ function coverageAt(instance: BudgetwatchInstance, spans: number): Promise<Cover
 }
 
 describe('telemetry coverage on embedded defaults (budgetwatch start, no Kafka, no Redis)', () => {
+  let mixed: BudgetwatchInstance | undefined;
+
   it('reports a known mix exactly in the API, the CLI and /metrics, and keeps (unattributed) out of the unregistered servers', async () => {
     const instance = await start();
+    mixed = instance;
     await sendCoverageMix(instance.intakeUrl);
     const report = await coverageAt(instance, 18);
     expect(withoutTimes(report)).toEqual(EXPECTED_MIX_COVERAGE);
@@ -131,4 +136,56 @@ describe('telemetry coverage on embedded defaults (budgetwatch start, no Kafka, 
       { tool: 'search_docs', calls: 1 },
     ]);
   }, 90_000);
+
+  it('the dashboard shows the coverage section: sources, servers, unattributed tools, look-alike keys (headless Chromium)', async () => {
+    if (mixed === undefined) throw new Error('the mix test did not start its instance');
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('console', (message) => {
+        if (message.type() === 'error' && !message.text().startsWith('Failed to load resource'))
+          errors.push(message.text());
+      });
+      page.on('response', (response) => {
+        const path = new URL(response.url()).pathname;
+        if (response.status() >= 400 && path !== '/favicon.ico') errors.push(`${path}: ${response.status()}`);
+      });
+      await page.goto(`${mixed.apiUrl}/`);
+      const section = page.locator('#coverage-section');
+      await section.locator('tr[data-source="agent-a"]').waitFor({ timeout: 20_000 });
+      await expect(section.isVisible()).resolves.toBe(true);
+      await expect(section.locator('tr[data-source="agent-a"] td').allTextContents()).resolves.toEqual([
+        'agent-a',
+        '11',
+        '9 (otel-semconv-client 6, traceloop-mcp 3)',
+        'end_before_start 1, not_tool_call 1',
+        '3',
+        '2',
+        '1',
+      ]);
+      await expect(section.locator('tr[data-server="docs.internal"] td').allTextContents()).resolves.toEqual([
+        'docs.internal',
+        '6 (otel-semconv-client 6)',
+        '1',
+        '0',
+      ]);
+      await expect(section.locator('#coverage-unattributed li').allTextContents()).resolves.toEqual([
+        'lookup: 3',
+      ]);
+      const lookAlike = (await section.locator('#coverage-look-alikes li').allTextContents()).join('\n');
+      expect(lookAlike).toContain('tools/list (client, source agent-a, 1 span)');
+      expect(lookAlike).toContain('keys: mcp.method.name');
+      await expect(page.content()).resolves.not.toContain('secret prompt');
+      // The strict CSP lets the section's own module run: nothing was refused.
+      expect(errors).toEqual([]);
+      mkdirSync(SCREENSHOTS, { recursive: true });
+      await section.screenshot({ path: join(SCREENSHOTS, 'dashboard-coverage.png') });
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
 });
