@@ -1,4 +1,4 @@
-import { CoverageAdmission, CoverageTally } from '@budgetwatch/domain';
+import { CoverageAdmission, CoverageTally, type Recognizer } from '@budgetwatch/domain';
 import type { Logger } from '@budgetwatch/logger';
 import type { CoverageStore } from '@budgetwatch/window-store';
 
@@ -14,11 +14,13 @@ export class CoverageRecorder {
   constructor(
     private readonly store: CoverageStore | undefined,
     private readonly logger: Logger,
+    /** The profiles in force (the look-alike check needs to know which built-ins are off). */
+    private readonly inForce: Recognizer,
   ) {}
 
   /** A tally for a batch processed at `nowMs` (its counters feed /metrics even when nothing stores it). */
   tally(nowMs: number): CoverageTally {
-    return new CoverageTally(this.admission, nowMs);
+    return new CoverageTally(this.admission, nowMs, this.inForce);
   }
 
   async record(tally: CoverageTally): Promise<void> {

@@ -67,7 +67,11 @@ export class InProcessIngest {
   private readonly coverage: CoverageRecorder;
 
   constructor(private readonly options: InProcessIngestOptions) {
-    this.coverage = new CoverageRecorder(options.coverage, options.logger);
+    this.coverage = new CoverageRecorder(
+      options.coverage,
+      options.logger,
+      (options.recognition ?? DEFAULT_RECOGNITION).recognizer,
+    );
     ({ batchDuration: this.batchDuration } = ingestInstruments(this.metrics, this.lag));
   }
 

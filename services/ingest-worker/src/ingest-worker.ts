@@ -100,7 +100,7 @@ export class IngestWorker {
     this.now = options.now ?? Date.now;
     this.recognition = options.recognition ?? DEFAULT_RECOGNITION;
     this.resolveInventory = options.resolveInventory ?? NO_INVENTORY;
-    this.coverage = new CoverageRecorder(options.coverage, options.logger);
+    this.coverage = new CoverageRecorder(options.coverage, options.logger, this.recognition.recognizer);
     // Partitions may have moved: cached fences are only hints, but stale ones cost conflicts.
     this.offsets = new TimedOffsetCommitter(this.consumer, options.logger, () => this.fences.clear());
     this.consumer.on(this.consumer.events.GROUP_JOIN, () => {

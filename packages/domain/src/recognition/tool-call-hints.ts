@@ -1,5 +1,6 @@
+import { BUILT_IN_PROFILE_NAMES } from './built-in-profiles.js';
 import { SPAN_KINDS, type SpanKindName } from './recognition-profile.js';
-import { compileRecognizer, type RecognisableSpan } from './recognizer.js';
+import { compileRecognizer, type RecognisableSpan, type Recognizer } from './recognizer.js';
 
 /**
  * Why a span no profile recognised still looks like a tool call. Only names and attribute keys
@@ -19,31 +20,71 @@ const KIND_NAMES = Object.fromEntries(
   Object.entries(SPAN_KINDS).map(([name, kind]) => [kind, name]),
 ) as Record<number, SpanKindName>;
 /** Every built-in profile, disabled or not, behind the recogniser's cheap anchor test. */
-const builtIns = compileRecognizer();
+const allBuiltIns = compileRecognizer();
+/** Per recogniser in force, the built-in profiles it leaves out (undefined: none). */
+const disabledBuiltIns = new WeakMap<Recognizer, Recognizer | undefined>();
+
+/**
+ * The built-in profiles a span no profile of `inForce` recognised could still match: only those
+ * it disables, since an enabled one would have recognised it.
+ */
+function builtInsLeftOut(inForce: Recognizer | undefined): Recognizer | undefined {
+  if (inForce === undefined) return allBuiltIns;
+  if (!disabledBuiltIns.has(inForce)) {
+    const active = new Set(inForce.profiles.map((profile) => profile.name));
+    const enabled = BUILT_IN_PROFILE_NAMES.filter((name) => active.has(name));
+    disabledBuiltIns.set(
+      inForce,
+      enabled.length === BUILT_IN_PROFILE_NAMES.length
+        ? undefined
+        : compileRecognizer({ profiles: [], disabled: enabled }),
+    );
+  }
+  return disabledBuiltIns.get(inForce);
+}
+
+/**
+ * An attribute key that mentions tools, in any case. A regex: decoded keys are sliced strings, on
+ * which it beats `includes` and character loops (measured).
+ */
 const MENTIONS_TOOL = /tool/i;
+const mentionsTool = (key: string): boolean => MENTIONS_TOOL.test(key);
 
 /**
  * Why `span`, which no profile in force recognised, looks like a tool call; undefined if it does
  * not. The one look-alike detector: `budgetwatch explain` and the ingest coverage both use it.
- * Most spans are plain HTTP, database or chat spans: they leave after a walk over their keys.
+ * Most spans are plain HTTP, database or chat spans: they leave after a walk over their keys,
+ * with nothing allocated.
  */
-export function toolCallHint(span: RecognisableSpan): ToolCallHint | undefined {
+export function toolCallHint(
+  span: RecognisableSpan,
+  /** The profiles in force, when known: only the built-ins they disable are tried. */
+  inForce?: Recognizer,
+): ToolCallHint | undefined {
   const byName = span.name.endsWith('.tool');
   const method = span.attributes['mcp.method.name'];
   const otherMcpRequest = (method !== undefined && method !== 'tools/call') || span.name.endsWith('.mcp');
-  const toolKeys: string[] = [];
-  for (const key in span.attributes) if (MENTIONS_TOOL.test(key)) toolKeys.push(key);
-  const builtIn = builtIns.recognise(span);
-  if (!byName && !otherMcpRequest && toolKeys.length === 0 && builtIn === undefined) return undefined;
+  let keyMentionsTool = false;
+  for (const key in span.attributes) {
+    if (mentionsTool(key)) {
+      keyMentionsTool = true;
+      break;
+    }
+  }
+  const builtIn = builtInsLeftOut(inForce)?.recognise(span);
+  if (!byName && !otherMcpRequest && !keyMentionsTool && builtIn === undefined) return undefined;
+  const attributeKeys = Object.keys(span.attributes).sort();
   const reasons: string[] = [];
   if (byName) reasons.push('span name ends with .tool');
-  if (toolKeys.length > 0) reasons.push(`attributes mention tools: ${toolKeys.sort().join(', ')}`);
+  if (keyMentionsTool) {
+    reasons.push(`attributes mention tools: ${attributeKeys.filter(mentionsTool).join(', ')}`);
+  }
   if (otherMcpRequest) reasons.push('an MCP request other than tools/call');
   if (builtIn !== undefined) reasons.push(`the built-in profile ${builtIn.name} would recognise it`);
   return {
     spanName: span.name,
     kind: KIND_NAMES[span.kind] ?? 'unspecified',
-    attributeKeys: Object.keys(span.attributes).sort(),
+    attributeKeys,
     reasons,
     ...(builtIn === undefined ? {} : { builtInProfile: builtIn.name }),
   };

@@ -1,5 +1,5 @@
 import { OTHER_TOOL, OVERFLOW_SERVER } from '../cardinality/overflow-names.js';
-import type { RecognisableSpan } from '../recognition/recognizer.js';
+import type { RecognisableSpan, Recognizer } from '../recognition/recognizer.js';
 import { type LookAlikeExample, LookAlikeExamples, toolCallHint } from '../recognition/tool-call-hints.js';
 import { boundedSeriesName } from '../tool-calls/bounded-name.js';
 import type { Extraction } from '../tool-calls/extract-tool-call.js';
@@ -28,6 +28,8 @@ export interface CoverageBatch {
 
 interface SourceTally {
   spans: number;
+  /** The most common reason, apart from the others' map. */
+  notToolCall: number;
   calls: number;
   byProfile: Map<string, number>;
   notCounted: Map<string, number>;
@@ -107,6 +109,8 @@ export class CoverageTally {
   constructor(
     private readonly admission: CoverageAdmission,
     private readonly nowMs: number,
+    /** The profiles in force: the look-alike check then tries only the built-ins they disable. */
+    private readonly inForce?: Recognizer,
   ) {
     this.examples = new LookAlikeExamples(admission.limits.examples);
   }
@@ -137,8 +141,8 @@ export class CoverageTally {
         return;
       }
       case 'not_tool_call': {
-        increment(source.notCounted, 'not_tool_call');
-        const hint = toolCallHint(span);
+        source.notToolCall += 1;
+        const hint = toolCallHint(span, this.inForce);
         if (hint === undefined) return;
         source.looksLike += 1;
         this.lookAlikeSpans += 1;
@@ -169,6 +173,7 @@ export class CoverageTally {
       put(source.spans, 'source', name, 'spans');
       put(source.calls, 'source', name, 'calls');
       for (const [profile, count] of source.byProfile) put(count, 'source', name, 'profile', profile);
+      put(source.notToolCall, 'source', name, 'not_counted', 'not_tool_call');
       for (const [reason, count] of source.notCounted) put(count, 'source', name, 'not_counted', reason);
       put(source.unattributed, 'source', name, 'unattributed');
       put(source.withoutStatus, 'source', name, 'without_status');
@@ -194,6 +199,7 @@ export class CoverageTally {
     if (source === undefined) {
       source = {
         spans: 0,
+        notToolCall: 0,
         calls: 0,
         byProfile: new Map(),
         notCounted: new Map(),

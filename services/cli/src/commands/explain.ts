@@ -76,7 +76,7 @@ export function explain(
       if (span === undefined) return;
       spans.push(explainSpan(index + 1, span, extraction));
       if (extraction.kind !== 'not_tool_call') return;
-      const hint = toolCallHint(span);
+      const hint = toolCallHint(span, context.recognizer);
       if (hint === undefined) return;
       hints.add({ ...hint, spans: 1, lastSeenMs: span.endTimeMs });
     });
