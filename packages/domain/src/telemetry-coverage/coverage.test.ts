@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileRecognizer } from '../recognition/recognizer.js';
+import { toolCallHint } from '../recognition/tool-call-hints.js';
 import type { ExtractionContext, SpanInput } from '../tool-calls/extract-tool-call.js';
 import { extractToolCalls } from '../tool-calls/extract-tool-calls.js';
 import { NO_INVENTORY } from '../tool-calls/server-identity.js';
@@ -61,8 +62,9 @@ function context(disabled: string[] = []): ExtractionContext {
 }
 
 function tally(spans: SpanInput[], admission = new CoverageAdmission(), disabled: string[] = []) {
-  const coverage = new CoverageTally(admission, NOW);
-  extractToolCalls(spans, context(disabled)).forEach((extraction, i) => {
+  const inForce = context(disabled);
+  const coverage = new CoverageTally(admission, NOW, inForce.recognizer);
+  extractToolCalls(spans, inForce).forEach((extraction, i) => {
     coverage.add(spans[i] as SpanInput, extraction);
   });
   return coverage;
@@ -224,5 +226,29 @@ describe('coverage tally and report', () => {
     expect(hours).toHaveLength(24);
     expect(hours.at(-1)).toBe(Date.UTC(2026, 10, 25, 12));
     expect(hours[0]).toBe(Date.UTC(2026, 10, 24, 13));
+  });
+});
+
+describe('the look-alike detector', () => {
+  const traceloopSpan = traceloop('lookup');
+  it('names a built-in profile the configuration disables, whether or not it is told the profiles in force', () => {
+    const inForce = compileRecognizer({ profiles: [], disabled: ['traceloop-mcp'] });
+    expect(toolCallHint(traceloopSpan, inForce)?.builtInProfile).toBe('traceloop-mcp');
+    expect(toolCallHint(traceloopSpan)?.builtInProfile).toBe('traceloop-mcp');
+  });
+
+  it('finds attribute keys mentioning tools in any case, and leaves plain spans alone', () => {
+    const plain = span({
+      name: 'GET /orders',
+      attributes: { 'http.request.method': 'GET', 'url.path': '/x' },
+    });
+    expect(toolCallHint(plain, compileRecognizer())).toBeUndefined();
+    const odd = span({
+      name: 'step',
+      attributes: { 'agent.TOOL_id': 'x', 'agent.Toolset': 'y', other: 'z' },
+    });
+    expect(toolCallHint(odd, compileRecognizer())?.reasons).toEqual([
+      'attributes mention tools: agent.TOOL_id, agent.Toolset',
+    ]);
   });
 });
