@@ -189,3 +189,12 @@ describe('telemetry coverage on embedded defaults (budgetwatch start, no Kafka, 
     }
   }, 60_000);
 });
+
+describe('budgetwatch coverage without a running start', () => {
+  it('exits 1 with one line saying it cannot reach the API', async () => {
+    const result = await budgetwatchInProcess(['coverage', '--url', 'http://127.0.0.1:1']);
+    expect(result.code).toBe(1);
+    expect(result.output.trim().split('\n')).toHaveLength(1);
+    expect(result.output).toContain('cannot reach http://127.0.0.1:1 (is budgetwatch start running?)');
+  });
+});
