@@ -6,22 +6,30 @@ import {
   coverageReport,
   type LookAlikeExample,
 } from '@budgetwatch/domain';
-import type { RedisClient } from '@budgetwatch/redis';
+import { defineLuaScripts, type RedisClient, readLuaScript } from '@budgetwatch/redis';
 import { type CoverageStore, STORED_EXAMPLES } from './coverage-store.js';
+
+const SCRIPTS = { addCoverage: { keys: 2, source: readLuaScript('add-coverage-1', import.meta.url) } };
+
+interface CoverageScripts {
+  addCoverage(hourKey: string, examplesKey: string, ...args: (string | number)[]): Promise<number>;
+}
 
 /** Kept an hour past the horizon, so the oldest hour a report reads is still there. */
 const TTL_SECONDS = (COVERAGE_HORIZON_MS + 3_600_000) / 1000;
 
 /**
  * Coverage in Redis: per hour a hash `<prefix>{coverage}:h:<hour start ms>` of counters, and the
- * recent look-alikes in the list `<prefix>{coverage}:examples`. One hash tag, so a batch is one
- * pipeline on a Redis Cluster too: HINCRBYs, EXPIRE, LPUSH, LTRIM.
+ * recent look-alikes in the list `<prefix>{coverage}:examples`. A batch is one script call
+ * (add-coverage-1.lua), the keys under one hash tag for a Redis Cluster.
  */
 export class RedisCoverageStore implements CoverageStore {
   constructor(
     private readonly redis: RedisClient,
     private readonly prefix: string,
-  ) {}
+  ) {
+    defineLuaScripts(redis, SCRIPTS);
+  }
 
   private hourKey(hourMs: number): string {
     return `${this.prefix}{coverage}:h:${hourMs}`;
@@ -33,17 +41,15 @@ export class RedisCoverageStore implements CoverageStore {
 
   async record(batch: CoverageBatch): Promise<void> {
     if (batch.counts.length === 0 && batch.examples.length === 0) return;
-    const key = this.hourKey(batch.hourMs);
-    const pipeline = this.redis.pipeline();
-    for (const [field, count] of batch.counts) pipeline.hincrby(key, field, count);
-    pipeline.expire(key, TTL_SECONDS);
-    if (batch.examples.length > 0) {
-      pipeline
-        .lpush(this.examplesKey, ...batch.examples.map((example) => JSON.stringify(example)))
-        .ltrim(this.examplesKey, 0, STORED_EXAMPLES - 1)
-        .expire(this.examplesKey, TTL_SECONDS);
-    }
-    for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
+    await (this.redis as unknown as CoverageScripts).addCoverage(
+      this.hourKey(batch.hourMs),
+      this.examplesKey,
+      TTL_SECONDS,
+      STORED_EXAMPLES,
+      batch.counts.length,
+      ...batch.counts.flat(),
+      ...batch.examples.map((example) => JSON.stringify(example)),
+    );
   }
 
   async read(nowMs: number): Promise<CoverageReport> {
