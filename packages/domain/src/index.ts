@@ -91,6 +91,7 @@ export {
 export {
   type LookAlikeExample,
   LookAlikeExamples,
+  MAX_HINT_KEYS,
   MAX_LOOK_ALIKE_EXAMPLES,
   type ToolCallHint,
   toolCallHint,

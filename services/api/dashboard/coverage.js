@@ -71,6 +71,7 @@ function lookAlike(example) {
     element('br'),
     'keys: ',
     element('bdi', {}, example.attributeKeys.map((key) => displayText(key)).join(', ') || 'none'),
+    example.omittedAttributeKeys === undefined ? '' : ` (+${example.omittedAttributeKeys} more)`,
   );
   if (example.builtInProfile !== undefined) {
     item.append(element('br'), `enable the built-in profile ${example.builtInProfile}`);

@@ -1,3 +1,4 @@
+import { boundedSeriesName } from '../tool-calls/bounded-name.js';
 import { BUILT_IN_PROFILE_NAMES } from './built-in-profiles.js';
 import { SPAN_KINDS, type SpanKindName } from './recognition-profile.js';
 import { compileRecognizer, type RecognisableSpan, type Recognizer } from './recognizer.js';
@@ -9,12 +10,17 @@ import { compileRecognizer, type RecognisableSpan, type Recognizer } from './rec
 export interface ToolCallHint {
   spanName: string;
   kind: SpanKindName;
-  /** The span's attribute keys, sorted. */
+  /** The span's attribute keys, sorted: at most MAX_HINT_KEYS, each cut as a series name is. */
   attributeKeys: string[];
+  /** Keys beyond MAX_HINT_KEYS, left out (absent when none). */
+  omittedAttributeKeys?: number;
   reasons: string[];
   /** The built-in profile that would recognise it (it is disabled, since none in force did). */
   builtInProfile?: string;
 }
+
+/** Attribute keys a hint shows at most: span text is untrusted, and reports keep hints. */
+export const MAX_HINT_KEYS = 64;
 
 const KIND_NAMES = Object.fromEntries(
   Object.entries(SPAN_KINDS).map(([name, kind]) => [kind, name]),
@@ -73,18 +79,21 @@ export function toolCallHint(
   }
   const builtIn = builtInsLeftOut(inForce)?.recognise(span);
   if (!byName && !otherMcpRequest && !keyMentionsTool && builtIn === undefined) return undefined;
-  const attributeKeys = Object.keys(span.attributes).sort();
+  const keys = Object.keys(span.attributes).sort();
+  const attributeKeys = keys.slice(0, MAX_HINT_KEYS).map((key) => boundedSeriesName(key));
   const reasons: string[] = [];
   if (byName) reasons.push('span name ends with .tool');
   if (keyMentionsTool) {
-    reasons.push(`attributes mention tools: ${attributeKeys.filter(mentionsTool).join(', ')}`);
+    const toolKeys = attributeKeys.filter(mentionsTool);
+    reasons.push(`attributes mention tools: ${(toolKeys.length > 0 ? toolKeys : ['…']).join(', ')}`);
   }
   if (otherMcpRequest) reasons.push('an MCP request other than tools/call');
   if (builtIn !== undefined) reasons.push(`the built-in profile ${builtIn.name} would recognise it`);
   return {
-    spanName: span.name,
+    spanName: boundedSeriesName(span.name),
     kind: KIND_NAMES[span.kind] ?? 'unspecified',
     attributeKeys,
+    ...(keys.length > MAX_HINT_KEYS ? { omittedAttributeKeys: keys.length - MAX_HINT_KEYS } : {}),
     reasons,
     ...(builtIn === undefined ? {} : { builtInProfile: builtIn.name }),
   };

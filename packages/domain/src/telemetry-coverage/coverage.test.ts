@@ -251,4 +251,15 @@ describe('the look-alike detector', () => {
       'attributes mention tools: agent.TOOL_id, agent.Toolset',
     ]);
   });
+
+  it('bounds what a hint keeps of a span: its name, and at most 64 keys, each cut', () => {
+    const attributes = Object.fromEntries(
+      Array.from({ length: 100 }, (_, i) => [`k${String(i).padStart(3, '0')}${'x'.repeat(1000)}`, 'v']),
+    );
+    const hint = toolCallHint(span({ name: `${'n'.repeat(10_000)}.tool`, attributes }), compileRecognizer());
+    expect(hint?.spanName.length).toBeLessThanOrEqual(256);
+    expect(hint?.attributeKeys).toHaveLength(64);
+    expect(hint?.attributeKeys.every((key) => key.length <= 256)).toBe(true);
+    expect(hint?.omittedAttributeKeys).toBe(36);
+  });
 });

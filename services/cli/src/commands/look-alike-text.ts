@@ -18,7 +18,10 @@ export function printLookAlikes(examples: readonly PrintedLookAlike[], out: Node
     out.write(
       `  ${displayText(example.spanName)} (${where.join(', ')}): ${example.reasons.map((reason) => displayText(reason, FREE_TEXT_DISPLAY_LENGTH)).join('; ')}\n`,
     );
-    out.write(`    keys: ${example.attributeKeys.map((key) => displayText(key)).join(', ') || 'none'}\n`);
+    const more = example.omittedAttributeKeys === undefined ? '' : ` (+${example.omittedAttributeKeys} more)`;
+    out.write(
+      `    keys: ${example.attributeKeys.map((key) => displayText(key)).join(', ') || 'none'}${more}\n`,
+    );
     if (example.builtInProfile !== undefined) {
       out.write(
         `    enable the built-in profile ${example.builtInProfile} (remove it from recognition.disabled)\n`,
