@@ -5,7 +5,7 @@ import { IngestWorker } from '@budgetwatch/ingest-worker';
 import { createLogger } from '@budgetwatch/logger';
 import { decodeTraces } from '@budgetwatch/otlp';
 import type { RedisClient } from '@budgetwatch/redis';
-import { RedisWindowStore } from '@budgetwatch/window-store';
+import { RedisCoverageStore, RedisWindowStore } from '@budgetwatch/window-store';
 import { Redis } from 'ioredis';
 import type { BenchBed } from './bench-bed.js';
 import { mixedRecords, produceRecords, SPANS_PER_RECORD, toolCallRecords } from './ingest-workload.js';
@@ -320,6 +320,8 @@ async function measureWorker(
   const worker = new IngestWorker({
     kafka: bed.kafka,
     store: new RedisWindowStore(namespace.client, namespace.prefix, { thresholdsMs: THRESHOLDS_MS }),
+    // As `budgetwatch ingest-worker` runs it: the batch's telemetry coverage goes to Redis too.
+    coverage: new RedisCoverageStore(namespace.client, namespace.prefix),
     logger: createLogger({ name: 'bench-ingest', level: 'warn' }),
     spanTopics: [topic],
     deadLetterTopic: dlq,

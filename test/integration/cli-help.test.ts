@@ -11,6 +11,7 @@ const COMMANDS = [
   ['api'],
   ['replay'],
   ['explain'],
+  ['coverage'],
   ['window'],
   ['silence', 'create'],
   ['silence', 'list'],

@@ -88,7 +88,14 @@ export {
   type Recognizer,
   recognitionSettingsProblems,
 } from './recognition/recognizer.js';
-export { type ToolCallHint, toolCallHint } from './recognition/tool-call-hints.js';
+export {
+  type LookAlikeExample,
+  LookAlikeExamples,
+  MAX_HINT_KEYS,
+  MAX_LOOK_ALIKE_EXAMPLES,
+  type ToolCallHint,
+  toolCallHint,
+} from './recognition/tool-call-hints.js';
 export {
   type ApplicableRule,
   applicableChecks,
@@ -133,6 +140,28 @@ export {
 } from './rules/rule.js';
 export { ACTION_EVENTS } from './rules/rule-actions.js';
 export { type Measurement, MissingLatencyThresholdError, measure } from './rules/rule-measurement.js';
+export {
+  COVERAGE_BUCKET_MS,
+  COVERAGE_HORIZON_MS,
+  COVERAGE_LIMITS,
+  type CoverageLimits,
+  OTHER_SOURCES,
+  UNNAMED_SOURCE,
+} from './telemetry-coverage/coverage-limits.js';
+export {
+  type CoverageCounts,
+  type CoverageReport,
+  coverageHours,
+  coverageReport,
+  type ServerCoverage,
+  type SourceCoverage,
+} from './telemetry-coverage/coverage-report.js';
+export {
+  CoverageAdmission,
+  type CoverageBatch,
+  CoverageTally,
+  hourOf,
+} from './telemetry-coverage/coverage-tally.js';
 export {
   type AttributeBag,
   type AttributeMatcher,

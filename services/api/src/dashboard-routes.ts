@@ -9,6 +9,7 @@ const JAVASCRIPT = 'text/javascript; charset=utf-8';
 const FILES = [
   { path: '/', url: new URL('index.html', DASHBOARD), type: 'text/html; charset=utf-8' },
   { path: '/dashboard.js', url: new URL('dashboard.js', DASHBOARD), type: JAVASCRIPT },
+  { path: '/coverage.js', url: new URL('coverage.js', DASHBOARD), type: JAVASCRIPT },
   { path: '/dashboard.css', url: new URL('dashboard.css', DASHBOARD), type: 'text/css; charset=utf-8' },
   // The very module the notifier's renderers and the CLI run (displayText): dashboard.js imports
   // it, so span text is made safe to show the same way in the browser.

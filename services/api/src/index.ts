@@ -1,3 +1,4 @@
+export { coverageRoutes } from './coverage-routes.js';
 export { crsRoutes } from './crs-routes.js';
 export { dashboardRoutes } from './dashboard-routes.js';
 export { healthRoutes, type ReadinessCheck } from './health-routes.js';

@@ -11,6 +11,7 @@ import { checkDrillTimeout } from '@budgetwatch/drills';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { runApi } from './commands/api.js';
 import { configCheck } from './commands/config-check.js';
+import { showCoverage } from './commands/coverage.js';
 import { showCrs } from './commands/crs.js';
 import { runDrill } from './commands/drill.js';
 import { runEvaluator } from './commands/evaluator.js';
@@ -102,6 +103,20 @@ function buildProgram(io: CliIo, setExit: (code: ExitCode) => void): Command {
     .option('--json', 'print JSON', false)
     .action((file: string, options: { json: boolean }) =>
       setExit(explain(file, options, configFile(), io.out)),
+    );
+
+  program
+    .command('coverage')
+    .description(
+      'telemetry coverage of the last 24h per source and server: spans seen, calls counted by profile, spans not counted by reason, unattributed calls, calls without a status, look-alikes (attribute keys only)',
+    )
+    .option(
+      '--url <url>',
+      "the API to ask (default: Redis when configured, else this configuration's http.host and http.port)",
+    )
+    .option('--json', 'print JSON (what GET /api/v1/coverage returns)', false)
+    .action(async (options: { json: boolean; url?: string }) =>
+      setExit(await showCoverage(options, configFile(), io.out)),
     );
 
   program

@@ -3,8 +3,14 @@ import { yieldIfTurnIsLong } from '@budgetwatch/event-loop';
 import type { DeadLetter } from '@budgetwatch/kafka';
 import type { Logger } from '@budgetwatch/logger';
 import { traced } from '@budgetwatch/telemetry';
-import { FenceCache, type WindowStore, writeBatchExactlyOnce } from '@budgetwatch/window-store';
+import {
+  type CoverageStore,
+  FenceCache,
+  type WindowStore,
+  writeBatchExactlyOnce,
+} from '@budgetwatch/window-store';
 import type { Histogram } from '@opentelemetry/api';
+import { CoverageRecorder } from './coverage-recorder.js';
 import { firstCopies } from './first-copies.js';
 import { countClaims, countWrittenBatch, emptyIngestMetrics, type IngestMetrics } from './ingest-metrics.js';
 import { type ConsumerLag, ingestInstruments } from './ingest-telemetry.js';
@@ -38,6 +44,8 @@ export interface InProcessIngestOptions {
   maxBatchBytes?: number;
   /** Dead letters kept for inspection (there is no dead-letter topic in process). */
   deadLettersKept?: number;
+  /** Where each batch's telemetry coverage is added; none: not kept. */
+  coverage?: CoverageStore;
   now?: () => number;
 }
 
@@ -65,8 +73,14 @@ export class InProcessIngest {
   private stopped = false;
   private readonly lag: ConsumerLag = new Map();
   private readonly batchDuration: Histogram;
+  private readonly coverage: CoverageRecorder;
 
   constructor(private readonly options: InProcessIngestOptions) {
+    this.coverage = new CoverageRecorder(
+      options.coverage,
+      options.logger,
+      (options.recognition ?? DEFAULT_RECOGNITION).recognizer,
+    );
     ({ batchDuration: this.batchDuration } = ingestInstruments(this.metrics, this.lag));
   }
 
@@ -140,6 +154,7 @@ export class InProcessIngest {
 
   private async count(batch: SpanRecord[]): Promise<void> {
     const now = (this.options.now ?? Date.now)();
+    const coverage = this.coverage.tally(now);
     const claimStarted = performance.now();
     const counted = await firstCopies(
       this.options.store,
@@ -157,6 +172,7 @@ export class InProcessIngest {
         plausibility: spanPlausibility(this.options.maxLatencyMs),
       },
       this.metrics,
+      coverage,
     );
     for (const letter of processed.deadLetters) {
       this.deadLetters.push(letter);
@@ -177,5 +193,6 @@ export class InProcessIngest {
       this.fences,
     );
     countWrittenBatch(this.metrics, written);
+    await this.coverage.record(coverage);
   }
 }

@@ -21,8 +21,12 @@ export interface IngestMetrics {
   callsByProfile: Record<string, number>;
   /** Counted calls that nothing attributed to a server (docs/contract.md#2-input-tool-call-spans). */
   unattributedCalls: number;
+  /** Counted calls whose span status is UNSET (coverage: their errors may go unseen). */
+  callsWithoutStatus: number;
   /** Spans no profile recognised. */
   notToolCalls: number;
+  /** Of those, spans that look like tool calls (coverage lists examples). */
+  lookAlikeSpans: number;
   /** Tool calls of the perspective that does not count (ingest.perspective). */
   otherPerspective: number;
   /** Tool-call spans enclosing another counted span of the same call, which counts instead. */
@@ -55,7 +59,9 @@ export function emptyIngestMetrics(): IngestMetrics {
     callsAlreadyApplied: 0,
     callsByProfile: {},
     unattributedCalls: 0,
+    callsWithoutStatus: 0,
     notToolCalls: 0,
+    lookAlikeSpans: 0,
     otherPerspective: 0,
     duplicateCalls: 0,
     invalidSpans: {},

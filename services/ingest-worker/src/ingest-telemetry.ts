@@ -39,6 +39,16 @@ export function ingestInstruments(counters: IngestMetrics, lag: ConsumerLag): { 
       read: () => counters.unattributedCalls,
     },
     {
+      name: 'budgetwatch.ingest.calls_without_status',
+      description: 'Tool calls counted whose span status is UNSET',
+      read: () => counters.callsWithoutStatus,
+    },
+    {
+      name: 'budgetwatch.ingest.look_alike_spans',
+      description: 'Spans no recognition profile recognised that look like tool calls',
+      read: () => counters.lookAlikeSpans,
+    },
+    {
       name: 'budgetwatch.ingest.spans_not_counted',
       description: 'Spans not counted as tool calls, by reason (invalid spans: invalid_spans)',
       read: () => ({

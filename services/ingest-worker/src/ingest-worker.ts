@@ -8,9 +8,15 @@ import {
 } from '@budgetwatch/kafka';
 import type { Logger } from '@budgetwatch/logger';
 import { traced } from '@budgetwatch/telemetry';
-import { FenceCache, type WindowStore, writeBatchExactlyOnce } from '@budgetwatch/window-store';
+import {
+  type CoverageStore,
+  FenceCache,
+  type WindowStore,
+  writeBatchExactlyOnce,
+} from '@budgetwatch/window-store';
 import type { Histogram } from '@opentelemetry/api';
 import type { Batch, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import { CoverageRecorder } from './coverage-recorder.js';
 import { firstCopies } from './first-copies.js';
 import { countClaims, countWrittenBatch, emptyIngestMetrics, type IngestMetrics } from './ingest-metrics.js';
 import { type ConsumerLag, ingestInstruments } from './ingest-telemetry.js';
@@ -53,6 +59,8 @@ export interface IngestWorkerOptions {
   /** The recognition profiles and the perspective that counts; default: the built-ins, client. */
   recognition?: Recognition;
   resolveInventory?: InventoryResolver;
+  /** Where each batch's telemetry coverage is added; none: not kept. */
+  coverage?: CoverageStore;
   now?: () => number;
 }
 
@@ -80,6 +88,7 @@ export class IngestWorker {
   private readonly offsets: TimedOffsetCommitter;
   private readonly lag: ConsumerLag = new Map();
   private readonly batchDuration: Histogram;
+  private readonly coverage: CoverageRecorder;
   /** Whether this worker is a settled member of its group (readiness). */
   private joined = false;
 
@@ -97,6 +106,7 @@ export class IngestWorker {
     this.now = options.now ?? Date.now;
     this.recognition = options.recognition ?? DEFAULT_RECOGNITION;
     this.resolveInventory = options.resolveInventory ?? NO_INVENTORY;
+    this.coverage = new CoverageRecorder(options.coverage, options.logger, this.recognition.recognizer);
     // Partitions may have moved: cached fences are only hints, but stale ones cost conflicts.
     this.offsets = new TimedOffsetCommitter(this.consumer, options.logger, () => this.fences.clear());
     this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
@@ -182,6 +192,7 @@ export class IngestWorker {
     );
     countClaims(this.metrics, counted.duplicates, claimStarted);
     const processingStarted = performance.now();
+    const coverage = this.coverage.tally(now);
     const processed = processRecords(
       counted.records,
       {
@@ -191,6 +202,7 @@ export class IngestWorker {
         plausibility: spanPlausibility(this.options.maxLatencyMs),
       },
       this.metrics,
+      coverage,
     );
     this.metrics.processingMs += performance.now() - processingStarted;
 
@@ -232,6 +244,8 @@ export class IngestWorker {
     );
     this.metrics.storeWriteMs += performance.now() - writeStarted;
     countWrittenBatch(this.metrics, written);
+    // After the windows took the batch: a batch whose write failed comes again, and counts then.
+    await this.coverage.record(coverage);
 
     this.lag.set(`${batch.topic}:${batch.partition}`, {
       topic: batch.topic,

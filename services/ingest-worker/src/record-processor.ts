@@ -1,4 +1,5 @@
 import {
+  type CoverageTally,
   compileRecognizer,
   DEFAULT_MAX_LATENCY_MS,
   type ExtractionContext,
@@ -46,6 +47,8 @@ export function processRecords(
   records: readonly SpanRecord[],
   context: ExtractionContext,
   metrics: IngestMetrics,
+  /** Where the batch's telemetry coverage is tallied, span by span (docs/contract.md#telemetry-coverage). */
+  coverage?: CoverageTally,
 ): ProcessedRecords {
   const calls: PositionedCall[] = [];
   const deadLetters: DeadLetter[] = [];
@@ -64,8 +67,11 @@ export function processRecords(
         });
       }
       metrics.spans += spans.length;
-      for (const extraction of extractToolCalls(spans, context)) {
+      const extractions = extractToolCalls(spans, context);
+      for (let i = 0; i < extractions.length; i++) {
+        const extraction = extractions[i] as (typeof extractions)[number];
         countExtraction(metrics, extraction);
+        coverage?.add(spans[i] as (typeof spans)[number], extraction);
         if (extraction.kind === 'call') calls.push({ call: extraction.call, offset });
       }
     } catch (error) {
@@ -73,6 +79,10 @@ export function processRecords(
       increment(metrics.deadLettered, reason);
       deadLetters.push({ record, reason, detail: error instanceof Error ? error.message : String(error) });
     }
+  }
+  if (coverage !== undefined) {
+    metrics.callsWithoutStatus += coverage.callsWithoutStatus;
+    metrics.lookAlikeSpans += coverage.lookAlikeSpans;
   }
   return { calls, deadLetters };
 }

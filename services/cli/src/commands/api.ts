@@ -4,6 +4,7 @@ import { createLogger } from '@budgetwatch/logger';
 import { RedisSilenceStore } from '@budgetwatch/notifier';
 import { connectRedis, createRedis } from '@budgetwatch/redis';
 import { startTelemetry } from '@budgetwatch/telemetry';
+import { RedisCoverageStore } from '@budgetwatch/window-store';
 import { ExitCode } from '../exit-codes.js';
 import { requireAuthenticatedIntake } from '../stages/intake-exposure.js';
 import { startOperatorHttp } from '../stages/operator-http.js';
@@ -52,11 +53,13 @@ export async function runApi(
     readiness.push({ name: 'kafka', check: kafkaReachable(kafka, stages) });
   }
   const view = redisOperatorView(config, redis, policy);
+  const coverage = new RedisCoverageStore(redis, config.redis.keyPrefix);
   const http = await startOperatorHttp({
     config,
     logger,
     view,
     silences: new RedisSilenceStore(redis, config.redis.keyPrefix),
+    coverage: (nowMs) => coverage.read(nowMs),
     readiness,
     telemetry,
     intake,

@@ -6,8 +6,9 @@ import {
   extractToolCalls,
   inventoryResolver,
   isUnattributed,
+  type LookAlikeExample,
+  LookAlikeExamples,
   SPAN_KINDS,
-  type ToolCallHint,
   toolCallHint,
 } from '@budgetwatch/domain';
 import { spanPlausibility } from '@budgetwatch/ingest-worker';
@@ -15,9 +16,8 @@ import { decodeTraces, type OtlpSpan, TraceFileError, traceFileRecords } from '@
 import { ExitCode } from '../exit-codes.js';
 import { recognitionFor } from '../stages/stage-services.js';
 import { terminalJson } from '../terminal-text.js';
+import { printLookAlikes } from './look-alike-text.js';
 
-/** Distinct "looks like a tool call" examples shown at most. */
-const MAX_HINTS = 20;
 const KIND_NAMES = Object.fromEntries(Object.entries(SPAN_KINDS).map(([name, kind]) => [kind, name]));
 
 /** One span of the file as the ingest worker would take it. */
@@ -41,10 +41,8 @@ interface SpanExplanation {
   countedSpanId?: string;
 }
 
-interface Hint extends ToolCallHint {
-  /** Spans of the file with this name, kind and keys. */
-  spans: number;
-}
+/** Spans of the file with one name, kind and keys that look like tool calls. */
+type Hint = Omit<LookAlikeExample, 'lastSeenMs'>;
 
 /**
  * `budgetwatch explain FILE`: each span of an OTLP trace file through the configured profiles,
@@ -71,19 +69,16 @@ export function explain(
   };
 
   const spans: SpanExplanation[] = [];
-  const hints = new Map<string, Hint>();
+  const hints = new LookAlikeExamples();
   records.forEach((record, index) => {
     extractToolCalls(record, context).forEach((extraction, i) => {
       const span = record[i];
       if (span === undefined) return;
       spans.push(explainSpan(index + 1, span, extraction));
       if (extraction.kind !== 'not_tool_call') return;
-      const hint = toolCallHint(span);
+      const hint = toolCallHint(span, context.recognizer);
       if (hint === undefined) return;
-      const key = JSON.stringify([hint.spanName, hint.kind, hint.attributeKeys]);
-      const seen = hints.get(key);
-      if (seen !== undefined) seen.spans += 1;
-      else if (hints.size < MAX_HINTS) hints.set(key, { ...hint, spans: 1 });
+      hints.add({ ...hint, spans: 1, lastSeenMs: span.endTimeMs });
     });
   });
   const summary = summarize(spans);
@@ -94,7 +89,7 @@ export function explain(
     profiles: context.recognizer.profiles.map((profile) => profile.name),
     summary,
     spans,
-    looksLikeToolCalls: [...hints.values()],
+    looksLikeToolCalls: hints.list().map(({ lastSeenMs: _lastSeenMs, ...hint }): Hint => hint),
   };
   if (options.json) out.write(`${terminalJson(report, 2)}\n`);
   else printReport(report, out);
@@ -199,19 +194,7 @@ function printReport(
   out.write(
     `\n${summary.spans} spans: ${summary.calls} calls counted${byProfile.length > 0 ? ` (${byProfile.join(', ')})` : ''}, ${summary.unattributed} unattributed; not counted: ${notCounted.length > 0 ? notCounted.join(', ') : 'none'}\n`,
   );
-  if (report.looksLikeToolCalls.length === 0) return;
-  out.write('\nlooks like a tool call, but no profile in force recognised it (attribute keys only):\n');
-  for (const hint of report.looksLikeToolCalls) {
-    out.write(
-      `  ${displayText(hint.spanName)} (${hint.kind}, ${hint.spans} span${hint.spans === 1 ? '' : 's'}): ${hint.reasons.map((reason) => displayText(reason, 400)).join('; ')}\n`,
-    );
-    out.write(`    keys: ${hint.attributeKeys.map((key) => displayText(key)).join(', ') || 'none'}\n`);
-    if (hint.builtInProfile !== undefined) {
-      out.write(
-        `    enable the built-in profile ${hint.builtInProfile} (remove it from recognition.disabled)\n`,
-      );
-    }
-  }
+  printLookAlikes(report.looksLikeToolCalls, out);
 }
 
 function verdict(span: SpanExplanation): string {

@@ -3,7 +3,7 @@ import { DEFAULT_POLICY } from '@budgetwatch/domain';
 import { createLogger } from '@budgetwatch/logger';
 import { connectRedis, createRedis } from '@budgetwatch/redis';
 import { startTelemetry } from '@budgetwatch/telemetry';
-import { RedisWindowStore } from '@budgetwatch/window-store';
+import { RedisCoverageStore, RedisWindowStore } from '@budgetwatch/window-store';
 import { ExitCode } from '../exit-codes.js';
 import { LiveInventory } from '../stages/live-inventory.js';
 import { configuredIngestWorker } from '../stages/stage-services.js';
@@ -56,6 +56,7 @@ export async function runIngestWorker(
     { config, policy: DEFAULT_POLICY, inventory: live, inventoryFile: config.inventory.file, logger },
     kafka,
     store,
+    new RedisCoverageStore(redis, config.redis.keyPrefix),
   );
   await worker.start();
   const signal = await shutdown;

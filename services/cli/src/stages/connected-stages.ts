@@ -9,7 +9,7 @@ import {
 } from '@budgetwatch/evaluator';
 import { RedisNotifierStore, RedisSilenceStore } from '@budgetwatch/notifier';
 import { connectRedis, createRedis } from '@budgetwatch/redis';
-import { RedisWindowStore, WindowReader } from '@budgetwatch/window-store';
+import { RedisCoverageStore, RedisWindowStore, WindowReader } from '@budgetwatch/window-store';
 import type { Kafka } from 'kafkajs';
 import { connectedKafka } from '../commands/connected-kafka.js';
 import { DemoTraffic } from '../demo/demo-traffic.js';
@@ -54,6 +54,7 @@ export async function startConnectedStages(
   const history = new RedisEventHistory(redis, prefix);
   const silences = new RedisSilenceStore(redis, prefix);
   const drills = new RedisDrillResults(redis, prefix);
+  const coverage = new RedisCoverageStore(redis, prefix);
 
   const notification = dispatcherSettings(
     config,
@@ -94,6 +95,7 @@ export async function startConnectedStages(
     { config, policy, inventory, inventoryFile, logger: logger.child({ stage: 'ingest' }) },
     kafka,
     store,
+    coverage,
   );
   await worker.start();
   stages.add('ingest', () => worker.stop());
@@ -115,6 +117,7 @@ export async function startConnectedStages(
     logger: logger.child({ stage: 'api' }),
     view,
     silences,
+    coverage: (nowMs) => coverage.read(nowMs),
     readiness,
     telemetry: context.telemetry,
     intake: spanSink,

@@ -7,7 +7,7 @@ import {
 } from '@budgetwatch/evaluator';
 import { InProcessIngest } from '@budgetwatch/ingest-worker';
 import { InMemoryNotifierStore, InMemorySilenceStore, InProcessNotifier } from '@budgetwatch/notifier';
-import { InMemoryWindowStore, WindowReader } from '@budgetwatch/window-store';
+import { InMemoryCoverageStore, InMemoryWindowStore, WindowReader } from '@budgetwatch/window-store';
 import { scoreServers } from '../commands/crs-scorer.js';
 import { DemoTraffic } from '../demo/demo-traffic.js';
 import { dispatcherSettings } from './notification-channels.js';
@@ -35,12 +35,14 @@ export async function startEmbeddedStages(
   const bus = new InProcessEventBus();
   const silences = new InMemorySilenceStore();
   const notifications = new InMemoryNotifierStore();
+  const coverage = new InMemoryCoverageStore();
 
   const ingest = new InProcessIngest({
     store,
     logger: logger.child({ stage: 'ingest' }),
     latencyThresholdsMs: thresholdsMs,
     ...classificationFor(context),
+    coverage,
   });
 
   const notification = dispatcherSettings(
@@ -83,6 +85,7 @@ export async function startEmbeddedStages(
         scoreServers(current, windows, policy, config.inventory.killSwitchMaxAgeDays, servers),
     }),
     silences,
+    coverage: (nowMs) => coverage.read(nowMs),
     // Nothing outside this process to wait for.
     readiness: [],
     telemetry: context.telemetry,

@@ -1,4 +1,5 @@
 import {
+  coverageRoutes,
   crsRoutes,
   dashboardRoutes,
   HttpApi,
@@ -15,6 +16,7 @@ import {
   silenceRoutes,
 } from '@budgetwatch/api';
 import type { BudgetwatchConfig } from '@budgetwatch/config';
+import type { CoverageReport } from '@budgetwatch/domain';
 import type { Logger } from '@budgetwatch/logger';
 import type { SilenceStore } from '@budgetwatch/notifier';
 import type { Telemetry } from '@budgetwatch/telemetry';
@@ -25,6 +27,8 @@ export interface OperatorHttpOptions {
   logger: Logger;
   view: OperatorView;
   silences: SilenceStore;
+  /** The telemetry coverage report as of a time. */
+  coverage: (nowMs: number) => Promise<CoverageReport>;
   readiness: readonly ReadinessCheck[];
   telemetry: Telemetry;
   /** Where the OTLP intakes write; null: no intake. */
@@ -57,6 +61,7 @@ export async function startOperatorHttp(options: OperatorHttpOptions): Promise<O
       metricsRoute(() => options.telemetry.prometheusText()),
       ...operatorRoutes(options.view),
       ...crsRoutes(options.view),
+      ...coverageRoutes(options.coverage),
       ...silenceRoutes(options.silences),
       ...dashboardRoutes(),
     ],

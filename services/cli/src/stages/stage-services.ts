@@ -4,7 +4,7 @@ import { Evaluator, type EventPublisher, type RuleStateStore } from '@budgetwatc
 import { IngestWorker, type Recognition } from '@budgetwatch/ingest-worker';
 import type { Logger } from '@budgetwatch/logger';
 import { Notifier, type NotifierStore, type SilenceStore } from '@budgetwatch/notifier';
-import type { WindowReader, WindowStore } from '@budgetwatch/window-store';
+import type { CoverageStore, WindowReader, WindowStore } from '@budgetwatch/window-store';
 import type { Kafka } from 'kafkajs';
 import type { LiveInventory } from './live-inventory.js';
 import type { DispatcherSettings } from './notification-channels.js';
@@ -47,6 +47,7 @@ export function configuredIngestWorker(
   settings: ServiceSettings,
   kafka: Kafka,
   store: WindowStore,
+  coverage: CoverageStore,
 ): IngestWorker {
   const { config, logger } = settings;
   return new IngestWorker({
@@ -63,6 +64,7 @@ export function configuredIngestWorker(
     maxBatchBytes: config.ingest.maxBatchBytes,
     latencyThresholdsMs: config.ingest.latencyThresholdsMs,
     ...classificationFor(settings),
+    coverage,
   });
 }
 
