@@ -1,6 +1,7 @@
 import type { StatusReport } from '@budgetwatch/api';
 import {
   type CardinalityLimits,
+  type CoverageReport,
   OTHER_TOOL,
   OVERFLOW_SERVER,
   type SeriesRef,
@@ -84,6 +85,10 @@ describe('cardinality caps on embedded defaults (budgetwatch start)', () => {
 
       // Overflow is on /metrics, by cap, and equals the calls not admitted.
       expect(await overflowCounters(instance)).toEqual(expected);
+
+      // ... in the telemetry coverage report ...
+      const coverage = await instance.getJson<CoverageReport>('/api/v1/coverage');
+      expect(coverage.overflowCalls).toEqual(expected);
 
       // ... and in the status report.
       const status = await instance.getJson<StatusReport>('/api/v1/status');

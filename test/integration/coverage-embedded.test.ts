@@ -190,6 +190,26 @@ describe('telemetry coverage on embedded defaults (budgetwatch start, no Kafka, 
   }, 60_000);
 });
 
+describe('budgetwatch coverage against an API with a read token', () => {
+  const token = 'coverage-read-token-0123456789';
+
+  it('sends the read token it is configured with; without it, the API refuses', async () => {
+    const instance = await startBudgetwatch(['start'], { BUDGETWATCH_API_READ_TOKEN: token });
+    try {
+      const refused = await budgetwatchInProcess(['coverage', '--url', instance.apiUrl]);
+      expect(refused.code).toBe(1);
+      expect(refused.output).toContain('HTTP 401');
+      const read = await budgetwatchInProcess(['coverage', '--json', '--url', instance.apiUrl], {
+        BUDGETWATCH_API_READ_TOKEN: token,
+      });
+      expect(read.code, read.output).toBe(0);
+      expect(JSON.parse(read.output)).toHaveProperty('totals');
+    } finally {
+      await instance.stop();
+    }
+  }, 60_000);
+});
+
 describe('budgetwatch coverage without a running start', () => {
   it('exits 1 with one line saying it cannot reach the API', async () => {
     const result = await budgetwatchInProcess(['coverage', '--url', 'http://127.0.0.1:1']);

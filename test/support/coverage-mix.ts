@@ -168,6 +168,7 @@ export const EXPECTED_MIX_COVERAGE: Omit<CoverageReport, 'generatedAt' | 'since'
       spans: 1,
     },
   ],
+  overflowCalls: {},
   omitted: { sources: 0, servers: 0, tools: 0 },
 };
 

@@ -117,6 +117,16 @@ function render(report) {
       ),
     );
   }
+  const overflow = Object.entries(report.overflowCalls ?? {});
+  if (overflow.length > 0) {
+    parts.push(
+      element(
+        'p',
+        { id: 'coverage-overflow' },
+        `Cardinality caps reached: calls counted in overflow series, ${overflow.map(([cap, calls]) => `${cap} ${calls}`).join(', ')}`,
+      ),
+    );
+  }
   if (report.looksLikeToolCalls.length > 0) {
     parts.push(
       element('h3', {}, 'Looks like a tool call, no profile recognised it (attribute keys only)'),

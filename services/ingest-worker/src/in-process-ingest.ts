@@ -193,6 +193,7 @@ export class InProcessIngest {
       this.fences,
     );
     countWrittenBatch(this.metrics, written);
+    coverage.addOverflow(written.overflowCalls);
     await this.coverage.record(coverage);
   }
 }

@@ -244,6 +244,7 @@ export class IngestWorker {
     );
     this.metrics.storeWriteMs += performance.now() - writeStarted;
     countWrittenBatch(this.metrics, written);
+    coverage.addOverflow(written.overflowCalls);
     // After the windows took the batch: a batch whose write failed comes again, and counts then.
     await this.coverage.record(coverage);
 

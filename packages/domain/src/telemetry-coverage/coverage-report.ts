@@ -47,6 +47,11 @@ export interface CoverageReport {
   unattributed: { calls: number; tools: { tool: string; calls: number }[] };
   /** The most recent look-alikes: span name, kind and attribute keys, never values. */
   looksLikeToolCalls: (Omit<LookAlikeExample, 'lastSeenMs'> & { lastSeen: string })[];
+  /**
+   * Calls counted in an overflow series instead of their own, by the cardinality cap that kept
+   * them out (docs/operations.md#cardinality-limits); empty when no cap was reached.
+   */
+  overflowCalls: Record<string, number>;
   /** Rows left out beyond the limits (several writers can each fill the limits in an hour). */
   omitted: { sources: number; servers: number; tools: number };
 }
@@ -74,6 +79,7 @@ export function coverageReport(
   const sources = new Map<string, CoverageCounts>();
   const servers = new Map<string, Omit<ServerCoverage, 'server'>>();
   const tools = new Map<string, number>();
+  const overflowCalls: Record<string, number> = {};
   for (const [field, count] of counts) {
     const path = parseField(field);
     if (path === undefined || !Number.isFinite(count)) continue;
@@ -98,6 +104,8 @@ export function coverageReport(
       else if (counter === 'without_status') server.withoutStatus += count;
     } else if (dimension === 'unattributed' && name !== undefined) {
       tools.set(name, (tools.get(name) ?? 0) + count);
+    } else if (dimension === 'overflow' && name !== undefined) {
+      add(overflowCalls, name, count);
     }
   }
   const recent = new LookAlikeExamples(limits.examples);
@@ -126,6 +134,7 @@ export function coverageReport(
       .list()
       .sort((a, b) => b.lastSeenMs - a.lastSeenMs)
       .map(({ lastSeenMs, ...example }) => ({ ...example, lastSeen: new Date(lastSeenMs).toISOString() })),
+    overflowCalls,
     omitted: {
       sources: Math.max(0, sourceRows.length - limits.sources),
       servers: Math.max(0, serverRows.length - limits.servers),

@@ -1,4 +1,5 @@
 import { OTHER_TOOL, OVERFLOW_SERVER } from '../cardinality/overflow-names.js';
+import type { OverflowCap } from '../cardinality/series-admission.js';
 import type { RecognisableSpan, Recognizer } from '../recognition/recognizer.js';
 import { type LookAlikeExample, LookAlikeExamples, toolCallHint } from '../recognition/tool-call-hints.js';
 import { boundedSeriesName } from '../tool-calls/bounded-name.js';
@@ -97,6 +98,7 @@ export class CoverageTally {
   private readonly sources = new Map<string, SourceTally>();
   private readonly servers = new Map<string, ServerTally>();
   private readonly unattributedTools = new Map<string, number>();
+  private readonly overflowCalls = new Map<OverflowCap, number>();
   private readonly examples: LookAlikeExamples;
   private lastResource: object | undefined;
   private lastSource: SourceTally | undefined;
@@ -163,6 +165,13 @@ export class CoverageTally {
     }
   }
 
+  /** Calls the windows counted in an overflow series, by the cap that kept them out (cardinality limits). */
+  addOverflow(calls: Partial<Record<OverflowCap, number>>): void {
+    for (const [cap, count] of Object.entries(calls) as [OverflowCap, number][]) {
+      this.overflowCalls.set(cap, (this.overflowCalls.get(cap) ?? 0) + count);
+    }
+  }
+
   /** The batch's counters and examples, to add to the store. */
   batch(): CoverageBatch {
     const counts: [string, number][] = [];
@@ -186,6 +195,7 @@ export class CoverageTally {
       put(server.withoutStatus, 'server', name, 'without_status');
     }
     for (const [tool, count] of this.unattributedTools) put(count, 'unattributed', tool);
+    for (const [cap, count] of this.overflowCalls) put(count, 'overflow', cap);
     return { hourMs: hourOf(this.nowMs), counts, examples: this.examples.list() };
   }
 

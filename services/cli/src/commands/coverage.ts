@@ -20,7 +20,7 @@ export async function showCoverage(
   const { config } = loadConfig(configFile === undefined ? {} : { file: configFile });
   const report =
     config.redis === undefined || options.url !== undefined
-      ? await fromApi(options.url ?? apiUrl(config))
+      ? await fromApi(options.url ?? apiUrl(config), config.http.readToken ?? config.http.apiToken)
       : await fromRedis(config as BudgetwatchConfig & { redis: NonNullable<BudgetwatchConfig['redis']> });
   if (options.json) out.write(`${terminalJson(report)}\n`);
   else printCoverage(report, out);
@@ -44,11 +44,15 @@ function apiUrl(config: BudgetwatchConfig): string {
   return `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${config.http.port}`;
 }
 
-async function fromApi(base: string): Promise<CoverageReport> {
+/** The API of a running `start`, with the read token (or the write token, which reads too) when set. */
+async function fromApi(base: string, token: string | undefined): Promise<CoverageReport> {
   const url = new URL('/api/v1/coverage', base);
   let response: Response;
   try {
-    response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+    response = await fetch(url, {
+      signal: AbortSignal.timeout(10_000),
+      headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+    });
   } catch (error) {
     throw new Error(
       `cannot reach ${url.origin} (is budgetwatch start running?): ${(error as Error).message}`,
@@ -75,6 +79,12 @@ function printCoverage(report: CoverageReport, out: NodeJS.WritableStream): void
     for (const tool of report.unattributed.tools) out.write(`  ${displayText(tool.tool)}: ${tool.calls}\n`);
   }
   printLookAlikes(report.looksLikeToolCalls, out);
+  const overflow = Object.entries(report.overflowCalls);
+  if (overflow.length > 0) {
+    out.write(
+      `\ncardinality caps reached, calls counted in overflow series: ${overflow.map(([cap, calls]) => `${cap} ${calls}`).join(', ')}\n`,
+    );
+  }
   const { omitted } = report;
   if (omitted.sources + omitted.servers + omitted.tools > 0) {
     out.write(
