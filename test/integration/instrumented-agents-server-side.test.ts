@@ -1,3 +1,4 @@
+import type { CoverageReport } from '@budgetwatch/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BudgetwatchInstance, startBudgetwatch } from '../support/budgetwatch-instance.js';
 import {
@@ -40,6 +41,15 @@ async function expectShinzoCounted(instance: BudgetwatchInstance, prefix: string
   // The server named by its resource's service.name (Shinzo's serverName): attributed, unregistered.
   await expectCounted(instance, FIXTURE_SERVER_NAME, prefix, expectedPerTool(prefix, ['protocolError']));
   expect(await metricTotal(instance, 'budgetwatch_ingest_unattributed_calls_total')).toBe(0);
+  // What Shinzo cannot tell, the coverage report says beside its calls.
+  const coverage = await instance.getJson<CoverageReport>('/api/v1/coverage');
+  expect(coverage.profileLimits).toEqual([
+    {
+      profile: 'shinzo-mcp',
+      calls: 50,
+      cannotReport: ['isError results: their spans end OK, so they count as successes'],
+    },
+  ]);
 }
 
 describe('Shinzo MCP instrumentation (server side) on embedded defaults', () => {

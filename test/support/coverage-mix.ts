@@ -169,6 +169,13 @@ export const EXPECTED_MIX_COVERAGE: Omit<CoverageReport, 'generatedAt' | 'since'
     },
   ],
   overflowCalls: {},
+  profileLimits: [
+    {
+      profile: 'traceloop-mcp',
+      calls: 3,
+      cannotReport: ['the MCP server: its calls are unattributed unless the inventory matches their tools'],
+    },
+  ],
   omitted: { sources: 0, servers: 0, tools: 0 },
 };
 

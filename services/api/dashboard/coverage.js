@@ -117,6 +117,16 @@ function render(report) {
       ),
     );
   }
+  for (const limit of report.profileLimits ?? []) {
+    parts.push(
+      element(
+        'p',
+        { class: 'coverage-profile-limit' },
+        name(limit.profile),
+        ` (${limit.calls} calls) cannot report: ${limit.cannotReport.join('; ')}`,
+      ),
+    );
+  }
   const overflow = Object.entries(report.overflowCalls ?? {});
   if (overflow.length > 0) {
     parts.push(

@@ -39,6 +39,7 @@ export const BUILT_IN_PROFILES: readonly RecognitionProfile[] = [
     server: [],
     perspective: 'server',
     outcome: DEFAULT_OUTCOME_RULES,
+    cannotReport: ['isError results: their spans end OK, so they count as successes'],
   },
   {
     name: 'traceloop-mcp',
@@ -52,6 +53,7 @@ export const BUILT_IN_PROFILES: readonly RecognitionProfile[] = [
     perspective: 'client',
     // isError results and protocol errors both set status ERROR.
     outcome: DEFAULT_OUTCOME_RULES,
+    cannotReport: ['the MCP server: its calls are unattributed unless the inventory matches their tools'],
   },
   {
     name: 'vercel-ai-sdk',
@@ -61,6 +63,10 @@ export const BUILT_IN_PROFILES: readonly RecognitionProfile[] = [
     server: [],
     perspective: 'client',
     outcome: DEFAULT_OUTCOME_RULES,
+    cannotReport: [
+      'isError results: their spans end UNSET, so they count as successes',
+      'the MCP server: its calls are unattributed unless the inventory matches their tools',
+    ],
   },
   {
     name: 'openinference-tool',
@@ -71,6 +77,10 @@ export const BUILT_IN_PROFILES: readonly RecognitionProfile[] = [
     server: [],
     perspective: 'client',
     outcome: DEFAULT_OUTCOME_RULES,
+    cannotReport: [
+      'isError results apart from protocol errors: both end ERROR',
+      'the MCP server: its calls are unattributed unless the inventory matches their tools',
+    ],
   },
   {
     name: 'otel-semconv-server',

@@ -70,6 +70,11 @@ export interface RecognitionProfile {
   server: readonly ServerIdSource[];
   perspective: Perspective;
   outcome: OutcomeRules;
+  /**
+   * What the instrumentation's spans cannot tell, as its tests with the real package show: the
+   * coverage report names it beside the profile's calls (docs/contract.md#telemetry-coverage).
+   */
+  cannotReport?: readonly string[];
 }
 
 /**

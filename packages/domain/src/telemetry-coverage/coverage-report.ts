@@ -1,3 +1,4 @@
+import { BUILT_IN_PROFILES } from '../recognition/built-in-profiles.js';
 import { type LookAlikeExample, LookAlikeExamples } from '../recognition/tool-call-hints.js';
 import { COVERAGE_HORIZON_MS, COVERAGE_LIMITS, type CoverageLimits } from './coverage-limits.js';
 import { hourOf } from './coverage-tally.js';
@@ -52,6 +53,11 @@ export interface CoverageReport {
    * them out (docs/operations.md#cardinality-limits); empty when no cap was reached.
    */
   overflowCalls: Record<string, number>;
+  /**
+   * The built-in profiles that counted calls and what their instrumentation cannot tell (for
+   * example isError results that end OK): read those calls' outcomes with it in mind.
+   */
+  profileLimits: { profile: string; calls: number; cannotReport: readonly string[] }[];
   /** Rows left out beyond the limits (several writers can each fill the limits in an hour). */
   omitted: { sources: number; servers: number; tools: number };
 }
@@ -135,6 +141,12 @@ export function coverageReport(
       .sort((a, b) => b.lastSeenMs - a.lastSeenMs)
       .map(({ lastSeenMs, ...example }) => ({ ...example, lastSeen: new Date(lastSeenMs).toISOString() })),
     overflowCalls,
+    profileLimits: BUILT_IN_PROFILES.flatMap((profile) => {
+      const calls = totals.callsByProfile[profile.name] ?? 0;
+      return calls > 0 && profile.cannotReport !== undefined
+        ? [{ profile: profile.name, calls, cannotReport: profile.cannotReport }]
+        : [];
+    }),
     omitted: {
       sources: Math.max(0, sourceRows.length - limits.sources),
       servers: Math.max(0, serverRows.length - limits.servers),

@@ -79,6 +79,9 @@ function printCoverage(report: CoverageReport, out: NodeJS.WritableStream): void
     for (const tool of report.unattributed.tools) out.write(`  ${displayText(tool.tool)}: ${tool.calls}\n`);
   }
   printLookAlikes(report.looksLikeToolCalls, out);
+  for (const limit of report.profileLimits) {
+    out.write(`\n${limit.profile} (${limit.calls} calls) cannot report: ${limit.cannotReport.join('; ')}\n`);
+  }
   const overflow = Object.entries(report.overflowCalls);
   if (overflow.length > 0) {
     out.write(
