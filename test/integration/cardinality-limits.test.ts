@@ -2,6 +2,7 @@ import type { StatusReport } from '@budgetwatch/api';
 import {
   type CardinalityLimits,
   type CoverageReport,
+  IN_MEMORY_CARDINALITY_LIMITS,
   OTHER_TOOL,
   OVERFLOW_SERVER,
   type SeriesRef,
@@ -35,19 +36,24 @@ const serverName = (i: number) => `srv-${String(i).padStart(4, '0')}`;
 
 describe('cardinality caps on embedded defaults (budgetwatch start)', () => {
   it('50,990 tool names on 5,000 servers: memory bounded, overflow counted exactly and reported', async () => {
-    // In this order, at the default caps (100 tools per server, 400 tool series, 40 unregistered
-    // servers): srv-0000's first 100 tools are admitted and its other 900 overflow; srv-0001..0030
-    // fill the total to 400; srv-0031..0039 are tracked but over the total; srv-0040..4999 are
-    // beyond the 40 unregistered servers.
+    // In this order, at the default caps (IN_MEMORY_CARDINALITY_LIMITS: 100 tools per server,
+    // 300 tool series, 30 unregistered servers): srv-0000's first 100 tools are admitted and its
+    // other 900 overflow; the next servers of 10 tools fill the total (srv-0001..0020); the rest
+    // of the 30 tracked servers are over the total (srv-0021..0029); the others are beyond the
+    // unregistered servers' cap.
+    const { maxToolsPerServer, maxToolSeries, maxUnregisteredServers } = IN_MEMORY_CARDINALITY_LIMITS;
     const wide = toolsOf(serverName(0), 1000);
     const narrow = Array.from({ length: 4999 }, (_, i) => toolsOf(serverName(i + 1), 10));
     const tools = [...wide, ...narrow.flat()];
     expect(tools.length).toBe(50_990);
-    const admitted = [...wide.slice(0, 100), ...narrow.slice(0, 30).flat()];
+    const admittedNarrow = (maxToolSeries - maxToolsPerServer) / 10;
+    const trackedNarrow = maxUnregisteredServers - 1;
+    expect(admittedNarrow).toBeLessThan(trackedNarrow);
+    const admitted = [...wide.slice(0, maxToolsPerServer), ...narrow.slice(0, admittedNarrow).flat()];
     const expected = {
-      tools_per_server: 900 * CALLS_EACH,
-      tool_series: 9 * 10 * CALLS_EACH,
-      unregistered_servers: 4960 * 10 * CALLS_EACH,
+      tools_per_server: (1000 - maxToolsPerServer) * CALLS_EACH,
+      tool_series: (trackedNarrow - admittedNarrow) * 10 * CALLS_EACH,
+      unregistered_servers: (4999 - trackedNarrow) * 10 * CALLS_EACH,
     };
 
     const instance = await startBudgetwatch(['start'], {});
@@ -94,10 +100,10 @@ describe('cardinality caps on embedded defaults (budgetwatch start)', () => {
       const status = await instance.getJson<StatusReport>('/api/v1/status');
       expect(status.overflow).toEqual({ tools: true, servers: true });
       const byServer = new Map(status.unregistered.map((entry) => [entry.server, entry]));
-      expect(byServer.size).toBe(41); // 40 tracked and the overflow server
+      expect(byServer.size).toBe(maxUnregisteredServers + 1); // the tracked ones and the overflow server
       expect(byServer.get(serverName(0))?.toolsOverflowed).toBe(true);
       expect(byServer.get(serverName(1))?.toolsOverflowed).toBe(false);
-      expect(byServer.get(serverName(31))?.toolsOverflowed).toBe(true);
+      expect(byServer.get(serverName(admittedNarrow + 1))?.toolsOverflowed).toBe(true);
       expect(byServer.get(OVERFLOW_SERVER)?.tools).toEqual([OTHER_TOOL]);
       const listedTools = status.unregistered.flatMap((entry) =>
         entry.tools.filter((tool) => tool !== OTHER_TOOL).map((tool) => `${entry.server}/${tool}`),
@@ -111,7 +117,7 @@ describe('cardinality caps on embedded defaults (budgetwatch start)', () => {
       }
       expect(await windowCalls(serverName(0), OTHER_TOOL)).toBe(expected.tools_per_server);
       expect(await windowCalls(serverName(0), null)).toBe(1000 * CALLS_EACH);
-      expect(await windowCalls(serverName(31), OTHER_TOOL)).toBe(10 * CALLS_EACH);
+      expect(await windowCalls(serverName(admittedNarrow + 1), OTHER_TOOL)).toBe(10 * CALLS_EACH);
       expect(await windowCalls(OVERFLOW_SERVER, null)).toBe(expected.unregistered_servers);
 
       peakRssMiB = Math.max(peakRssMiB, residentMemoryMiB(pid) ?? 0);

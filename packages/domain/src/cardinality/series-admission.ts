@@ -21,8 +21,8 @@ export interface CardinalityLimits {
  */
 export const IN_MEMORY_CARDINALITY_LIMITS: CardinalityLimits = {
   maxToolsPerServer: 100,
-  maxToolSeries: 400,
-  maxUnregisteredServers: 40,
+  maxToolSeries: 300,
+  maxUnregisteredServers: 30,
 };
 
 /**
