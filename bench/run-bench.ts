@@ -4,6 +4,7 @@
  * bench-results/<suite>.json.
  */
 import { fileURLToPath } from 'node:url';
+import { silenceKafkajsNegativeTimeoutWarnings } from '@budgetwatch/kafka';
 import { openBenchBed } from './bench-bed.js';
 import { runEmbeddedMemoryBench } from './embedded-memory-bench.js';
 import { runEvaluatorBench } from './evaluator-bench.js';
@@ -11,6 +12,9 @@ import { runIngestBench } from './ingest-bench.js';
 import { renderTable, writeFigures } from './report.js';
 import { runScaleBench } from './scale-bench.js';
 import { runSoakBench } from './soak-bench.js';
+
+// The bench's kafkajs clients arm the same harmless negative timer as the CLI's (packages/kafka).
+silenceKafkajsNegativeTimeoutWarnings();
 
 const resultsDir = fileURLToPath(new URL('../bench-results/', import.meta.url));
 
