@@ -2,8 +2,8 @@ import { DEFAULT_DEDUPE_WINDOW_MS, type InventoryResolver, NO_INVENTORY } from '
 import {
   chunkBySize,
   consumerTiming,
-  createProducer,
   deadLetterMessage,
+  LazyProducer,
   TimedOffsetCommitter,
 } from '@budgetwatch/kafka';
 import type { Logger } from '@budgetwatch/logger';
@@ -15,7 +15,7 @@ import {
   writeBatchExactlyOnce,
 } from '@budgetwatch/window-store';
 import type { Histogram } from '@opentelemetry/api';
-import type { Batch, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import type { Batch, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { CoverageRecorder } from './coverage-recorder.js';
 import { firstCopies } from './first-copies.js';
 import { countClaims, countWrittenBatch, emptyIngestMetrics, type IngestMetrics } from './ingest-metrics.js';
@@ -76,7 +76,8 @@ const DEAD_LETTER_SEND_BYTES = 512 * 1024;
 export class IngestWorker {
   readonly metrics: IngestMetrics = emptyIngestMetrics();
   private readonly consumer: Consumer;
-  private readonly producer: Producer;
+  /** The dead letters' producer: one whose send failed is replaced (a broker back after a stall). */
+  private readonly producer: LazyProducer;
   private readonly fences = new FenceCache();
   private readonly now: () => number;
   private readonly recognition: Recognition;
@@ -102,7 +103,7 @@ export class IngestWorker {
       maxBytesPerPartition: this.batchBytes,
       maxBytes: this.batchBytes * this.concurrency,
     });
-    this.producer = createProducer(options.kafka);
+    this.producer = new LazyProducer(options.kafka);
     this.now = options.now ?? Date.now;
     this.recognition = options.recognition ?? DEFAULT_RECOGNITION;
     this.resolveInventory = options.resolveInventory ?? NO_INVENTORY;
@@ -132,7 +133,6 @@ export class IngestWorker {
   }
 
   async start(): Promise<void> {
-    await this.producer.connect();
     await this.consumer.connect();
     for (const topic of this.options.spanTopics)
       await this.consumer.subscribe({ topic, fromBeginning: true });
@@ -167,7 +167,7 @@ export class IngestWorker {
     clearInterval(this.statsTimer);
     await this.offsets.stop();
     await this.consumer.disconnect();
-    await this.producer.disconnect();
+    await this.producer.close();
   }
 
   private async processBatch({

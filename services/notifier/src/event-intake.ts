@@ -1,15 +1,16 @@
 import { seriesId } from '@budgetwatch/domain';
 import { type BudgetwatchEvent, parseBudgetwatchEvent } from '@budgetwatch/events';
+import type { LazyProducer } from '@budgetwatch/kafka';
 import { deadLetterMessage } from '@budgetwatch/kafka';
 import type { Logger } from '@budgetwatch/logger';
-import type { KafkaMessage, Producer } from 'kafkajs';
+import type { KafkaMessage } from 'kafkajs';
 import type { NotifierMetrics } from './dispatcher.js';
 import type { NotifierStore } from './notifier-store.js';
 
 export interface EventIntakeOptions {
   store: NotifierStore;
   /** Where unreadable event records go; none when events come parsed (in process). */
-  deadLetters: { producer: Producer; topic: string } | null;
+  deadLetters: { producer: Pick<LazyProducer, 'send'>; topic: string } | null;
   groupWaitMs: number;
   metrics: NotifierMetrics;
   logger: Logger;

@@ -1,6 +1,6 @@
-import { consumerTiming, createProducer, TimedOffsetCommitter } from '@budgetwatch/kafka';
+import { consumerTiming, LazyProducer, TimedOffsetCommitter } from '@budgetwatch/kafka';
 import type { Logger } from '@budgetwatch/logger';
-import type { Consumer, Kafka, Producer } from 'kafkajs';
+import type { Consumer, Kafka } from 'kafkajs';
 import { DispatchLoop } from './dispatch-loop.js';
 import { Dispatcher, type DispatcherOptions, type NotifierMetrics } from './dispatcher.js';
 import { EventIntake } from './event-intake.js';
@@ -28,7 +28,8 @@ export interface NotifierOptions extends DispatcherOptions {
 export class Notifier {
   private readonly dispatcher: Dispatcher;
   private readonly consumer: Consumer;
-  private readonly producer: Producer;
+  /** The dead letters' producer: one whose send failed is replaced (a broker back after a stall). */
+  private readonly producer: LazyProducer;
   private readonly offsets: TimedOffsetCommitter;
   private readonly loop: DispatchLoop;
   private started = false;
@@ -41,7 +42,7 @@ export class Notifier {
       groupId: options.groupId,
       ...consumerTiming(options.sessionTimeoutMs, options.fetchMaxWaitMs),
     });
-    this.producer = createProducer(options.kafka);
+    this.producer = new LazyProducer(options.kafka);
     this.offsets = new TimedOffsetCommitter(this.consumer, options.logger);
     this.loop = new DispatchLoop(this.dispatcher, options.logger, options.dispatchPollMs);
   }
@@ -51,7 +52,6 @@ export class Notifier {
   }
 
   async start(): Promise<void> {
-    await this.producer.connect();
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.options.eventsTopic, fromBeginning: true });
     const intake = new EventIntake({
@@ -92,7 +92,7 @@ export class Notifier {
     }
     await this.consumer.disconnect();
     await dispatching;
-    await this.producer.disconnect();
+    await this.producer.close();
     this.options.email?.close();
   }
 }
