@@ -59,6 +59,41 @@ describe('notifier on the real broker, Redis, an SMTP server and a Slack Web API
     expect(s.mails()).toHaveLength(2);
   });
 
+  it('an event record it cannot read goes to the dead-letter topic, and the events after it are told', async () => {
+    const s = await scenario('unreadable');
+    const producer = testKafka('not-an-evaluator').producer();
+    await producer.connect();
+    try {
+      await producer.send({
+        topic: s.eventsTopic,
+        messages: [{ key: s.server, value: '{"not": "an event"' }],
+      });
+    } finally {
+      await producer.disconnect();
+    }
+    await s.publish({ transition: 'breached', number: 1 });
+    await waitFor(() => s.posts().length === 1 && s.mails().length === 1, {
+      description: 'the breach after the unreadable record',
+      timeoutMs: 30_000,
+    });
+    const admin = testKafka('dlq-reader').admin();
+    await admin.connect();
+    try {
+      const offsets = await waitFor(
+        async () => {
+          const partitions = await admin.fetchTopicOffsets(s.deadLetterTopic);
+          const written = partitions.reduce((sum, partition) => sum + Number(partition.high), 0);
+          return written >= 1 ? written : undefined;
+        },
+        { description: 'the dead letter', timeoutMs: 30_000 },
+      );
+      expect(offsets).toBe(1);
+    } finally {
+      await admin.disconnect();
+    }
+    expect(s.notifier.metrics.deadLetters).toBe(1);
+  });
+
   it('Slack 429 and 500s and an SMTP outage over two attempts delay notifications; each arrives exactly once', async () => {
     const s = await scenario('outage');
     slack.failNext({ status: 429, retryAfterS: 1 }, { status: 500 }, { status: 500 });

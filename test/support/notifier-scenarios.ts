@@ -29,6 +29,8 @@ export interface NotifierScenario {
   store: RedisNotifierStore;
   prefix: string;
   eventsTopic: string;
+  /** Where the notifier puts event records it cannot read. */
+  deadLetterTopic: string;
   responder: ResponderContext;
   /** Its server, `<label>-mcp`, owned by the team `<label>` (`#<label>`, `<label>@example.com`). */
   server: string;
@@ -79,10 +81,11 @@ export async function useNotifierScenarios(topics: ReturnType<typeof useTopics>,
     const prefix = `${namespace.prefix}${label}:`;
     const store = new RedisNotifierStore(namespace.client, prefix);
     const groupId = `bwtest-notifier-${randomUUID()}`;
+    const deadLetterTopic = await topics.create(`${label}-dlq`);
     const notifier = new Notifier({
       kafka: testKafka('notifier'),
       eventsTopic,
-      deadLetterTopic: await topics.create(`${label}-dlq`),
+      deadLetterTopic,
       groupId,
       commitIntervalMs: options.commitIntervalMs ?? 500,
       dispatchPollMs: 100,
@@ -115,6 +118,7 @@ export async function useNotifierScenarios(topics: ReturnType<typeof useTopics>,
       store,
       prefix,
       eventsTopic,
+      deadLetterTopic,
       responder,
       server,
       publish: (transition: Parameters<typeof budgetTransitionEvents>[0]) =>
