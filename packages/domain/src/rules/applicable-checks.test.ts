@@ -67,6 +67,20 @@ describe('the rules that apply to a series', () => {
     expect(limits(undefined)).toEqual(limits(1));
   });
 
+  it("the burn-rate warning burns the budget of its rule's tier, with its own minimum of calls", () => {
+    const strict = { ...playbookRule('success-rate'), tiers: { 2: { threshold: 0.99, minCalls: 10 } } };
+    const policy: Policy = {
+      ...DEFAULT_POLICY,
+      rules: [strict],
+      burnRate: { ...DEFAULT_POLICY.burnRate, enabled: true },
+    };
+    const burn = (tier: 0 | 1 | 2 | undefined) =>
+      applicableRules(policy, { scope: 'tool', tier }).find((applicable) => applicable.kind === 'burn-rate')
+        ?.limits;
+    expect(burn(2)).toMatchObject({ threshold: 0.99, minCalls: DEFAULT_POLICY.burnRate.minCalls });
+    expect(burn(1)).toMatchObject({ threshold: 0.97, minCalls: DEFAULT_POLICY.burnRate.minCalls });
+  });
+
   it('the burn-rate warning joins when it is on and its rule applies to the scope', () => {
     const kinds = (policy: Policy, scope: 'tool' | 'server') =>
       applicableRules(policy, { scope, tier: undefined }).map(

@@ -71,7 +71,15 @@ export function applicableRules(policy: Policy, target: CheckTarget): Applicable
   const watched = policy.rules.find((rule) => rule.id === warning.ruleId);
   if (!warning.enabled || watched === undefined || !applies(watched)) return budgets;
   const rule = burnRateRule(warning, watched);
-  return [...budgets, { kind: 'burn-rate', rule, limits: limitsFor(rule, target.tier), warning }];
+  // The budget that burns is the watched rule's at this tier (a stricter tier has a smaller one);
+  // the warning's own minimum of calls and `for` stay its own.
+  const budget = limitsFor(watched, target.tier);
+  const limits = {
+    ...limitsFor(rule, target.tier),
+    threshold: budget.threshold,
+    resolveThreshold: budget.resolveThreshold,
+  };
+  return [...budgets, { kind: 'burn-rate', rule, limits, warning }];
 }
 
 /** What the windows `windowOf` reads measure for one applicable rule. */
