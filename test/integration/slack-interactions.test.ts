@@ -13,6 +13,7 @@ import {
 } from '@budgetwatch/notifier';
 import { budgetTransitionEvents, waitFor } from '@budgetwatch/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBudgetwatch } from '../support/budgetwatch-instance.js';
 import { useRedisNamespace } from '../support/redis.js';
 import { type SlackCall, SlackStandIn } from '../support/slack-stand-in.js';
 
@@ -135,11 +136,7 @@ function signed(body: string, timestampS = Math.floor(now / 1000), secret = SIGN
 }
 
 function send(body: string, headers: Record<string, string>): Promise<Response> {
-  return fetch(`${baseUrl}/slack/interactions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
-    body,
-  });
+  return sendTo(baseUrl, body, headers);
 }
 
 async function silenceList(): Promise<
@@ -282,3 +279,62 @@ describe('Slack interactivity on a real HTTP server, Redis and the Slack Web API
     expect((await send(body, signed(body))).status).toBe(413);
   });
 });
+
+describe('budgetwatch start --demo with Slack interactivity configured', () => {
+  it('posts buttons whose clicks, signed as Slack signs them, acknowledge through the real process', async () => {
+    const instance = await startBudgetwatch(['start', '--demo'], {
+      SLACK_BOT_TOKEN: 'xoxb-test-token',
+      BUDGETWATCH_SLACK_API_URL: slack.apiUrl,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      BUDGETWATCH_NOTIFIER_GROUP_WAIT_MS: '100',
+      BUDGETWATCH_NOTIFIER_DEFAULT_SLACK_CHANNEL: '#demo',
+    });
+    try {
+      const isDemoIncident = (call: SlackCall) =>
+        call.threadTs === null &&
+        call.blocks.includes('budgetwatch.acknowledge') &&
+        call.text.includes('payments-mcp');
+      await waitFor(() => slack.calls.some(isDemoIncident), {
+        description: "the demo's payments-mcp incident in Slack",
+        timeoutMs: 60_000,
+      });
+      const post = slack.calls.find(isDemoIncident) as SlackCall;
+      const body = clickBody(post, button(post, 'budgetwatch.acknowledge'));
+      const wallClock = Math.floor(Date.now() / 1000);
+      expect((await sendTo(instance.apiUrl, body, {})).status).toBe(401);
+      expect((await sendTo(instance.apiUrl, body, signed(body, wallClock))).status).toBe(200);
+      await waitFor(() => slack.posts().some((call) => call.threadTs === post.ts), {
+        description: 'the acknowledgement in the thread',
+        timeoutMs: 10_000,
+      });
+      const log = await instance.getJson<{
+        notifications: { channels: Record<string, { outcome: string; by: string }> }[];
+      }>('/api/v1/notifications?server=payments-mcp');
+      expect(
+        log.notifications.some((entry) => entry.channels.acknowledged?.by === 'slack:alice (U024BE7LH)'),
+      ).toBe(true);
+    } finally {
+      await instance.stop();
+    }
+  });
+
+  it('has no interactivity endpoint without the signing secret (404)', async () => {
+    const instance = await startBudgetwatch(['start'], {});
+    try {
+      const body = 'payload=%7B%7D';
+      expect((await sendTo(instance.apiUrl, body, signed(body, Math.floor(Date.now() / 1000)))).status).toBe(
+        404,
+      );
+    } finally {
+      await instance.stop();
+    }
+  });
+});
+
+function sendTo(apiUrl: string, body: string, headers: Record<string, string>): Promise<Response> {
+  return fetch(`${apiUrl}/slack/interactions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body,
+  });
+}
