@@ -78,7 +78,14 @@ export class ApiError extends Error {
 export class HttpApi {
   private server: Server | undefined;
 
-  constructor(private readonly options: HttpApiOptions) {}
+  constructor(private readonly options: HttpApiOptions) {
+    for (const route of options.routes) {
+      // A signature covers the bytes as sent: parsed JSON could not be checked against it.
+      if (route.access === 'signed' && route.raw !== true) {
+        throw new Error(`${route.method} ${route.pattern}: a signed route must take its body raw`);
+      }
+    }
+  }
 
   /** Listens on `host` (loopback unless told otherwise); resolves with the port. */
   async listen(port: number, host = '127.0.0.1'): Promise<number> {
