@@ -274,6 +274,26 @@ describe('Slack interactivity on a real HTTP server, Redis and the Slack Web API
     expect(await silenceList()).toEqual(silencesBefore);
   });
 
+  it('a signed click with an action or value Budgetwatch does not write changes nothing', async () => {
+    const { post } = await openIncident('odd-mcp');
+    const incidentId = (await store.load('prod|odd-mcp|*')).incident?.id ?? '';
+    const silencesBefore = await silenceList();
+    const ack = button(post, 'budgetwatch.acknowledge');
+    for (const odd of [
+      { ...ack, action_id: 'constructor' },
+      { ...ack, action_id: 'budgetwatch.silence.2h' },
+      { ...ack, value: 'inc-0000000000000000|p|<!channel>' },
+      { ...ack, value: undefined },
+    ]) {
+      const body = clickBody(post, odd);
+      expect((await send(body, signed(body))).status).toBe(200);
+    }
+    const malformed = 'payload=%7Bnot-json';
+    expect((await send(malformed, signed(malformed))).status).toBe(400);
+    expect(await silenceList()).toEqual(silencesBefore);
+    expect(await store.log(acknowledgementLogId(incidentId))).toEqual({});
+  });
+
   it('refuses a body larger than the bound with 413', async () => {
     const body = `payload=${'x'.repeat(300 * 1024)}`;
     expect((await send(body, signed(body))).status).toBe(413);

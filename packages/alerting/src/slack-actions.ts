@@ -10,11 +10,11 @@ export const SLACK_ACTIONS = {
 } as const;
 
 /** How long each silence button silences for. */
-export const SLACK_SILENCE_DURATIONS_MS: Readonly<Record<string, number>> = {
-  [SLACK_ACTIONS.silence1h]: 3_600_000,
-  [SLACK_ACTIONS.silence4h]: 4 * 3_600_000,
-  [SLACK_ACTIONS.silence24h]: 24 * 3_600_000,
-};
+export const SLACK_SILENCE_DURATIONS_MS: ReadonlyMap<string, number> = new Map([
+  [SLACK_ACTIONS.silence1h, 3_600_000],
+  [SLACK_ACTIONS.silence4h, 4 * 3_600_000],
+  [SLACK_ACTIONS.silence24h, 24 * 3_600_000],
+]);
 
 /**
  * What a button names: the incident and where it is stored. A claim only: whoever handles a click

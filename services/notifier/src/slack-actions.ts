@@ -54,7 +54,7 @@ export class SlackActions {
   }
 
   async handle(action: SlackAction): Promise<SlackActionOutcome> {
-    const silenceMs = SLACK_SILENCE_DURATIONS_MS[action.actionId];
+    const silenceMs = SLACK_SILENCE_DURATIONS_MS.get(action.actionId);
     if (action.actionId !== SLACK_ACTIONS.acknowledge && silenceMs === undefined) {
       return { refused: 'unknown_action' };
     }
