@@ -139,6 +139,28 @@ describe('planDispatch', () => {
     expect(step(repeat.incident, [], T0 + 3_600_001).planned).toBeNull();
   });
 
+  it('does not repeat an acknowledged incident, and still reports its resolution', () => {
+    const opened = step(null, transition({ transition: 'breached', number: 1 }), T0);
+    const later = T0 + 10 * 3_600_000;
+    const acknowledged = planDispatch(
+      { incident: opened.incident, events: [], silences: [], nowMs: later, acknowledged: true },
+      OPTIONS,
+    );
+    expect(acknowledged.planned).toBeNull();
+    expect(acknowledged.muted).toEqual([]);
+    const resolved = planDispatch(
+      {
+        incident: opened.incident,
+        events: transition({ transition: 'recovered', number: 2 }),
+        silences: [],
+        nowMs: later,
+        acknowledged: true,
+      },
+      OPTIONS,
+    );
+    expect(resolved.planned?.kind).toBe('resolved');
+  });
+
   it('never repeats a drill incident', () => {
     const opened = step(null, transition({ transition: 'breached', number: 1, drill: true }), T0);
     expect(opened.planned?.kind).toBe('opened');

@@ -46,6 +46,8 @@ export interface DispatchInput {
   events: readonly BudgetwatchEvent[];
   silences: readonly Silence[];
   nowMs: number;
+  /** Someone acknowledged the incident (from Slack): it is not repeated any more. */
+  acknowledged?: boolean;
 }
 
 /** A notification a silence kept from being sent: recorded in the log instead. */
@@ -108,7 +110,10 @@ function planIncident(input: DispatchInput, options: PlannerOptions): IncidentPl
     if (incident.outbox.length > 0) return { incident, planned: null, muted: [], applied: [] };
     incident = null;
   }
-  if (events.length === 0) return planRepeat(incident, silences, nowMs, options);
+  if (events.length === 0) {
+    if (input.acknowledged === true) return { incident, planned: null, muted: [], applied: [] };
+    return planRepeat(incident, silences, nowMs, options);
+  }
 
   const now = new Date(nowMs).toISOString();
   const current: Incident = incident ?? openIncident(events, now, options);

@@ -34,8 +34,10 @@ export { SLACK_BUDGETS, SLACK_LIMITS, slackLimitProblems } from './render/slack-
 export {
   renderSlackMessage,
   type SlackBlock,
+  type SlackButton,
   type SlackMessage,
   slackLiteral,
+  slackText,
 } from './render/slack-message.js';
 export { type RouteTarget, type RoutingConfig, routeFor } from './routing.js';
 export {
@@ -47,3 +49,12 @@ export {
   silenceMatches,
   silenceProblems,
 } from './silence.js';
+export {
+  acknowledgementLogId,
+  decodeIncidentReference,
+  encodeIncidentReference,
+  type IncidentReference,
+  SLACK_ACTIONS,
+  SLACK_SILENCE_DURATIONS_MS,
+  slackActor,
+} from './slack-actions.js';

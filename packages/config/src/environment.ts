@@ -126,6 +126,12 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   },
   { variable: 'BUDGETWATCH_DASHBOARD_URL', path: ['notifier', 'dashboardUrl'], parse: 'string' },
   { variable: 'SLACK_BOT_TOKEN', path: ['notifier', 'slack', 'token'], parse: 'string', secret: true },
+  {
+    variable: 'SLACK_SIGNING_SECRET',
+    path: ['notifier', 'slack', 'signingSecret'],
+    parse: 'string',
+    secret: true,
+  },
   { variable: 'BUDGETWATCH_SLACK_API_URL', path: ['notifier', 'slack', 'apiUrl'], parse: 'string' },
   { variable: 'SMTP_URL', path: ['notifier', 'email', 'smtpUrl'], parse: 'string', secret: true },
   { variable: 'BUDGETWATCH_EMAIL_FROM', path: ['notifier', 'email', 'from'], parse: 'string' },

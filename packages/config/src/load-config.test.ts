@@ -106,6 +106,15 @@ describe('loadConfig', () => {
     expect(redacted).not.toContain('r3dis');
   });
 
+  it('reads the Slack signing secret from the environment only, and masks it', () => {
+    const secret = '8f742231b10e8888abcd99yyyzzz85a5';
+    const { config } = loadConfig({ env: { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: secret } });
+    expect(config.notifier.slack?.signingSecret).toBe(secret);
+    expect(JSON.stringify(redactSecrets(config))).not.toContain(secret);
+    const path = writeConfig(`notifier:\n  slack:\n    token: x\n    signingSecret: ${secret}\n`);
+    expect(() => loadConfig({ file: path, env: {} })).toThrow(/SLACK_SIGNING_SECRET/);
+  });
+
   it('masks credentials inside a Redis URL', () => {
     const { config } = loadConfig({ env: { REDIS_URL: 'redis://ops:hunter2@cache:6379/0' } });
     expect(redactSecrets(config).redis?.url).toBe('redis://ops:[redacted]@cache:6379/0');

@@ -10,7 +10,10 @@ export function redactSecrets(config: BudgetwatchConfig): BudgetwatchConfig {
     if (copy.redis.password !== undefined) copy.redis.password = REDACTED;
     copy.redis.url = redactUrlCredentials(copy.redis.url);
   }
-  if (copy.notifier.slack !== undefined) copy.notifier.slack.token = REDACTED;
+  if (copy.notifier.slack !== undefined) {
+    copy.notifier.slack.token = REDACTED;
+    if (copy.notifier.slack.signingSecret !== undefined) copy.notifier.slack.signingSecret = REDACTED;
+  }
   if (copy.http.apiToken !== undefined) copy.http.apiToken = REDACTED;
   if (copy.http.readToken !== undefined) copy.http.readToken = REDACTED;
   if (copy.http.intakeToken !== undefined) copy.http.intakeToken = REDACTED;

@@ -227,6 +227,11 @@ export const notifierConfigSchema = z.strictObject({
       token: z.string().min(1, 'required: set SLACK_BOT_TOKEN'),
       /** The Web API base URL (default Slack's); for a proxy or a test stand-in. */
       apiUrl: z.url().optional(),
+      /**
+       * Only ever set from SLACK_SIGNING_SECRET: the Slack app's signing secret, which turns on
+       * the alert buttons' endpoint POST /slack/interactions (off, 404, without it).
+       */
+      signingSecret: z.string().min(16, 'use the Slack app signing secret').optional(),
     })
     .optional(),
   email: z

@@ -34,12 +34,13 @@ export interface ApiRequest {
 /**
  * Who may call a route: `open` anyone (probes, metrics, the dashboard's files); `read` whoever
  * holds the read token (or the write token), when one is set; `write` only whoever holds the write
- * token (without one, nobody); `ingest` whoever holds the intake token, when one is set.
+ * token (without one, nobody); `ingest` whoever holds the intake token, when one is set; `signed`
+ * whoever signs the request as the route checks (Slack's request signing), with no bearer token.
  */
-export type RouteAccess = 'open' | 'read' | 'write' | 'ingest';
+export type RouteAccess = 'open' | 'read' | 'write' | 'ingest' | 'signed';
 
 /** The bearer token of each access that takes one; null: see RouteAccess. */
-export type AccessTokens = Readonly<Record<Exclude<RouteAccess, 'open'>, string | null>>;
+export type AccessTokens = Readonly<Record<Exclude<RouteAccess, 'open' | 'signed'>, string | null>>;
 
 export interface Route {
   method: 'GET' | 'POST' | 'DELETE';
@@ -77,7 +78,14 @@ export class ApiError extends Error {
 export class HttpApi {
   private server: Server | undefined;
 
-  constructor(private readonly options: HttpApiOptions) {}
+  constructor(private readonly options: HttpApiOptions) {
+    for (const route of options.routes) {
+      // A signature covers the bytes as sent: parsed JSON could not be checked against it.
+      if (route.access === 'signed' && route.raw !== true) {
+        throw new Error(`${route.method} ${route.pattern}: a signed route must take its body raw`);
+      }
+    }
+  }
 
   /** Listens on `host` (loopback unless told otherwise); resolves with the port. */
   async listen(port: number, host = '127.0.0.1'): Promise<number> {
@@ -157,7 +165,8 @@ export class HttpApi {
   }
 
   private authorize(access: RouteAccess, header: string | undefined): ApiResponse | null {
-    if (access === 'open') return null;
+    // A signed route checks its signature itself, over the raw body.
+    if (access === 'open' || access === 'signed') return null;
     const token = this.options.tokens[access];
     if (token === null) {
       return access === 'write'

@@ -48,3 +48,5 @@ export {
 } from './otlp-trace-intake.js';
 export type { PageLimits, PageRequest } from './paging.js';
 export { silenceRoutes } from './silence-routes.js';
+export { type SlackInteractionOptions, slackInteractionRoutes } from './slack-interaction-routes.js';
+export { SLACK_SIGNATURE_MAX_AGE_MS, slackSignature, slackSignatureProblem } from './slack-signature.js';

@@ -1,4 +1,5 @@
 import {
+  acknowledgementLogId,
   type Delivery,
   type FallbackSubject,
   firingAlerts,
@@ -111,6 +112,7 @@ export class Dispatcher {
       await store.unschedule(serverKey);
       const { incident: stored, notices: delivering, pending } = await store.load(serverKey);
       const nowMs = this.now();
+      const acknowledged = await this.isAcknowledged(stored);
       const plan = planDispatch(
         {
           incident: stored,
@@ -118,6 +120,7 @@ export class Dispatcher {
           events: pending.map((entry) => entry.event),
           silences,
           nowMs,
+          acknowledged,
         },
         this.planner,
       );
@@ -160,13 +163,20 @@ export class Dispatcher {
       }
       await this.scheduleNext(
         serverKey,
-        outboxes.incident,
+        acknowledged && outboxes.incident?.id === stored?.id ? null : outboxes.incident,
         retries.length === 0 ? null : Math.min(...retries),
       );
     } finally {
       lease.stop();
       await store.unlock(serverKey, token);
     }
+  }
+
+  /** Whether someone acknowledged the incident (from Slack): then it is not repeated. */
+  private async isAcknowledged(incident: Incident | null): Promise<boolean> {
+    if (incident === null || incident.resolvedAt !== null) return false;
+    const log = await this.options.store.log(acknowledgementLogId(incident.id));
+    return log.acknowledged !== undefined;
   }
 
   /** Renews the server's lock on a timer until stopped; `lost` once another notifier may hold it. */

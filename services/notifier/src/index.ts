@@ -16,3 +16,9 @@ export {
   SlackSink,
   type SlackSinkOptions,
 } from './sinks/slack-sink.js';
+export {
+  type SlackAction,
+  type SlackActionOutcome,
+  SlackActions,
+  type SlackActionsOptions,
+} from './slack-actions.js';

@@ -8,11 +8,17 @@ export interface PendingEvent {
   offset: string;
 }
 
-/** One line of the notification log: what happened to an event (or repeat) on one channel. */
+/**
+ * One line of the notification log: what happened to an event (or repeat) on one channel, or
+ * (under the entry names `acknowledged` and `silence`) what a responder did about it from Slack.
+ */
 export interface LogEntry {
   /** `failed`: given up after a permanent failure; retriable failures are retried, not logged. */
-  outcome: 'sent' | 'failed' | 'silenced' | 'not_notified';
-  /** The notification that carried it, or the silence that muted it. */
+  outcome: 'sent' | 'failed' | 'silenced' | 'not_notified' | 'acknowledged' | 'silence_created';
+  /**
+   * The notification that carried it, the silence that muted it (or was created), or who
+   * acknowledged it.
+   */
   by: string;
   at: string;
   /** Why it failed: a short reason (channel_not_found, smtp_550...). */

@@ -1,7 +1,9 @@
 import { budgetTransitionEvents as transition } from '@budgetwatch/testkit';
 import { describe, expect, it } from 'vitest';
 import { planDispatch } from '../incident-planner.js';
+import { decodeIncidentReference, SLACK_ACTIONS } from '../slack-actions.js';
 import { renderEmailMessage } from './email-message.js';
+import { slackLimitProblems } from './slack-limits.js';
 import { renderSlackMessage, slackLiteral } from './slack-message.js';
 
 const T0 = Date.UTC(2026, 10, 25, 12);
@@ -59,6 +61,43 @@ describe('Slack message', () => {
     const all = JSON.stringify(message);
     expect(all).not.toMatch(/<!channel>|<!here>|<https?:|<@/);
     expect(all).toContain('`&lt;!channel&gt; &lt;https://evil.example|click&gt;`');
+  });
+
+  it('has acknowledge, silence and dashboard buttons naming the incident, within Slack limits', () => {
+    const { incident, notification } = opened({ server: EVIL });
+    const message = renderSlackMessage(incident, notification, { dashboardUrl: 'http://bw.example/' });
+    const actions = message.blocks.find((block) => block.type === 'actions');
+    if (actions?.type !== 'actions') throw new Error('expected an actions block');
+    expect(actions.elements.map((button) => [button.action_id, button.text.text])).toEqual([
+      [SLACK_ACTIONS.acknowledge, 'Acknowledge'],
+      [SLACK_ACTIONS.silence1h, 'Silence 1h'],
+      [SLACK_ACTIONS.silence4h, 'Silence 4h'],
+      [SLACK_ACTIONS.silence24h, 'Silence 24h'],
+      [SLACK_ACTIONS.dashboard, 'Open dashboard'],
+    ]);
+    for (const button of actions.elements.slice(0, 4)) {
+      expect(decodeIncidentReference(button.value)).toEqual({
+        incidentId: incident.id,
+        server: EVIL,
+        drill: false,
+      });
+    }
+    expect(actions.elements[4]?.url).toBe('http://bw.example/');
+    expect(slackLimitProblems(message)).toEqual([]);
+  });
+
+  it('has no dashboard button without a dashboard URL, and no buttons once resolved', () => {
+    const { incident, notification } = opened();
+    const open = renderSlackMessage(incident, notification, { dashboardUrl: null });
+    const buttons = open.blocks.flatMap((block) => (block.type === 'actions' ? block.elements : []));
+    expect(buttons.map((button) => button.action_id)).not.toContain(SLACK_ACTIONS.dashboard);
+    expect(buttons).toHaveLength(4);
+    const resolved = renderSlackMessage(
+      { ...incident, resolvedAt: new Date(T0 + 1000).toISOString() },
+      { ...notification, kind: 'resolved' },
+      { dashboardUrl: 'http://bw.example/' },
+    );
+    expect(resolved.blocks.some((block) => block.type === 'actions')).toBe(false);
   });
 
   it('labels drills', () => {

@@ -18,6 +18,11 @@ export const SLACK_LIMITS = {
   contextText: 3000,
   /** Blocks in one message. */
   blocks: 50,
+  /** An actions block's elements, and a button's text, value and URL. */
+  actionElements: 25,
+  buttonText: 75,
+  buttonValue: 2000,
+  buttonUrl: 3000,
 } as const;
 
 /**
@@ -94,6 +99,7 @@ export function keepBlocksThatFit(
 function blockTexts(blocks: readonly SlackBlock[]): string[] {
   return blocks.flatMap((block) => {
     if (block.type === 'divider') return [];
+    if (block.type === 'actions') return block.elements.map((element) => element.text.text);
     if (block.type === 'context') return block.elements.map((element) => element.text);
     if (block.type === 'header') return [block.text.text];
     return [block.text.text, ...(block.fields ?? []).map((field) => field.text)];
@@ -124,6 +130,14 @@ export function slackLimitProblems(message: SlackMessage): string[] {
       check(block.elements.length, SLACK_LIMITS.contextElements, `block ${i} context elements`);
       for (const element of block.elements)
         check(element.text.length, SLACK_LIMITS.contextText, `block ${i} context text`);
+    }
+    if (block.type === 'actions') {
+      check(block.elements.length, SLACK_LIMITS.actionElements, `block ${i} action elements`);
+      for (const button of block.elements) {
+        check(button.text.text.length, SLACK_LIMITS.buttonText, `block ${i} button text`);
+        check(button.value?.length ?? 0, SLACK_LIMITS.buttonValue, `block ${i} button value`);
+        check(button.url?.length ?? 0, SLACK_LIMITS.buttonUrl, `block ${i} button url`);
+      }
     }
   });
   check(blocksTextLength(message.blocks), SLACK_BUDGETS.blocksText, 'text of all blocks');

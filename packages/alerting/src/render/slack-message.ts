@@ -1,5 +1,6 @@
 import { displayText } from '@budgetwatch/domain';
 import type { Alert, Incident, PlannedNotification } from '../incident.js';
+import { encodeIncidentReference, SLACK_ACTIONS } from '../slack-actions.js';
 import { actionsSummary, alertSummary, alertsToShow, inventoryText, KIND_TITLES } from './describe-alert.js';
 import { fitLines, keepBlocksThatFit, SLACK_BUDGETS, SLACK_LIMITS } from './slack-limits.js';
 
@@ -8,7 +9,18 @@ export type SlackBlock =
   | { type: 'header'; text: { type: 'plain_text'; text: string } }
   | { type: 'section'; text: { type: 'mrkdwn'; text: string }; fields?: { type: 'mrkdwn'; text: string }[] }
   | { type: 'context'; elements: { type: 'mrkdwn'; text: string }[] }
-  | { type: 'divider' };
+  | { type: 'divider' }
+  | { type: 'actions'; block_id: string; elements: SlackButton[] };
+
+/** A Block Kit button: an action sent to the interactivity endpoint, or a link. */
+export interface SlackButton {
+  type: 'button';
+  action_id: string;
+  text: { type: 'plain_text'; text: string };
+  value?: string;
+  url?: string;
+  style?: 'primary' | 'danger';
+}
 
 export interface SlackMessage {
   /** Plain-text fallback (notifications, screen readers); escaped like the blocks. */
@@ -113,6 +125,8 @@ export function renderSlackMessage(
           );
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Recovery checklist*\n${checklist}` } });
   }
+  const actions = actionsBlock(incident, options.dashboardUrl);
+  if (actions !== null) blocks.push(actions);
   const context = [`incident ${incident.id}`, `notification ${notification.id}`];
   if (options.dashboardUrl !== null) context.push(`<${slackText(options.dashboardUrl)}|dashboard>`);
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: context.join(' · ') }] });
@@ -138,4 +152,36 @@ export function renderSlackMessage(
     },
   });
   return { text: fallback, blocks: keepBlocksThatFit(blocks, firstAlert, alerts.length, leftOut) };
+}
+
+/**
+ * The buttons of an open incident: acknowledge and silence (answered by the API's
+ * /slack/interactions, docs/contract.md), and a link to the dashboard when there is one.
+ */
+function actionsBlock(incident: Incident, dashboardUrl: string | null): SlackBlock | null {
+  if (incident.resolvedAt !== null) return null;
+  const button = (action_id: string, text: string, extra: Partial<SlackButton> = {}): SlackButton => ({
+    type: 'button',
+    action_id,
+    text: { type: 'plain_text', text },
+    ...extra,
+  });
+  const elements: SlackButton[] = [];
+  const value = encodeIncidentReference({
+    incidentId: incident.id,
+    server: incident.server,
+    drill: incident.drill,
+  });
+  if (value.length <= SLACK_LIMITS.buttonValue) {
+    elements.push(
+      button(SLACK_ACTIONS.acknowledge, 'Acknowledge', { value, style: 'primary' }),
+      button(SLACK_ACTIONS.silence1h, 'Silence 1h', { value }),
+      button(SLACK_ACTIONS.silence4h, 'Silence 4h', { value }),
+      button(SLACK_ACTIONS.silence24h, 'Silence 24h', { value }),
+    );
+  }
+  if (dashboardUrl !== null && dashboardUrl.length <= SLACK_LIMITS.buttonUrl) {
+    elements.push(button(SLACK_ACTIONS.dashboard, 'Open dashboard', { url: dashboardUrl }));
+  }
+  return elements.length === 0 ? null : { type: 'actions', block_id: 'budgetwatch.actions', elements };
 }

@@ -1,7 +1,7 @@
 import { KafkaSpanRecordSink, type ReadinessCheck } from '@budgetwatch/api';
 import { loadConfig, loadPolicy } from '@budgetwatch/config';
 import { createLogger } from '@budgetwatch/logger';
-import { RedisSilenceStore } from '@budgetwatch/notifier';
+import { RedisNotifierStore, RedisSilenceStore } from '@budgetwatch/notifier';
 import { connectRedis, createRedis } from '@budgetwatch/redis';
 import { startTelemetry } from '@budgetwatch/telemetry';
 import { RedisCoverageStore } from '@budgetwatch/window-store';
@@ -59,6 +59,7 @@ export async function runApi(
     logger,
     view,
     silences: new RedisSilenceStore(redis, config.redis.keyPrefix),
+    notifications: new RedisNotifierStore(redis, config.redis.keyPrefix),
     coverage: (nowMs) => coverage.read(nowMs),
     readiness,
     telemetry,

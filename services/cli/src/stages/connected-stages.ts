@@ -53,6 +53,7 @@ export async function startConnectedStages(
   const states = new RedisRuleStateStore(redis, prefix);
   const history = new RedisEventHistory(redis, prefix);
   const silences = new RedisSilenceStore(redis, prefix);
+  const notifications = new RedisNotifierStore(redis, prefix);
   const drills = new RedisDrillResults(redis, prefix);
   const coverage = new RedisCoverageStore(redis, prefix);
 
@@ -65,7 +66,7 @@ export async function startConnectedStages(
     logger.info('notifications off: no Slack or email configured (SLACK_BOT_TOKEN, SMTP_URL)');
   } else {
     const notifier = configuredNotifier(config, kafka, notification, {
-      store: new RedisNotifierStore(redis, prefix),
+      store: notifications,
       silences,
     });
     await notifier.start();
@@ -117,6 +118,7 @@ export async function startConnectedStages(
     logger: logger.child({ stage: 'api' }),
     view,
     silences,
+    notifications,
     coverage: (nowMs) => coverage.read(nowMs),
     readiness,
     telemetry: context.telemetry,

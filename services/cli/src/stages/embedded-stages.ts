@@ -85,6 +85,7 @@ export async function startEmbeddedStages(
         scoreServers(current, windows, policy, config.inventory.killSwitchMaxAgeDays, servers),
     }),
     silences,
+    notifications,
     coverage: (nowMs) => coverage.read(nowMs),
     // Nothing outside this process to wait for.
     readiness: [],

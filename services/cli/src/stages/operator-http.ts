@@ -14,11 +14,12 @@ import {
   type ReadinessCheck,
   type SpanRecordSink,
   silenceRoutes,
+  slackInteractionRoutes,
 } from '@budgetwatch/api';
 import type { BudgetwatchConfig } from '@budgetwatch/config';
 import type { CoverageReport } from '@budgetwatch/domain';
 import type { Logger } from '@budgetwatch/logger';
-import type { SilenceStore } from '@budgetwatch/notifier';
+import { type NotifierStore, type SilenceStore, SlackActions, SlackSink } from '@budgetwatch/notifier';
 import type { Telemetry } from '@budgetwatch/telemetry';
 import { intakeTls } from './intake-exposure.js';
 
@@ -27,6 +28,8 @@ export interface OperatorHttpOptions {
   logger: Logger;
   view: OperatorView;
   silences: SilenceStore;
+  /** The notifier's store (incidents, notification log), for the alert buttons. */
+  notifications: NotifierStore;
   /** The telemetry coverage report as of a time. */
   coverage: (nowMs: number) => Promise<CoverageReport>;
   readiness: readonly ReadinessCheck[];
@@ -63,6 +66,7 @@ export async function startOperatorHttp(options: OperatorHttpOptions): Promise<O
       ...crsRoutes(options.view),
       ...coverageRoutes(options.coverage),
       ...silenceRoutes(options.silences),
+      ...slackRoutes(options),
       ...dashboardRoutes(),
     ],
     tokens,
@@ -140,4 +144,18 @@ export async function startOperatorHttp(options: OperatorHttpOptions): Promise<O
       await api.close();
     },
   };
+}
+
+/** POST /slack/interactions, when Slack and its signing secret are configured; else none (404). */
+function slackRoutes(options: OperatorHttpOptions) {
+  const slack = options.config.notifier.slack;
+  if (slack?.signingSecret === undefined) return [];
+  const logger = options.logger.child({ component: 'slack-interactions' });
+  const actions = new SlackActions({
+    store: options.notifications,
+    silences: options.silences,
+    slack: new SlackSink({ token: slack.token, apiUrl: slack.apiUrl, logger }),
+    logger,
+  });
+  return slackInteractionRoutes({ signingSecret: slack.signingSecret, actions, logger });
 }
