@@ -167,8 +167,9 @@ describe('reading a large report', () => {
     const { result: pages, holdsMs } = await eventLoopHolds(() => allStatusPages(view, 500));
     expect(pages.flatMap((page) => page.unregistered)).toHaveLength(2000);
     const holds = holdsSummary(holdsMs);
-    // Read whole, the report would be one hold of all its CPU time.
-    expect(holds.cpuMs).toBeGreaterThan(200);
+    // Read whole, the report would be one hold of all its CPU time: more than the longest hold
+    // allowed below (the CPU time varies by machine and runtime).
+    expect(holds.cpuMs).toBeGreaterThan(100);
     expect(holds.p99, `p99 hold (CPU ms) of ${holds.cpuMs.toFixed(0)} ms`).toBeLessThan(50);
     expect(holds.longest, 'longest hold (CPU ms)').toBeLessThan(100);
   }, 60_000);

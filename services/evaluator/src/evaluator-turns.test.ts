@@ -13,8 +13,9 @@ describe('a sweep of many series', () => {
     const { result, holdsMs } = await eventLoopHolds(() => bed.evaluator().sweep());
     expect(result).toBe(20_000);
     const holds = holdsSummary(holdsMs);
-    // Done at once, the sweep would be one hold of all its CPU time.
-    expect(holds.cpuMs).toBeGreaterThan(200);
+    // Done at once, the sweep would be one hold of all its CPU time: more than the longest hold
+    // allowed below, so the test fails without turns (the CPU time varies by machine and runtime).
+    expect(holds.cpuMs).toBeGreaterThan(100);
     expect(holds.p99, `p99 hold (CPU ms) of ${holds.cpuMs.toFixed(0)} ms`).toBeLessThan(50);
     expect(holds.longest, 'longest hold (CPU ms)').toBeLessThan(100);
   }, 60_000);
