@@ -1,16 +1,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll } from 'vitest';
 import { stringify } from 'yaml';
 import { type BudgetwatchInstance, startBudgetwatch } from '../support/budgetwatch-instance.js';
-import { expectCounted, expectedPerTool } from '../support/instrumented-agents/budgetwatch-counts.js';
 import { connectedEnvironment } from '../support/instrumented-agents/connected-environment.js';
+import { describeProfileRuns } from '../support/instrumented-agents/profile-run-tests.js';
 import {
   inventoryByServiceName,
   PROFILE_RUNS,
-  runProfile,
-  serverOf,
   TWO_INSTRUMENTATIONS,
 } from '../support/instrumented-agents/profile-runs.js';
 import { useTopics } from '../support/kafka.js';
@@ -46,18 +44,4 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('each built-in profile counts the real package exactly on Kafka and Redis', () => {
-  it.each(PROFILE_RUNS)('$title', async (run) => {
-    expect(await runProfile(instance, run)).toBe(50);
-    await expectCounted(instance, serverOf(run), run.prefix, expectedPerTool(run.prefix, run.errors));
-  });
-});
-
-describe('one call counts once on Kafka and Redis', () => {
-  it('LangChain TOOL spans and Traceloop MCP spans of the same calls on one agent: 50 calls', async () => {
-    const { prefix, errors } = TWO_INSTRUMENTATIONS;
-    const classified = await runProfile(instance, TWO_INSTRUMENTATIONS);
-    await expectCounted(instance, serverOf(TWO_INSTRUMENTATIONS), prefix, expectedPerTool(prefix, errors));
-    expect(classified).toBe(50);
-  });
-});
+describeProfileRuns('Kafka and Redis', () => instance);

@@ -14,11 +14,10 @@ import {
   toolCallsClassified,
 } from '../support/instrumented-agents/budgetwatch-counts.js';
 import { callMix } from '../support/instrumented-agents/call-mix.js';
+import { describeProfileRuns } from '../support/instrumented-agents/profile-run-tests.js';
 import {
   inventoryByServiceName,
   PROFILE_RUNS,
-  runProfile,
-  serverOf,
   TWO_INSTRUMENTATIONS,
 } from '../support/instrumented-agents/profile-runs.js';
 import { runAgent } from '../support/instrumented-agents/run-agent.js';
@@ -54,21 +53,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('each built-in profile counts the real package exactly (embedded defaults)', () => {
-  it.each(PROFILE_RUNS)('$title', async (run) => {
-    expect(await runProfile(instance, run)).toBe(50);
-    await expectCounted(instance, serverOf(run), run.prefix, expectedPerTool(run.prefix, run.errors));
-  });
-});
-
-describe('one call counts once', () => {
-  it('LangChain TOOL spans and Traceloop MCP spans of the same calls on one agent: 50 calls', async () => {
-    const { prefix, errors } = TWO_INSTRUMENTATIONS;
-    const classified = await runProfile(instance, TWO_INSTRUMENTATIONS);
-    await expectCounted(instance, serverOf(TWO_INSTRUMENTATIONS), prefix, expectedPerTool(prefix, errors));
-    expect(classified).toBe(50);
-  });
-});
+describeProfileRuns('embedded defaults', () => instance);
 
 describe('a stdio agent: no server attribute on its spans', () => {
   it('lands on the inventory server that matches its tool names; unmatched, it is unattributed and fires no server rule', async () => {
