@@ -9,8 +9,11 @@ import {
   type CloudEventType,
   cloudEventType,
   type EventType,
+  OPERATOR_EVENT_TYPES,
+  type OperatorEventType,
 } from './event-types.js';
 import type { UnregisteredServerData } from './inventory-events.js';
+import type { FreezeLiftData, OperatorData } from './operator-events.js';
 
 /** What `data` holds for each event type; the JSON Schemas in `schemas/` are the full contract. */
 export interface EventDataByType {
@@ -27,6 +30,11 @@ export interface EventDataByType {
   'expansion.halted': ActionData | CrsGateData;
   'expansion.resumed': ActionData | CrsGateData;
   'inventory.unregistered': UnregisteredServerData;
+  'killswitch.engaged': OperatorData;
+  'killswitch.released': OperatorData;
+  'freeze.set': OperatorData;
+  'freeze.cleared': OperatorData;
+  'freeze.lifted': FreezeLiftData;
 }
 
 /** The event of one type (or of each type of a union of them, as a union). */
@@ -47,6 +55,7 @@ export type CrsGateEvent = CloudEvent<CrsGateData, CloudEventType<'expansion.hal
 
 const BUDGET_TYPES: ReadonlySet<string> = new Set(BUDGET_EVENT_TYPES.map(cloudEventType));
 const ACTION_TYPES: ReadonlySet<string> = new Set(ACTION_EVENT_TYPES.map(cloudEventType));
+const OPERATOR_TYPES: ReadonlySet<string> = new Set(OPERATOR_EVENT_TYPES.map(cloudEventType));
 
 /** budget.breached or budget.recovered. */
 export function isBudgetTransitionEvent(event: BudgetwatchEvent): event is BudgetTransitionEvent {
@@ -64,4 +73,9 @@ export function isCrsGateEvent(event: BudgetwatchEvent): event is CrsGateEvent {
     (event.type === 'budgetwatch.expansion.halted' || event.type === 'budgetwatch.expansion.resumed') &&
     'crs' in event.data
   );
+}
+
+/** An operator's kill switch, manual freeze or lift (docs/contract.md, "Operator controls"). */
+export function isOperatorEvent(event: BudgetwatchEvent): event is EventOfType<OperatorEventType> {
+  return OPERATOR_TYPES.has(event.type);
 }

@@ -18,6 +18,7 @@ export {
   isActionEvent,
   isBudgetTransitionEvent,
   isCrsGateEvent,
+  isOperatorEvent,
   type UnregisteredServerEvent,
 } from './budgetwatch-event.js';
 export type { CloudEvent } from './cloud-event.js';
@@ -43,6 +44,8 @@ export {
   type EventType,
   INVENTORY_EVENT_TYPES,
   type InventoryEventType,
+  OPERATOR_EVENT_TYPES,
+  type OperatorEventType,
 } from './event-types.js';
 export {
   UNREGISTERED_RULE,
@@ -50,5 +53,25 @@ export {
   unregisteredServerEvent,
 } from './inventory-events.js';
 export { inventoryResponders, responderContextOf } from './inventory-responder.js';
+export {
+  actorSchema,
+  type FreezeLiftData,
+  liftDurationSchema,
+  MAX_ACTOR_LENGTH,
+  MAX_LIFT_MS,
+  MAX_REASON_LENGTH,
+  MIN_LIFT_MS,
+  OPERATOR_RULE,
+  OPERATOR_SOURCE,
+  type OperatorData,
+  type OperatorEvent,
+  type OperatorEventInput,
+  type OperatorStamp,
+  OperatorStamps,
+  operatorEvent,
+  operatorEventProblem,
+  reasonSchema,
+  subjectNameSchema,
+} from './operator-events.js';
 export { type ParsedEvent, parseBudgetwatchEvent } from './parse-event.js';
 export { type TransitionPosition, transitionKey } from './transition-key.js';

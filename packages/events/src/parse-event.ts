@@ -1,5 +1,6 @@
 import type { BudgetwatchEvent } from './budgetwatch-event.js';
-import { BUDGET_EVENT_TYPES, cloudEventType, EVENT_TYPES } from './event-types.js';
+import { BUDGET_EVENT_TYPES, cloudEventType, EVENT_TYPES, OPERATOR_EVENT_TYPES } from './event-types.js';
+import { operatorEventProblem } from './operator-events.js';
 
 export type ParsedEvent =
   | { event: BudgetwatchEvent }
@@ -7,11 +8,13 @@ export type ParsedEvent =
 
 const KNOWN_TYPES = new Set<string>(EVENT_TYPES.map(cloudEventType));
 const BUDGET_TYPES = new Set<string>(BUDGET_EVENT_TYPES.map(cloudEventType));
+const OPERATOR_TYPES = new Set<string>(OPERATOR_EVENT_TYPES.map(cloudEventType));
 
 /**
  * Reads one record of budgetwatch.events for a consumer. It checks what a consumer relies on (the
  * envelope, the type, the series and, for budget events, the numbers), not every schema detail:
- * the JSON Schemas in `schemas/` are the full contract.
+ * the JSON Schemas in `schemas/` are the full contract. Operator events, written from requests,
+ * are checked whole.
  */
 export function parseBudgetwatchEvent(value: Buffer | string | null): ParsedEvent {
   if (value === null) return { reason: 'invalid_json', detail: 'empty record' };
@@ -44,6 +47,8 @@ function envelopeProblem(value: unknown): string | null {
       if (typeof data[field] !== 'number') return `data.${field} must be a number`;
     }
     if (!Array.isArray(data.recoveryChecklist)) return 'data.recoveryChecklist must be an array';
+  } else if (OPERATOR_TYPES.has(event.type)) {
+    return operatorEventProblem(event.type, event.subject, data);
   } else if (event.type === cloudEventType('inventory.unregistered')) {
     if (!Array.isArray(data.tools)) return 'data.tools must be an array';
   } else if (typeof data.causedBy !== 'string') return 'data.causedBy missing';

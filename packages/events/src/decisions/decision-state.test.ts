@@ -2,6 +2,7 @@ import { limitsFor, PLAYBOOK_RULES, type SeriesRef } from '@budgetwatch/domain';
 import { describe, expect, it } from 'vitest';
 import { transitionEvents, UNREGISTERED } from '../budget-events.js';
 import type { BudgetwatchEvent } from '../budgetwatch-event.js';
+import { type OperatorEventInput, operatorEvent } from '../operator-events.js';
 import { decisionKey, decisionSubjectOf } from './decision-key.js';
 import { DecisionBook, positionOf } from './decision-state.js';
 
@@ -11,7 +12,9 @@ const payments: SeriesRef = { server: 'payments-mcp', tool: null, drill: false }
 
 /** The real events of a rule's n-th transition on a series (odd n: breached, even: recovered). */
 function transition(ruleId: string, series: SeriesRef, n: number, epoch = EPOCH): BudgetwatchEvent[] {
-  const rule = PLAYBOOK_RULES.find((r) => r.id === ruleId);
+  // error-rate: a second freezing rule, as a policy may add.
+  const playbook = PLAYBOOK_RULES.find((r) => r.id === (ruleId === 'error-rate' ? 'success-rate' : ruleId));
+  const rule = playbook === undefined ? undefined : { ...playbook, id: ruleId };
   if (rule === undefined) throw new Error(ruleId);
   return transitionEvents({
     rule,
@@ -145,6 +148,204 @@ describe('DecisionBook', () => {
     expect(kindsOf(book, other)).toEqual([]);
     expect(kindsOf(book, payments)).toEqual([]);
     expect(decisionKey(other)).not.toBe(decisionKey(refunds));
+  });
+});
+
+/** An operator event at `EPOCH + minutes`; the nonce keeps two events of one minute apart. */
+let nonce = 0;
+function operator(
+  type: OperatorEventInput['type'],
+  series: SeriesRef,
+  minutes: number,
+  more: Partial<OperatorEventInput> = {},
+): BudgetwatchEvent {
+  nonce += 1;
+  return operatorEvent({
+    type,
+    subject: { server: series.server, tool: series.tool },
+    actor: 'alice',
+    reason: `${type} by hand`,
+    responder: { fallbackMode: 'queue refunds', killSwitchOwner: null },
+    stamp: { atMs: EPOCH + minutes * 60_000, nonce },
+    drill: series.drill,
+    ...more,
+  });
+}
+
+describe('DecisionBook, operator controls', () => {
+  it('a kill switch engages on the server, with the operator, reason and event as cause', () => {
+    const book = new DecisionBook();
+    const engaged = operator('killswitch.engaged', payments, 1);
+    expect(book.apply(engaged)).toHaveLength(1);
+    expect(book.get(payments).decisions).toEqual([
+      {
+        kind: 'kill_switch',
+        since: engaged.time,
+        causes: [
+          {
+            rule: 'operator',
+            since: engaged.time,
+            eventId: engaged.id,
+            actor: 'alice',
+            reason: 'killswitch.engaged by hand',
+          },
+        ],
+      },
+    ]);
+    expect(book.get(payments).fallbackMode).toBe('queue refunds');
+    expect(kindsOf(book, refunds)).toEqual([]);
+  });
+
+  it('kill switch engage, release, re-engage; each applied twice changes nothing the second time', () => {
+    const book = new DecisionBook();
+    const engaged = operator('killswitch.engaged', payments, 1);
+    const released = operator('killswitch.released', payments, 2);
+    const again = operator('killswitch.engaged', payments, 3);
+    book.apply(engaged);
+    expect(book.apply(engaged)).toEqual([]);
+    expect(book.apply(released)).toEqual([{ ...book.get(payments), decisions: [] }]);
+    expect(book.apply(released)).toEqual([]);
+    const version = book.version;
+    expect(book.apply(again)).toHaveLength(1);
+    expect(book.version).toBe(version + 1);
+    expect(book.get(payments).decisions[0]?.since).toBe(again.time);
+  });
+
+  it('an older operator event after a newer one changes nothing', () => {
+    const book = new DecisionBook();
+    const engaged = operator('killswitch.engaged', payments, 1);
+    const released = operator('killswitch.released', payments, 2);
+    book.apply(released);
+    expect(book.apply(engaged)).toEqual([]);
+    expect(kindsOf(book, payments)).toEqual([]);
+    // A manual freeze is its own control: the kill switch's order does not hold it back.
+    expect(applyAll(book, [operator('freeze.set', payments, 0)])).toHaveLength(1);
+  });
+
+  it('a second engage keeps the first since, actor and reason', () => {
+    const book = new DecisionBook();
+    const first = operator('killswitch.engaged', payments, 1);
+    book.apply(first);
+    expect(book.apply(operator('killswitch.engaged', payments, 2, { actor: 'bob' }))).toEqual([]);
+    expect(book.get(payments).decisions[0]?.causes[0]).toMatchObject({ eventId: first.id, actor: 'alice' });
+  });
+
+  it('a manual freeze holds with a rule freeze, as its own cause, and is cleared on its own', () => {
+    const book = new DecisionBook();
+    applyAll(book, transition('success-rate', refunds, 1));
+    book.apply(operator('freeze.set', refunds, 2));
+    expect(book.get(refunds).decisions[0]?.causes.map((cause) => cause.rule)).toEqual([
+      'operator',
+      'success-rate',
+    ]);
+    applyAll(book, transition('success-rate', refunds, 2));
+    expect(kindsOf(book, refunds)).toEqual(['frozen']);
+    book.apply(operator('freeze.cleared', refunds, 4));
+    expect(kindsOf(book, refunds)).toEqual([]);
+  });
+
+  it('a lift hides the rule freeze until the rule fires again', () => {
+    const book = new DecisionBook();
+    applyAll(book, transition('success-rate', refunds, 1));
+    const lift = operator('freeze.lifted', refunds, 2);
+    expect(book.apply(lift)).toEqual([{ ...book.get(refunds), decisions: [] }]);
+    expect(book.apply(lift)).toEqual([]);
+    expect(book.nextExpiryMs()).toBeNull();
+    // The rule recovers (nothing to show), then fires again: frozen again.
+    expect(applyAll(book, transition('success-rate', refunds, 2))).toEqual([]);
+    applyAll(book, transition('success-rate', refunds, 3));
+    expect(kindsOf(book, refunds)).toEqual(['frozen']);
+    // A replay of the old lift after the new freeze changes nothing.
+    expect(book.apply(lift)).toEqual([]);
+    expect(kindsOf(book, refunds)).toEqual(['frozen']);
+  });
+
+  it('a lift leaves the other actions of the rule, and a manual freeze, in force', () => {
+    const book = new DecisionBook();
+    applyAll(book, transition('latency-p95', refunds, 1));
+    applyAll(book, transition('success-rate', refunds, 1));
+    book.apply(operator('freeze.set', refunds, 2));
+    book.apply(operator('freeze.lifted', refunds, 3));
+    const frozen = book.get(refunds).decisions.find((decision) => decision.kind === 'frozen');
+    expect(frozen?.causes.map((cause) => cause.rule)).toEqual(['operator']);
+    expect(kindsOf(book, refunds)).toContain('concurrency_lowered');
+  });
+
+  it('a rule that freezes after the lift is not lifted', () => {
+    const book = new DecisionBook();
+    applyAll(book, transition('success-rate', refunds, 1));
+    book.apply(operator('freeze.lifted', refunds, 2));
+    applyAll(book, transition('error-rate', refunds, 1));
+    const frozen = book.get(refunds).decisions.find((decision) => decision.kind === 'frozen');
+    expect(frozen?.causes.map((cause) => cause.rule)).toEqual(['error-rate']);
+  });
+
+  it('a lift with a duration ends at its until: the freeze still held by its rule shows again', () => {
+    const book = new DecisionBook();
+    applyAll(book, transition('success-rate', refunds, 1));
+    const lift = operator('freeze.lifted', refunds, 2, { liftMs: 3_600_000 });
+    book.apply(lift);
+    const until = EPOCH + 2 * 60_000 + 3_600_000;
+    expect(book.nextExpiryMs()).toBe(until);
+    expect(kindsOf(book, refunds)).toEqual([]);
+    expect(book.expire(until - 1)).toEqual([]);
+    const version = book.version;
+    expect(book.expire(until)).toEqual([book.get(refunds)]);
+    expect(kindsOf(book, refunds)).toEqual(['frozen']);
+    expect(book.version).toBe(version + 1);
+    expect(book.nextExpiryMs()).toBeNull();
+    expect(book.expire(until + 1)).toEqual([]);
+  });
+
+  it('a timed lift whose rule recovered first ends without a change and stops asking for a call', () => {
+    const book = new DecisionBook();
+    applyAll(book, transition('success-rate', refunds, 1));
+    book.apply(operator('freeze.lifted', refunds, 2, { liftMs: 60_000 }));
+    applyAll(book, transition('success-rate', refunds, 2));
+    expect(book.nextExpiryMs()).toBeNull();
+    expect(book.expire(EPOCH + 86_400_000)).toEqual([]);
+  });
+
+  it('a newer freeze of the lifted rule shows even when its recovery was lost', () => {
+    const book = new DecisionBook();
+    applyAll(book, transition('success-rate', refunds, 1));
+    book.apply(operator('freeze.lifted', refunds, 2));
+    applyAll(book, transition('success-rate', refunds, 3));
+    expect(kindsOf(book, refunds)).toEqual(['frozen']);
+  });
+
+  it('lifting a tool leaves its server frozen, and lifting the server leaves its tools frozen', () => {
+    const book = new DecisionBook();
+    applyAll(book, transition('success-rate', refunds, 1));
+    applyAll(book, transition('success-rate', payments, 1));
+    book.apply(operator('freeze.lifted', refunds, 2));
+    expect(kindsOf(book, refunds)).toEqual([]);
+    expect(kindsOf(book, payments)).toEqual(['frozen']);
+
+    const other = new DecisionBook();
+    applyAll(other, transition('success-rate', refunds, 1));
+    applyAll(other, transition('success-rate', payments, 1));
+    other.apply(operator('freeze.lifted', payments, 2));
+    expect(kindsOf(other, payments)).toEqual([]);
+    expect(kindsOf(other, refunds)).toEqual(['frozen']);
+  });
+
+  it('a lift with nothing to lift changes nothing, and does not lift a later freeze', () => {
+    const book = new DecisionBook();
+    expect(book.apply(operator('freeze.lifted', refunds, 1)).flatMap((subject) => subject.decisions)).toEqual(
+      [],
+    );
+    expect(book.nextExpiryMs()).toBeNull();
+    applyAll(book, transition('success-rate', refunds, 1));
+    expect(kindsOf(book, refunds)).toEqual(['frozen']);
+  });
+
+  it('drill operator events set nothing', () => {
+    const book = new DecisionBook();
+    const drill = { ...payments, drill: true };
+    expect(book.apply(operator('killswitch.engaged', drill, 1))).toEqual([]);
+    expect(book.apply(operator('freeze.set', { ...refunds, drill: true }, 1))).toEqual([]);
+    expect(book.current()).toEqual([]);
   });
 });
 

@@ -1,6 +1,7 @@
 import type { ActionEvent, BudgetwatchEvent } from '../budgetwatch-event.js';
-import { isActionEvent } from '../budgetwatch-event.js';
+import { isActionEvent, isOperatorEvent } from '../budgetwatch-event.js';
 import type { ActionEventType } from '../event-types.js';
+import { OPERATOR_RULE, type OperatorEvent } from '../operator-events.js';
 import { type DecisionSubject, decisionKey } from './decision-key.js';
 
 /** What a policy engine or a guard enforces on a server or a tool (docs/contract.md, "The decisions in force"). */
@@ -9,7 +10,9 @@ export type DecisionKind =
   | 'concurrency_lowered'
   | 'audit_requested'
   | 'incident_open'
-  | 'expansion_halted';
+  | 'expansion_halted'
+  /** An operator's kill switch on a server: block every call to it. */
+  | 'kill_switch';
 
 export const DECISION_KINDS: readonly DecisionKind[] = [
   'frozen',
@@ -17,15 +20,20 @@ export const DECISION_KINDS: readonly DecisionKind[] = [
   'audit_requested',
   'incident_open',
   'expansion_halted',
+  'kill_switch',
 ];
 
-/** One rule (or the CRS gate) holding a decision in place. */
+/** One rule (or the CRS gate, or an operator: rule `operator`) holding a decision in place. */
 export interface DecisionCause {
   rule: string;
   /** When this cause set the decision (the event's time). */
   since: string;
   /** The event that set it. */
   eventId: string;
+  /** Operator causes: who acted (free text from the request: show it through displayText). */
+  actor?: string;
+  /** Operator causes: why. */
+  reason?: string;
 }
 
 export interface ActiveDecision {
@@ -63,21 +71,52 @@ interface Position {
   transitions: number;
 }
 
+/** An operator's lift of a subject's rule freezes (budgetwatch.freeze.lifted). */
+interface Lift {
+  /**
+   * The events that set the rule freezes it hides. A rule's next traffic.frozen is another event,
+   * so the freeze shows again when the rule fires again.
+   */
+  hidden: Set<string>;
+  /** When the lift ends; null: only when its rules fire again (or recover). */
+  untilMs: number | null;
+}
+
 interface SubjectEntry {
   subject: DecisionSubject;
   fallbackMode: string | null;
-  /** kind -> rule -> cause. */
+  /** kind -> rule -> cause; an operator's cause is under rule `operator`. */
   causes: Map<DecisionKind, Map<string, DecisionCause>>;
-  /** rule -> the latest transition applied, so a replayed older event changes nothing. */
+  /**
+   * rule (or operator control) -> the latest transition or operator event applied, so a replayed
+   * older event changes nothing.
+   */
   applied: Map<string, Position>;
+  lift: Lift | null;
 }
+
+/** An operator event type's effect; each control is ordered on its own. */
+const OPERATOR_EFFECTS: Readonly<
+  Record<OperatorEvent['type'], { control: string; kind: DecisionKind | null; set: boolean }>
+> = {
+  'budgetwatch.killswitch.engaged': { control: 'operator:kill-switch', kind: 'kill_switch', set: true },
+  'budgetwatch.killswitch.released': { control: 'operator:kill-switch', kind: 'kill_switch', set: false },
+  'budgetwatch.freeze.set': { control: 'operator:freeze', kind: 'frozen', set: true },
+  'budgetwatch.freeze.cleared': { control: 'operator:freeze', kind: 'frozen', set: false },
+  'budgetwatch.freeze.lifted': { control: 'operator:lift', kind: null, set: true },
+};
 
 /**
  * The current decisions, folded from the event stream. Applying an event is idempotent and an
- * event older than one already applied for the same rule and subject changes nothing, so the
- * stream's at-least-once delivery (a re-published batch, a consumer replaying from its last
- * commit) converges to the same state. Drill events never set a decision: a drill exercises
- * detection and alerting, never enforcement on real traffic.
+ * event older than one already applied for the same rule (or operator control) and subject changes
+ * nothing, so the stream's at-least-once delivery (a re-published batch, a consumer replaying from
+ * its last commit) converges to the same state. Drill events never set a decision: a drill
+ * exercises detection and alerting, never enforcement on real traffic.
+ *
+ * Operators add a kill switch (server only), a manual freeze (a `frozen` cause with rule
+ * `operator`) and lifts: a lift hides the subject's rule freezes in force until `until` passes
+ * (call `expire`) or the lifted rule fires again. A manual freeze and a kill switch are never
+ * lifted, only cleared or released.
  */
 export class DecisionBook {
   private readonly subjects = new Map<string, SubjectEntry>();
@@ -91,6 +130,7 @@ export class DecisionBook {
   /** Applies one event; returns the subjects whose decisions it changed, as they are now. */
   apply(event: BudgetwatchEvent): SubjectDecisions[] {
     if (event.data.drill) return [];
+    if (isOperatorEvent(event)) return this.applyOperator(event);
     if (isActionEvent(event)) return this.applyAction(event);
     // budget.recovered ends the audit its breach requested: the action has no event of its own.
     if (event.type === 'budgetwatch.budget.recovered') {
@@ -99,12 +139,38 @@ export class DecisionBook {
     return [];
   }
 
+  /**
+   * Ends the lifts whose `until` is at or before `nowMs`; returns the subjects that changed (a
+   * lifted freeze still held by its rule shows again). Call it at `nextExpiryMs()`, and after
+   * applying a backlog (a replayed lift may have ended long ago).
+   */
+  expire(nowMs: number): SubjectDecisions[] {
+    const changed: SubjectDecisions[] = [];
+    for (const entry of this.subjects.values()) {
+      if (entry.lift?.untilMs == null || entry.lift.untilMs > nowMs) continue;
+      const before = snapshotOf(entry);
+      entry.lift = null;
+      changed.push(...this.commit(entry, before));
+    }
+    return changed.sort(byKey);
+  }
+
+  /** When the next lift ends (epoch ms), or null when no timed lift hides anything. */
+  nextExpiryMs(): number | null {
+    let next: number | null = null;
+    for (const entry of this.subjects.values()) {
+      const until = entry.lift?.untilMs ?? null;
+      if (until !== null && (next === null || until < next)) next = until;
+    }
+    return next;
+  }
+
   /** Every subject with at least one decision in force, ordered by key. */
   current(): SubjectDecisions[] {
     return [...this.subjects.values()]
       .map(snapshotOf)
       .filter((subject) => subject.decisions.length > 0)
-      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      .sort(byKey);
   }
 
   /** The decisions on one subject (empty when none is in force). */
@@ -123,44 +189,111 @@ export class DecisionBook {
     effect: { kind: DecisionKind; set: boolean },
     fallbackMode: string | null,
   ): SubjectDecisions[] {
-    const subject: DecisionSubject = { server: event.data.server, tool: event.data.tool };
-    const key = decisionKey(subject);
-    const entry = this.subjects.get(key) ?? newEntry(subject);
+    const entry = this.entryOf({ server: event.data.server, tool: event.data.tool });
     const rule = event.data.rule;
     const position = positionOf(event.id);
     const latest = entry.applied.get(rule);
     if (position !== undefined && latest !== undefined && isBefore(position, latest)) return [];
 
+    const before = snapshotOf(entry);
     if (position !== undefined) entry.applied.set(rule, position);
-    const holders = entry.causes.get(effect.kind) ?? new Map<string, DecisionCause>();
-    let changed = fallbackMode !== null && fallbackMode !== entry.fallbackMode;
     entry.fallbackMode = fallbackMode ?? entry.fallbackMode;
-    if (effect.set && !holders.has(rule)) {
+    const holders = entry.causes.get(effect.kind) ?? new Map<string, DecisionCause>();
+    const held = holders.get(rule);
+    if (effect.set && held === undefined) {
       // A repeated event keeps the first `since`: the decision has held since then.
       holders.set(rule, { rule, since: event.time, eventId: event.id });
       entry.causes.set(effect.kind, holders);
-      changed = true;
+    } else if (effect.set && held !== undefined && held.eventId !== event.id) {
+      // A newer transition of a rule still holding (its recovery was lost): it fires again.
+      entry.lift?.hidden.delete(held.eventId);
     } else if (!effect.set && holders.delete(rule)) {
       if (holders.size === 0) entry.causes.delete(effect.kind);
-      changed = true;
     }
+    return this.commit(entry, before);
+  }
+
+  private applyOperator(event: OperatorEvent): SubjectDecisions[] {
+    const { control, kind, set } = OPERATOR_EFFECTS[event.type];
+    // The kill switch is a server's: an event naming a tool still acts on its server.
+    const tool = kind === 'kill_switch' ? null : event.data.tool;
+    const entry = this.entryOf({ server: event.data.server, tool });
+    const position = positionOf(event.id);
+    const latest = entry.applied.get(control);
+    // Operator ids are never reused: a position not after the latest is this event again, or older.
+    if (position !== undefined && latest !== undefined && !isBefore(latest, position)) return [];
+
+    const before = snapshotOf(entry);
+    if (position !== undefined) entry.applied.set(control, position);
+    entry.fallbackMode = event.data.fallbackMode ?? entry.fallbackMode;
+    if (kind === null) {
+      entry.lift = liftOf(entry, 'until' in event.data ? event.data.until : null);
+    } else {
+      const holders = entry.causes.get(kind) ?? new Map<string, DecisionCause>();
+      if (set && !holders.has(OPERATOR_RULE)) {
+        const { actor, reason } = event.data;
+        holders.set(OPERATOR_RULE, {
+          rule: OPERATOR_RULE,
+          since: event.time,
+          eventId: event.id,
+          actor,
+          reason,
+        });
+        entry.causes.set(kind, holders);
+      } else if (!set && holders.delete(OPERATOR_RULE) && holders.size === 0) {
+        entry.causes.delete(kind);
+      }
+    }
+    return this.commit(entry, before);
+  }
+
+  private entryOf(subject: DecisionSubject): SubjectEntry {
+    const key = decisionKey(subject);
+    const entry = this.subjects.get(key) ?? newEntry(subject);
     // A subject with nothing in force keeps its applied positions, so a late replay stays ignored.
     this.subjects.set(key, entry);
-    if (!changed) return [];
+    return entry;
+  }
+
+  /** The subject as it is now if it differs from `before` (one more version), else nothing. */
+  private commit(entry: SubjectEntry, before: SubjectDecisions): SubjectDecisions[] {
+    // A lift whose freezes have all ended or fired again hides nothing any more.
+    const lift = entry.lift;
+    if (lift !== null) {
+      const frozen = [...(entry.causes.get('frozen')?.values() ?? [])];
+      if (!frozen.some((cause) => lift.hidden.has(cause.eventId))) entry.lift = null;
+    }
+    const after = snapshotOf(entry);
+    if (JSON.stringify(after) === JSON.stringify(before)) return [];
     this.changes += 1;
-    return [snapshotOf(entry)];
+    return [after];
   }
 }
 
 function newEntry(subject: DecisionSubject): SubjectEntry {
-  return { subject, fallbackMode: null, causes: new Map(), applied: new Map() };
+  return { subject, fallbackMode: null, causes: new Map(), applied: new Map(), lift: null };
+}
+
+/** A lift of the rule freezes in force now (never an operator's own freeze); null: nothing to lift. */
+function liftOf(entry: SubjectEntry, until: string | null): Lift | null {
+  const ruleFreezes = [...(entry.causes.get('frozen')?.values() ?? [])].filter(
+    (cause) => cause.rule !== OPERATOR_RULE,
+  );
+  if (ruleFreezes.length === 0) return null;
+  return {
+    hidden: new Set(ruleFreezes.map((cause) => cause.eventId)),
+    untilMs: until === null ? null : Date.parse(until),
+  };
 }
 
 function snapshotOf(entry: SubjectEntry): SubjectDecisions {
   const decisions = DECISION_KINDS.flatMap((kind): ActiveDecision[] => {
     const holders = entry.causes.get(kind);
-    if (holders === undefined || holders.size === 0) return [];
-    const causes = [...holders.values()].sort((a, b) => (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0));
+    if (holders === undefined) return [];
+    const causes = [...holders.values()]
+      .filter((cause) => !(kind === 'frozen' && entry.lift?.hidden.has(cause.eventId)))
+      .sort((a, b) => (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0));
+    if (causes.length === 0) return [];
     const since = causes.map((cause) => cause.since).sort()[0] ?? '';
     return [{ kind, since, causes }];
   });
@@ -173,10 +306,15 @@ function snapshotOf(entry: SubjectEntry): SubjectDecisions {
   };
 }
 
+function byKey(a: SubjectDecisions, b: SubjectDecisions): number {
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
+
 /**
  * The transition an event belongs to, read from its id `<rule>/<series>/<epoch>/<n>/<type>`
  * (packages/events/src/transition-key.ts) from the right, since a series id may hold slashes.
- * Undefined for an id of another shape: such an event is applied in stream order.
+ * Operator events read alike: `operator/<decision key>/<ms>/<nonce>/<type>`. Undefined for an id of
+ * another shape: such an event is applied in stream order.
  */
 export function positionOf(eventId: string): Position | undefined {
   const parts = eventId.split('/');
