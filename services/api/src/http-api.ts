@@ -26,7 +26,7 @@ export interface ApiRequest {
   /** Path parameters, by the route pattern's `:name`. */
   params: Record<string, string>;
   query: URLSearchParams;
-  /** The parsed JSON body of a POST, its bytes for a `raw` route, or undefined. */
+  /** The parsed JSON body of a POST or DELETE, its bytes for a `raw` route, or undefined. */
   body: unknown;
   headers: IncomingHttpHeaders;
 }

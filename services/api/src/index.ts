@@ -1,6 +1,7 @@
 export { coverageRoutes } from './coverage-routes.js';
 export { crsRoutes } from './crs-routes.js';
 export { dashboardRoutes } from './dashboard-routes.js';
+export { type DecisionControlOptions, decisionControlRoutes } from './decision-control-routes.js';
 export { healthRoutes, type ReadinessCheck } from './health-routes.js';
 export {
   ApiError,

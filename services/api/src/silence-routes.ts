@@ -2,6 +2,7 @@ import { SilenceError, type SilenceStore } from '@budgetwatch/notifier';
 import { z } from 'zod';
 import { ApiError, type Route } from './http-api.js';
 import { type CursorKey, pageOf, pageRequest, sortedByKey } from './paging.js';
+import { validBody } from './request-body.js';
 
 const newSilenceSchema = z.strictObject({
   matchers: z.strictObject({
@@ -46,17 +47,9 @@ export function silenceRoutes(silences: SilenceStore): Route[] {
       pattern: '/api/v1/silences',
       access: 'write',
       handle: async ({ body }) => {
-        const parsed = newSilenceSchema.safeParse(body);
-        if (!parsed.success) {
-          throw new ApiError(
-            400,
-            parsed.error.issues
-              .map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`)
-              .join('; '),
-          );
-        }
+        const silence = validBody(newSilenceSchema, body);
         try {
-          const { startsAt, ...rest } = parsed.data;
+          const { startsAt, ...rest } = silence;
           return {
             status: 201,
             body: await silences.create(startsAt === undefined ? rest : { ...rest, startsAt }),

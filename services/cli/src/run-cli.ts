@@ -19,6 +19,7 @@ import { explain } from './commands/explain.js';
 import { runIngestWorker } from './commands/ingest-worker.js';
 import { inventoryCheck } from './commands/inventory-check.js';
 import { runNotifier } from './commands/notifier.js';
+import { addOperatorControlCommands } from './commands/operator-control-commands.js';
 import { policyCheck } from './commands/policy-check.js';
 import { replay } from './commands/replay.js';
 import { serviceVersion } from './commands/service-version.js';
@@ -232,6 +233,8 @@ function buildProgram(io: CliIo, setExit: (code: ExitCode) => void): Command {
     .description('end a silence now')
     .argument('<id>', 'silence id (from silence list)')
     .action(async (id: string) => setExit(await expireSilence(id, configFile(), io)));
+
+  addOperatorControlCommands(program, { configFile, io, setExit });
 
   program
     .command('config')

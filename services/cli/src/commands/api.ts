@@ -1,5 +1,11 @@
 import { KafkaSpanRecordSink, type ReadinessCheck } from '@budgetwatch/api';
 import { loadConfig, loadPolicy } from '@budgetwatch/config';
+import {
+  type EventPublisher,
+  HistoryRecordingPublisher,
+  KafkaEventPublisher,
+  RedisEventHistory,
+} from '@budgetwatch/evaluator';
 import { createLogger } from '@budgetwatch/logger';
 import { RedisNotifierStore, RedisSilenceStore } from '@budgetwatch/notifier';
 import { connectRedis, createRedis } from '@budgetwatch/redis';
@@ -13,6 +19,7 @@ import { redisOperatorView } from '../stages/redis-operator-view.js';
 import { RunningStages } from '../stages/running-stages.js';
 import { connectedKafka } from './connected-kafka.js';
 import { untilShutdownSignal } from './ingest-worker.js';
+import { inventoryWithDrills } from './inventory-with-drills.js';
 import { requireConnections } from './require-connections.js';
 import { serviceVersion } from './service-version.js';
 
@@ -43,6 +50,7 @@ export async function runApi(
   });
   const readiness: ReadinessCheck[] = [{ name: 'redis', check: () => redisReachable(redis) }];
   let intake: KafkaSpanRecordSink | null = null;
+  let publisher: EventPublisher | null = null;
   if (config.kafka === undefined) {
     logger.warn('no Kafka configured: the OTLP intakes (HTTP and gRPC) are off (set KAFKA_BROKERS)');
   } else {
@@ -51,6 +59,14 @@ export async function runApi(
     intake = sink;
     stages.add('span producer', () => sink.close());
     readiness.push({ name: 'kafka', check: kafkaReachable(kafka, stages) });
+    // Operator controls publish as the evaluator does: the events topic, then the history.
+    const events = new KafkaEventPublisher(kafka, config.topics.events);
+    publisher = new HistoryRecordingPublisher(
+      events,
+      new RedisEventHistory(redis, config.redis.keyPrefix),
+      logger,
+    );
+    stages.add('event producer', () => events.close());
   }
   const view = redisOperatorView(config, redis, policy);
   const coverage = new RedisCoverageStore(redis, config.redis.keyPrefix);
@@ -64,6 +80,7 @@ export async function runApi(
     readiness,
     telemetry,
     intake,
+    decisionControls: { publisher, inventory: () => inventoryWithDrills(config, null) },
   });
   stages.add('http', () => http.close());
   const signal = await shutdown;

@@ -73,19 +73,15 @@ export async function startConnectedStages(
     stages.add('notifier', () => notifier.stop());
   }
 
+  // The evaluator's and the operator controls' events take one path: the topic, then the history.
+  const publisher = new HistoryRecordingPublisher(
+    new KafkaEventPublisher(kafka, config.topics.events),
+    history,
+    logger,
+  );
   const evaluator = configuredEvaluator(
     { config, policy, inventory, inventoryFile, logger: logger.child({ stage: 'evaluator' }) },
-    {
-      store,
-      windows,
-      states,
-      publisher: new HistoryRecordingPublisher(
-        new KafkaEventPublisher(kafka, config.topics.events),
-        history,
-        logger,
-      ),
-      drillPasses: () => drills.passTimes(),
-    },
+    { store, windows, states, publisher, drillPasses: () => drills.passTimes() },
   );
   evaluator.start();
   stages.add('evaluator', () => evaluator.stop());
@@ -123,6 +119,7 @@ export async function startConnectedStages(
     readiness,
     telemetry: context.telemetry,
     intake: spanSink,
+    decisionControls: { publisher, inventory: async () => inventory.current },
   });
   stages.add('api', () => http.close());
 

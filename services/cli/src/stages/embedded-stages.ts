@@ -59,9 +59,11 @@ export async function startEmbeddedStages(
     stages.add('notifier', () => notifier.stop());
   }
 
+  // The evaluator's and the operator controls' events take one path: the bus, then the history.
+  const publisher = new HistoryRecordingPublisher(bus, history, logger);
   const evaluator = configuredEvaluator(
     { config, policy, inventory, inventoryFile, logger: logger.child({ stage: 'evaluator' }) },
-    { store, windows, states, publisher: new HistoryRecordingPublisher(bus, history, logger) },
+    { store, windows, states, publisher },
   );
   evaluator.start();
   stages.add('evaluator', () => evaluator.stop());
@@ -91,6 +93,7 @@ export async function startEmbeddedStages(
     readiness: [],
     telemetry: context.telemetry,
     intake: ingest,
+    decisionControls: { publisher, inventory: async () => inventory.current },
   });
   stages.add('api', () => http.close());
 

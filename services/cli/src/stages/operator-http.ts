@@ -1,7 +1,9 @@
 import {
   coverageRoutes,
   crsRoutes,
+  type DecisionControlOptions,
   dashboardRoutes,
+  decisionControlRoutes,
   HttpApi,
   healthRoutes,
   httpsServerOptions,
@@ -36,6 +38,8 @@ export interface OperatorHttpOptions {
   telemetry: Telemetry;
   /** Where the OTLP intakes write; null: no intake. */
   intake: SpanRecordSink | null;
+  /** The operator controls: where their events are published, and the inventory they check. */
+  decisionControls: DecisionControlOptions;
 }
 
 export interface OperatorHttp {
@@ -66,6 +70,7 @@ export async function startOperatorHttp(options: OperatorHttpOptions): Promise<O
       ...crsRoutes(options.view),
       ...coverageRoutes(options.coverage),
       ...silenceRoutes(options.silences),
+      ...decisionControlRoutes(options.decisionControls),
       ...slackRoutes(options),
       ...dashboardRoutes(),
     ],
