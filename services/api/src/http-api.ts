@@ -141,7 +141,7 @@ export class HttpApi {
     try {
       const limit = match.route.maxBodyBytes ?? this.options.maxBodyBytes ?? 64 * 1024;
       const body =
-        request.method !== 'POST'
+        request.method !== 'POST' && request.method !== 'DELETE'
           ? undefined
           : match.route.raw === true
             ? await readBody(request, limit)
