@@ -4,6 +4,7 @@ import {
   type BudgetwatchEvent,
   type CrsGateData,
   type CrsGateEvent,
+  type EventOfType,
   isCrsGateEvent,
   type ResponderContext,
   UNREGISTERED,
@@ -15,12 +16,20 @@ import { mutingSilence, type Silence } from './silence.js';
 
 /**
  * Something about a server's rollout people must hear of, outside any incident: an MCP server
- * agents call that the inventory does not list, or its expansion halted or resumed by the
- * Control-Plane Risk Score gate.
+ * agents call that the inventory does not list, its expansion halted or resumed by the
+ * Control-Plane Risk Score gate, or its kill switch engaged or released by an operator.
  */
 export type Notice =
   | { kind: 'unregistered'; eventId: string; tools: string[]; detectedAt: string }
-  | { kind: 'expansion_halted' | 'expansion_resumed'; eventId: string; crs: CrsGateData['crs']; at: string };
+  | { kind: 'expansion_halted' | 'expansion_resumed'; eventId: string; crs: CrsGateData['crs']; at: string }
+  | {
+      kind: 'kill_switch_engaged' | 'kill_switch_released';
+      eventId: string;
+      /** Free text from the operator's request. */
+      actor: string;
+      reason: string;
+      at: string;
+    };
 
 /** A rollout notice decided and waiting to be (or being) delivered: a message of its own. */
 export interface PlannedNotice {
@@ -36,11 +45,19 @@ export interface PlannedNotice {
   plannedAt: string;
 }
 
+type KillSwitchEvent = EventOfType<'killswitch.engaged' | 'killswitch.released'>;
+
 /** Events that become notices, not alerts of an incident. */
-export type NoticeEvent = UnregisteredServerEvent | CrsGateEvent;
+export type NoticeEvent = UnregisteredServerEvent | CrsGateEvent | KillSwitchEvent;
 
 export function isNoticeEvent(event: BudgetwatchEvent): event is NoticeEvent {
-  return event.type === 'budgetwatch.inventory.unregistered' || isCrsGateEvent(event);
+  return (
+    event.type === 'budgetwatch.inventory.unregistered' || isCrsGateEvent(event) || isKillSwitchEvent(event)
+  );
+}
+
+function isKillSwitchEvent(event: BudgetwatchEvent): event is KillSwitchEvent {
+  return event.type === 'budgetwatch.killswitch.engaged' || event.type === 'budgetwatch.killswitch.released';
 }
 
 export interface NoticePlanOptions {
@@ -59,9 +76,10 @@ export interface NoticePlan {
 
 /**
  * What one server's notice events, pending together, make: an unregistered server goes to the
- * default route (it has no owner), an expansion halt or resumption to the owner's route. A halt
- * or an unregistered server is silenced like a breach (matchers on server, rule `crs-gate` or
- * `inventory-unregistered`, and tier); a resumption, like a resolution, always goes out.
+ * default route (it has no owner), an expansion halt or resumption and a kill switch to the
+ * owner's route. A halt or an unregistered server is silenced like a breach (matchers on server,
+ * rule `crs-gate` or `inventory-unregistered`, and tier); a resumption, like a resolution, always
+ * goes out, and so does a kill switch: every call to the server is blocked, or flows again.
  */
 export function planNotices(
   input: {
@@ -85,7 +103,7 @@ export function planNotices(
     const server = event.data.server;
     const responder =
       event.type === 'budgetwatch.inventory.unregistered' ? UNREGISTERED : options.responderOf(server);
-    if (event.type !== 'budgetwatch.expansion.resumed') {
+    if (event.type !== 'budgetwatch.expansion.resumed' && !isKillSwitchEvent(event)) {
       const target = { server, tool: null, rule: event.data.rule, tier: responder.tier };
       const silence = mutingSilence(silences, target, nowMs);
       if (silence !== undefined) {
@@ -132,6 +150,15 @@ function noticeOf(event: NoticeEvent): Notice {
       eventId: event.id,
       tools: [...event.data.tools],
       detectedAt: event.data.detectedAt,
+    };
+  }
+  if (isKillSwitchEvent(event)) {
+    return {
+      kind: event.type === 'budgetwatch.killswitch.engaged' ? 'kill_switch_engaged' : 'kill_switch_released',
+      eventId: event.id,
+      actor: event.data.actor,
+      reason: event.data.reason,
+      at: event.time,
     };
   }
   return {

@@ -1,3 +1,4 @@
+import { operatorEvent } from '@budgetwatch/events';
 import {
   crsGateTransitionEvent,
   paymentsOnlyInventory,
@@ -25,7 +26,59 @@ function noticeOf(events: Parameters<typeof planDispatch>[0]['events']): Planned
   return notice;
 }
 
+const killSwitch = (type: 'killswitch.engaged' | 'killswitch.released', reason: string) =>
+  operatorEvent({
+    type,
+    subject: { server: 'payments-mcp', tool: null },
+    actor: 'alice',
+    reason,
+    responder: { fallbackMode: null, killSwitchOwner: null },
+    stamp: { atMs: Date.UTC(2026, 10, 25, 11), nonce: type.length },
+  });
+
 describe('rollout notice messages', () => {
+  it("a kill switch: who engaged it and why, to the owner's route, never silenced", () => {
+    const engaged = killSwitch('killswitch.engaged', `leaked keys\n${EVIL}`);
+    const released = killSwitch('killswitch.released', 'keys rotated');
+    const plan = planDispatch(
+      {
+        incident: null,
+        events: [engaged, released],
+        silences: [
+          {
+            id: 'sil-1',
+            matchers: { server: 'payments-mcp' },
+            startsAt: '2026-11-25T00:00:00.000Z',
+            endsAt: '2026-11-26T00:00:00.000Z',
+            createdBy: 'bob',
+            comment: 'maintenance',
+            createdAt: '2026-11-25T00:00:00.000Z',
+          },
+        ],
+        nowMs: Date.UTC(2026, 10, 25, 12),
+      },
+      {
+        repeatIntervalMs: 3_600_000,
+        routing: { default: { slackChannel: '#budgetwatch', emails: [] }, tiers: {} },
+        responderOf: paymentsOnlyInventory,
+      },
+    );
+    expect(plan.muted).toEqual([]);
+    expect(plan.planned).toBeNull();
+    const [notice] = plan.notices;
+    expect(notice?.route).toMatchObject({ slackChannel: '#payments-oncall' });
+    expect(notice?.notices.map((one) => one.kind)).toEqual(['kill_switch_engaged', 'kill_switch_released']);
+    const slack = JSON.stringify(renderNoticeSlackMessage(notice as PlannedNotice, RENDER).blocks);
+    expect(slack).toContain('Kill switch engaged, Kill switch released');
+    expect(slack).toContain('was engaged by alice: guards block every call to it.');
+    // The reason is one line, and no mention or link reaches Slack.
+    expect(slack).toContain('Reason: leaked keys\\\\u{A}&lt;!channel&gt; &lt;https://evil.example|click&gt;');
+    const email = renderNoticeEmailMessage(notice as PlannedNotice, RENDER);
+    expect(email.subject).toBe('[Budgetwatch] Kill switch engaged, Kill switch released: payments-mcp');
+    expect(email.text).toContain('was released by alice: calls flow again.\nReason: keys rotated');
+    expect(email.html).toContain('Reason: leaked keys\\u{A}&lt;!channel&gt;');
+  });
+
   it('an unregistered server: its tools, and what to do, in Slack and email', () => {
     const notice = noticeOf([
       unregisteredServerAnnouncement({ server: 'shadow-mcp', tools: ['exec', 'read'] }),

@@ -1,3 +1,5 @@
+import { displayText } from '@budgetwatch/domain';
+import { MAX_REASON_LENGTH } from '@budgetwatch/events';
 import type { Notice, PlannedNotice } from '../notice.js';
 import { type EmailMessage, emailMessageId, escapeHtml, HEADER_SAFE } from './email-message.js';
 import { type SlackBlock, type SlackMessage, slackLiteral, slackText } from './slack-message.js';
@@ -6,6 +8,8 @@ const NOTICE_TITLES: Record<Notice['kind'], string> = {
   unregistered: 'Unregistered MCP server',
   expansion_halted: 'Expansion halted',
   expansion_resumed: 'Expansion resumed',
+  kill_switch_engaged: 'Kill switch engaged',
+  kill_switch_released: 'Kill switch released',
 };
 
 /** Tool names listed at most: a server can expose hundreds, and the message is for people. */
@@ -42,6 +46,21 @@ function noticeLines(notice: Notice, server: string, style: TextStyle): string[]
         : `Tools seen: ${listed.join(', ')}${more > 0 ? ` and ${more} more` : ''}.`,
       'Register it in the inventory (owner, tier, auth, kill switch) or block it.',
     ];
+  }
+  if ('actor' in notice) {
+    // The operator's words come from an API request: shown display-safe, then escaped.
+    const actor = style.trusted(displayText(notice.actor));
+    const reason = style.trusted(displayText(notice.reason, MAX_REASON_LENGTH));
+    return notice.kind === 'kill_switch_engaged'
+      ? [
+          `The kill switch of server ${name} was engaged by ${actor}: guards block every call to it.`,
+          `Reason: ${reason}`,
+          'Release it (budgetwatch kill-switch release) once the server is safe again.',
+        ]
+      : [
+          `The kill switch of server ${name} was released by ${actor}: calls flow again.`,
+          `Reason: ${reason}`,
+        ];
   }
   const { crs } = notice;
   if (notice.kind === 'expansion_resumed') {
