@@ -1,3 +1,4 @@
+import { operatorEvent } from '@budgetwatch/events';
 import { RedisSilenceStore } from '@budgetwatch/notifier';
 import { crsGateTransitionEvent, unregisteredServerAnnouncement, waitFor } from '@budgetwatch/testkit';
 import { describe, expect, it } from 'vitest';
@@ -120,5 +121,39 @@ describe('notifier: rollout notices on the real broker, Redis, an SMTP server an
     const shadow = defaultRouteAbout(shadowServer);
     expect(shadow.posts()).toEqual([]);
     expect(shadow.mails()).toEqual([]);
+  });
+
+  it("an operator's kill switch goes to the owner with who and why, silenced or not", async () => {
+    const s = await scenario('rollout-kill-switch');
+    const silences = new RedisSilenceStore(namespace.client, s.prefix);
+    await silences.create({
+      matchers: { server: s.server },
+      endsAt: new Date(Date.now() + 3_600_000).toISOString(),
+      createdBy: 'alice',
+      comment: 'maintenance',
+    });
+    const engaged = operatorEvent({
+      type: 'killswitch.engaged',
+      subject: { server: s.server, tool: null },
+      actor: 'carol',
+      reason: 'credentials leaked',
+      responder: { fallbackMode: null, killSwitchOwner: 'carol' },
+      stamp: { atMs: Date.now(), nonce: 1 },
+    });
+    await s.publishEvents([engaged]);
+    await waitFor(() => s.posts().length === 1 && s.mails().length === 1, {
+      description: 'the kill switch on Slack and by email',
+      timeoutMs: 30_000,
+    });
+    await settled(s);
+    expect(s.posts()[0]?.text).toBe(
+      `Kill switch engaged: \`${s.server}\`\nThe kill switch of server \`${s.server}\` was engaged by carol: guards block every call to it.`,
+    );
+    expect(s.mails()[0]?.subject).toBe(`[Budgetwatch] Kill switch engaged: ${s.server}`);
+    expect(s.mails()[0]?.text).toContain('Reason: credentials leaked');
+    expect(await finishedLog(s, engaged.id)).toMatchObject({
+      slack: { outcome: 'sent' },
+      email: { outcome: 'sent' },
+    });
   });
 });
