@@ -13,13 +13,25 @@ export class InProcessEventBus implements EventPublisher {
   private readonly subscribers: EventSubscriber[] = [];
   private position = 0;
   private closed = false;
+  private delivering: Promise<void> = Promise.resolve();
 
   subscribe(subscriber: EventSubscriber): void {
     this.subscribers.push(subscriber);
   }
 
-  async publish(events: readonly BudgetwatchEvent[]): Promise<void> {
-    if (this.closed) throw new Error('the in-process event bus is closed');
+  /**
+   * Publishes are taken one after another: with two publishers (the evaluator and the operator
+   * controls), every subscriber still sees the events in position order, one at a time.
+   */
+  publish(events: readonly BudgetwatchEvent[]): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('the in-process event bus is closed'));
+    const delivered = this.delivering.then(() => this.deliver(events));
+    // A failed delivery fails its publisher's call, not the next publisher's.
+    this.delivering = delivered.catch(() => undefined);
+    return delivered;
+  }
+
+  private async deliver(events: readonly BudgetwatchEvent[]): Promise<void> {
     for (const event of events) {
       const position = this.position++;
       for (const subscriber of this.subscribers) await subscriber(event, position);
