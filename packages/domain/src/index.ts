@@ -126,6 +126,7 @@ export {
   type Fraction,
 } from './rules/exact-ratio.js';
 export { DEFAULT_POLICY, PLAYBOOK_RULES } from './rules/playbook-rules.js';
+export { OPERATOR_RULE, RESERVED_RULE_IDS, UNREGISTERED_RULE } from './rules/reserved-rule-ids.js';
 export {
   type BurnRateWarning,
   type Comparator,

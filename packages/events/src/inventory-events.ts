@@ -1,9 +1,10 @@
+import { UNREGISTERED_RULE } from '@budgetwatch/domain';
 import { EVALUATOR_SOURCE } from './budget-events.js';
 import type { UnregisteredServerEvent } from './budgetwatch-event.js';
 import { cloudEventType } from './event-types.js';
 import { type TransitionPosition, transitionKey } from './transition-key.js';
 
-export const UNREGISTERED_RULE = 'inventory-unregistered';
+export { UNREGISTERED_RULE };
 
 /** `data` of budgetwatch.inventory.unregistered. */
 export interface UnregisteredServerData {

@@ -1,13 +1,12 @@
 import { randomInt } from 'node:crypto';
-import { MAX_SERIES_NAME_LENGTH } from '@budgetwatch/domain';
+import { MAX_SERIES_NAME_LENGTH, OPERATOR_RULE } from '@budgetwatch/domain';
 import { z } from 'zod';
 import type { ResponderContext } from './budget-events.js';
 import type { EventOfType } from './budgetwatch-event.js';
 import { type DecisionSubject, decisionKey } from './decisions/decision-key.js';
 import { cloudEventType, type OperatorEventType } from './event-types.js';
 
-/** The `rule` of every operator event, and of the decision causes they set. */
-export const OPERATOR_RULE = 'operator';
+export { OPERATOR_RULE };
 export const OPERATOR_SOURCE = 'budgetwatch/operator';
 
 /** Longest `actor` (who acted) and `reason` (why), in UTF-16 code units. */

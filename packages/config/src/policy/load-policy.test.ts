@@ -92,6 +92,11 @@ describe('loadPolicy', () => {
       'rules.1.id: duplicate rule id r',
     ],
     [
+      'a reserved id',
+      'rules:\n  - id: operator\n    window: 2h\n    metric: fallback_rate\n    comparator: ">"\n    threshold: 0.1\n',
+      "rules.0.id: operator is reserved: it names Budgetwatch's own events (crs-gate, operator, inventory-unregistered)",
+    ],
+    [
       'a latency threshold the worker does not count',
       rule('    metric: latency_quantile\n    quantile: 0.99\n    comparator: ">"\n    threshold: 8000\n'),
       'ingest.latencyThresholdsMs: the policy decides on calls slower than 8000 ms',

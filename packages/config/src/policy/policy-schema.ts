@@ -3,6 +3,7 @@ import {
   DEFAULT_POLICY,
   type Policy,
   parseDuration,
+  RESERVED_RULE_IDS,
   type Rule,
   type Tier,
 } from '@budgetwatch/domain';
@@ -135,6 +136,12 @@ export const policySchema = z
       const at = (...path: (string | number)[]) => ['rules', index, ...path];
       if (seen.has(rule.id))
         context.addIssue({ code: 'custom', path: at('id'), message: `duplicate rule id ${rule.id}` });
+      if (RESERVED_RULE_IDS.has(rule.id))
+        context.addIssue({
+          code: 'custom',
+          path: at('id'),
+          message: `${rule.id} is reserved: it names Budgetwatch's own events (${[...RESERVED_RULE_IDS].join(', ')})`,
+        });
       seen.add(rule.id);
       for (const problem of ruleProblems(rule))
         context.addIssue({ code: 'custom', path: at(...problem.path), message: problem.message });
