@@ -2,8 +2,10 @@ import {
   applicableChecks,
   applicableRules,
   budgetUsed,
+  COARSE,
   type Comparator,
   type CrsBreakdown,
+  FINE,
   type Inventory,
   type InventoryServer,
   isUnattributed,
@@ -12,8 +14,10 @@ import {
   OVERFLOW_SERVER,
   type Policy,
   type RuleCheck,
+  type RuleHistory,
   type RuleState,
   type RuleStatus,
+  ruleHistories,
   type SeriesRef,
   scopeOf,
   seriesId,
@@ -97,6 +101,25 @@ export interface Sparkline {
   threshold: number;
   /** Hourly values, oldest first; the last ends now. null: no calls that hour. */
   points: (number | null)[];
+}
+
+/** One rule's chart: its value over its window at every bucket end, against its limits. */
+export interface RuleHistoryChart extends RuleHistory {
+  rule: string;
+  unit: ReadingUnit;
+  threshold: number;
+  /** Where a firing rule resolves (hysteresis); null for the burn-rate warning. */
+  resolveThreshold: number | null;
+  comparator: Comparator;
+  windowMs: number;
+}
+
+/** The charts of one production series (a server's rollup, or one of its tools). */
+export interface SeriesHistory {
+  server: string;
+  tool: string | null;
+  generatedAt: string;
+  rules: RuleHistoryChart[];
 }
 
 /** What the notification log says of one published event: per channel, what happened to it. */
@@ -402,6 +425,43 @@ export class OperatorView {
         return { rule: applicable.rule.id, unit, threshold, points };
       }),
     );
+  }
+
+  /**
+   * Each rule's value over its window (24h at 5 min, 2h at 1 min) for one production series, from
+   * the buckets the window store's rings hold: at most one ring's slots of points per rule. Null
+   * for a server neither registered nor seen in 24h, or a tool it has no series for.
+   */
+  async seriesHistory(server: string, tool: string | null): Promise<SeriesHistory | null> {
+    const listed = (await this.directory()).byId.get(server);
+    if (listed === undefined || (tool !== null && !listed.tools.includes(tool))) return null;
+    const now = this.now();
+    const series: SeriesRef = { server, tool, drill: false };
+    const [fine, coarse] = await Promise.all(
+      [FINE, COARSE].map((resolution) => this.options.store.readBuckets(series, resolution, now)),
+    );
+    const rules = applicableRules(this.options.policy, {
+      server,
+      scope: scopeOf(series),
+      tier: listed.entry?.tier,
+    });
+    const histories = await ruleHistories(
+      rules,
+      (resolution) => (resolution.name === FINE.name ? (fine ?? []) : (coarse ?? [])),
+      this.options.windows.thresholdsMs,
+      now,
+    );
+    return {
+      server,
+      tool,
+      generatedAt: new Date(now).toISOString(),
+      rules: rules.map((applicable, i) => ({
+        rule: applicable.rule.id,
+        ...gaugeOf(applicable),
+        resolveThreshold: applicable.kind === 'budget' ? applicable.limits.resolveThreshold : null,
+        ...(histories[i] as RuleHistory),
+      })),
+    };
   }
 
   /** A page of the CRS breakdowns of registered servers, by server id. */
