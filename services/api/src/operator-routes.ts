@@ -38,6 +38,11 @@ export function operatorRoutes(view: OperatorView): Route[] {
         throw new ApiError(404, `no server ${params.server} registered or seen in 24h`);
       return { server: params.server, sparklines };
     }),
+    get('/api/v1/servers/:server/inventory', async ({ params }) => {
+      const entry = await view.inventoryEntry(params.server as string);
+      if (entry === undefined) throw new ApiError(404, `${params.server} is not in the inventory`);
+      return entry;
+    }),
     get('/api/v1/servers/:server/history', async ({ params, query }) => {
       const tool = query.get('tool');
       const history = await view.seriesHistory(params.server as string, tool === '' ? null : tool);

@@ -69,6 +69,10 @@ async function recordTraffic(bed: EvaluationBed): Promise<void> {
   await bed.record('sparse-mcp', 'rare', 10, { outcome: 'error' });
 }
 
+function omitKey<T extends { key: string }>({ key: _key, ...rest }: T): Omit<T, 'key'> {
+  return rest;
+}
+
 /** Each reading of the report by series and rule. */
 function readingsOf(report: StatusReport) {
   return [...report.servers, ...report.unregistered].flatMap((server) =>
@@ -120,6 +124,7 @@ describe.each([
       expect(chart?.values.at(-1), reading.key).toBe(reading.value);
       expect(chart?.calls.at(-1), reading.key).toBe(reading.calls);
       expect(chart?.threshold).toBe(reading.threshold);
+      expect(chart?.reading).toEqual(omitKey(reading));
     }
     expect(await view.seriesHistory('nobody-mcp', null)).toBeNull();
     expect(await view.seriesHistory('steady-mcp', 'no-such-tool')).toBeNull();

@@ -112,6 +112,8 @@ export interface RuleHistoryChart extends RuleHistory {
   resolveThreshold: number | null;
   comparator: Comparator;
   windowMs: number;
+  /** The rule's reading now, as the status report gives it: the chart's last point is its value. */
+  reading: RuleReading;
 }
 
 /** The charts of one production series (a server's rollup, or one of its tools). */
@@ -437,9 +439,12 @@ export class OperatorView {
     if (listed === undefined || (tool !== null && !listed.tools.includes(tool))) return null;
     const now = this.now();
     const series: SeriesRef = { server, tool, drill: false };
-    const [fine, coarse] = await Promise.all(
-      [FINE, COARSE].map((resolution) => this.options.store.readBuckets(series, resolution, now)),
-    );
+    // The rings and the readings at one instant: each chart ends at the value its reading shows.
+    const [fine, coarse, readings] = await Promise.all([
+      this.options.store.readBuckets(series, FINE, now),
+      this.options.store.readBuckets(series, COARSE, now),
+      this.readings(series, listed.entry?.tier, now),
+    ]);
     const rules = applicableRules(this.options.policy, {
       server,
       scope: scopeOf(series),
@@ -447,7 +452,7 @@ export class OperatorView {
     });
     const histories = await ruleHistories(
       rules,
-      (resolution) => (resolution.name === FINE.name ? (fine ?? []) : (coarse ?? [])),
+      (resolution) => (resolution.name === FINE.name ? fine : coarse),
       this.options.windows.thresholdsMs,
       now,
     );
@@ -460,6 +465,7 @@ export class OperatorView {
         ...gaugeOf(applicable),
         resolveThreshold: applicable.kind === 'budget' ? applicable.limits.resolveThreshold : null,
         ...(histories[i] as RuleHistory),
+        reading: readings[i] as RuleReading,
       })),
     };
   }
@@ -477,6 +483,11 @@ export class OperatorView {
     );
     const scored = await mapInTurns(items, (id) => this.options.crs(inventory, [id]));
     return { servers: scored.flat(), next };
+  }
+
+  /** One server's inventory entry (the operator's card); undefined when it is not in the inventory. */
+  async inventoryEntry(server: string): Promise<InventoryServer | undefined> {
+    return (await this.options.inventory()).servers.find((entry) => entry.id === server);
   }
 
   /** One registered server's CRS breakdown; undefined when it is not in the inventory. */
