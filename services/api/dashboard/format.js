@@ -39,12 +39,6 @@ export function budgetText(budgetUsed) {
   return `${Math.round(budgetUsed * 100)}% of budget`;
 }
 
-export const TIER_NAMES = {
-  2: 'Tier 2 · state-changing',
-  1: 'Tier 1 · internal read',
-  0: 'Tier 0 · public, read-only',
-};
-
 /** Decisions in force (the decision feed) as operators say them. */
 export const DECISION_LABELS = {
   frozen: 'frozen',
