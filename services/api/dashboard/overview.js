@@ -1,7 +1,7 @@
 // The overview: every server as a row of a matrix, the rules as columns (state, value and budget
 // used, in colour and in symbols), sortable and filterable, firing and unregistered servers first.
 // Only one page of rows is in the DOM at a time, so 500 servers render as fast as 50.
-import { getJson } from './api.js';
+import { ApiRefused, getJson } from './api.js';
 import { displayText } from './display-text.js';
 import { budgetText, decisionLabel, element, inUnit, name, stateLabel } from './format.js';
 
@@ -38,7 +38,8 @@ async function getStatus() {
 
 /**
  * The decisions in force by server (GET /api/v1/decisions, docs/contract.md); null when this API
- * has no decision feed (404): the column is then not shown.
+ * has no decision feed (404): the column is then not shown. A feed that cannot answer now (503:
+ * not read to its end yet) gives `{unavailable: why}`: the rest of the page still shows.
  */
 export async function getDecisions(server) {
   const byServer = new Map();
@@ -47,7 +48,13 @@ export async function getDecisions(server) {
     const query = new URLSearchParams();
     if (server !== undefined) query.set('server', server);
     if (cursor !== null) query.set('cursor', cursor);
-    const answer = await getJson(`/api/v1/decisions?${query}`, { optional: true });
+    let answer;
+    try {
+      answer = await getJson(`/api/v1/decisions?${query}`, { optional: true });
+    } catch (error) {
+      if (error instanceof ApiRefused) return { unavailable: error.message };
+      throw error;
+    }
     if (answer === null) return null;
     for (const subject of answer.decisions ?? []) {
       const held = byServer.get(subject.server) ?? [];
@@ -71,7 +78,12 @@ function worstReading(readings) {
 function rowOf(server, decisions) {
   const byRule = Map.groupBy(server.rules, (reading) => reading.rule);
   const cells = new Map([...byRule].map(([rule, readings]) => [rule, worstReading(readings)]));
-  return { ...server, cells, decisions: decisions?.get(server.server) ?? [] };
+  return {
+    ...server,
+    cells,
+    decisions: decisions instanceof Map ? (decisions.get(server.server) ?? []) : [],
+    decisionsUnavailable: decisions !== null && !(decisions instanceof Map),
+  };
 }
 
 /** Firing first, then unregistered, then by tier (most at stake first), then by name. */
@@ -152,6 +164,7 @@ function ruleCell(rule, reading) {
 }
 
 function decisionsCell(row) {
+  if (row.decisionsUnavailable) return element('td', { class: 'decisions' }, 'unavailable');
   const kinds = [...new Set(row.decisions.flatMap((subject) => subject.decisions.map((one) => one.kind)))];
   return element(
     'td',

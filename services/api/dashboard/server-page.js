@@ -78,11 +78,17 @@ function renderCrs(crs) {
   );
 }
 
-function renderDecisions(subjects) {
+/** `decisions`: getDecisions' answer (null: no decision feed on this API). */
+function renderDecisions(decisions) {
   const card = document.getElementById('decisions-card');
-  card.hidden = subjects === null;
-  if (subjects === null) return;
+  card.hidden = decisions === null;
+  if (decisions === null) return;
   const list = card.querySelector('ul');
+  if (!(decisions instanceof Map)) {
+    list.replaceChildren(element('li', {}, `unavailable: ${displayText(decisions.unavailable, 200)}`));
+    return;
+  }
+  const subjects = decisions.get(page.server) ?? [];
   const items = subjects.flatMap((subject) =>
     subject.decisions.map((decision) =>
       element(
@@ -380,7 +386,7 @@ export async function refreshServer(server, forceCharts = false) {
   }
   renderInventory(entry);
   renderCrs(crs);
-  renderDecisions(decisions === null ? null : (decisions.get(server) ?? []));
+  renderDecisions(decisions);
   renderSilences(silences);
   renderNotifications(notifications, events);
   document.getElementById('summary').textContent =
