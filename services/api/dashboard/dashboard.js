@@ -4,7 +4,6 @@
 // (served as it is by the API), and set as text, never as markup.
 import { onReadToken, onWriteToken, TokenRequired } from './api.js';
 import { refreshOverview } from './overview.js';
-import { refreshServer } from './server-page.js';
 
 const REFRESH_MS = 5000;
 
@@ -27,7 +26,8 @@ async function refresh() {
   document.getElementById('server-page').hidden = server === null;
   try {
     if (server === null) await refreshOverview();
-    else await refreshServer(server);
+    // The server page and its charting library load only when a server page is shown.
+    else await (await import('./server-page.js')).refreshServer(server);
   } catch (error) {
     // Without the token, nothing refreshes until the form gives one.
     if (error instanceof TokenRequired) {
