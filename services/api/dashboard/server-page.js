@@ -159,20 +159,25 @@ function renderTools(status) {
     );
   });
   document.querySelector('#tools tbody').replaceChildren(...rows);
-  const choices = document.getElementById('silence-tool');
-  const chosen = choices.value;
-  choices.replaceChildren(
+  setChoices('silence-tool', status.tools);
+  setChoices('silence-rule', rules);
+}
+
+/**
+ * The options of a select of the silence form: "any" and `values`, rebuilt only when they change
+ * (a refresh must not close a list the operator has open), keeping the choice when it remains.
+ */
+function setChoices(id, values) {
+  const select = document.getElementById(id);
+  const key = JSON.stringify(values);
+  if (select.dataset.values === key) return;
+  const chosen = select.value;
+  select.replaceChildren(
     element('option', { value: '' }, 'any'),
-    ...status.tools.map((tool) => element('option', { value: tool }, displayText(tool))),
+    ...values.map((value) => element('option', { value }, displayText(value))),
   );
-  choices.value = status.tools.includes(chosen) ? chosen : '';
-  const ruleChoices = document.getElementById('silence-rule');
-  const chosenRule = ruleChoices.value;
-  ruleChoices.replaceChildren(
-    element('option', { value: '' }, 'any'),
-    ...rules.map((rule) => element('option', { value: rule }, displayText(rule))),
-  );
-  ruleChoices.value = rules.includes(chosenRule) ? chosenRule : '';
+  select.dataset.values = key;
+  select.value = values.includes(chosen) ? chosen : '';
 }
 
 /** Whether a silence's matchers cover this server's series `tool` and `rule` (null: any). */
