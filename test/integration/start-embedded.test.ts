@@ -257,14 +257,14 @@ describe('budgetwatch start --demo on embedded defaults (no Kafka, no Redis)', (
         if (new URL(response.url()).pathname === '/api/v1/status') received.push(response.json());
       });
       await page.goto(`${instance.apiUrl}/`);
-      const card = page.locator('article.server[data-server="payments-mcp"]');
+      const card = page.locator('#matrix tr.server[data-server="payments-mcp"]');
       await card.and(page.locator('[data-state="firing"]')).waitFor({ timeout: 20_000 });
-      await expect(card.locator('h3 .badge').textContent()).resolves.toBe('firing');
-      const row = card.locator('tr[data-state="firing"]').first();
+      await expect(card.locator('td.overall').textContent()).resolves.toBe('▲ firing');
+      const row = card.locator('td.rule[data-state="firing"]').first();
       const [rule, tool, scope] = await Promise.all(
         ['data-rule', 'data-tool', 'data-scope'].map((name) => row.getAttribute(name)),
       );
-      const shown = (await row.locator('td.value').textContent()) ?? '';
+      const shown = (await row.locator('.value').textContent()) ?? '';
       // The value as the dashboard formats it from a report it received: exactly, whenever it
       // refreshed.
       const formatted = (await Promise.all(received)).flatMap((report) =>
@@ -284,9 +284,11 @@ describe('budgetwatch start --demo on embedded defaults (no Kafka, no Redis)', (
       expect(shown).toMatch(/^\d+ ms$|^\d+\.\d%$/);
       expect(formatted).toContain(shown);
       await expect(
-        page.locator('article.server[data-server="weather-mcp"]').getAttribute('data-state'),
+        page.locator('#matrix tr.server[data-server="weather-mcp"]').getAttribute('data-state'),
       ).resolves.toBe('ok');
-      await expect(page.locator('section[data-tier="2"] h2').textContent()).resolves.toContain('Tier 2');
+      await expect(
+        page.locator('#matrix tr.server[data-server="payments-mcp"]').getAttribute('data-tier'),
+      ).resolves.toBe('2');
       await expect(page.locator('#unregistered li[data-server="notes-mcp"]').count()).resolves.toBe(1);
       await expect(page.locator('#events tbody tr').count()).resolves.toBeGreaterThan(0);
       mkdirSync(SCREENSHOTS, { recursive: true });

@@ -157,8 +157,8 @@ describe('the dashboard shows hostile names as inert text (headless Chromium)', 
       const errors: string[] = [];
       page.on('pageerror', (error) => errors.push(error.message));
       await page.goto(`${instance.apiUrl}/`);
-      const card = page.locator(`article.server[data-server="${SERVER}"][data-state="firing"]`);
-      await card.waitFor({ timeout: 20_000 });
+      const row = page.locator(`#matrix tr.server[data-server="${SERVER}"][data-state="firing"]`);
+      await row.waitFor({ timeout: 20_000 });
       await page
         .locator('#unregistered li')
         .nth(NAMES.length - 1)
@@ -167,13 +167,21 @@ describe('the dashboard shows hostile names as inert text (headless Chromium)', 
       // All the page's text (the markup's own line breaks aside).
       const text = (await page.locator('body').textContent()) ?? '';
       expect(unsafeCharacters(text, ['\n'])).toEqual([]);
-      const toolCells = await card.locator('tbody tr td:nth-child(2)').allTextContents();
       const unregistered = await page.locator('#unregistered li').allTextContents();
+      const rowNames = await page.locator('#matrix tbody tr.server th').allTextContents();
       for (const name of NAMES) {
         const shown = displayText(stored(name));
-        expect(toolCells).toContain(shown);
         expect(unregistered).toContain(`${shown} — tools: ${shown}`);
+        expect(rowNames).toContain(shown);
       }
+
+      // The server's page: one row per tool, each hostile name as inert text, the charts too.
+      await page.goto(`${instance.apiUrl}/#/server/${SERVER}`);
+      await page.locator('#tools tbody tr').nth(NAMES.length).waitFor({ timeout: 20_000 });
+      await page.locator('figure.chart').first().waitFor({ timeout: 20_000 });
+      expect(unsafeCharacters((await page.locator('body').textContent()) ?? '', ['\n'])).toEqual([]);
+      const toolCells = await page.locator('#tools tbody tr th').allTextContents();
+      for (const name of NAMES) expect(toolCells).toContain(displayText(stored(name)));
       expect(toolCells.every((cell) => cell.length <= 128)).toBe(true);
       // Set as text: no element came from a name (the page's scripts are the markup's own), and
       // no script of one ran.

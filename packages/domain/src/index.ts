@@ -140,6 +140,13 @@ export {
   type Tier,
 } from './rules/rule.js';
 export { ACTION_EVENTS } from './rules/rule-actions.js';
+export {
+  type HistoryBucket,
+  historySpanMs,
+  type RingContents,
+  type RuleHistory,
+  ruleHistories,
+} from './rules/rule-history.js';
 export { type Measurement, MissingLatencyThresholdError, measure } from './rules/rule-measurement.js';
 export {
   COVERAGE_BUCKET_MS,
@@ -195,7 +202,13 @@ export {
   validateSpan,
 } from './tool-calls/span-validation.js';
 export type { CallOutcome, ToolCall } from './tool-calls/tool-call.js';
-export { addCall, type BucketCounters, emptyCounters, mergeCounters } from './windows/bucket-counters.js';
+export {
+  addCall,
+  type BucketCounters,
+  emptyCounters,
+  mergeCounters,
+  subtractCounters,
+} from './windows/bucket-counters.js';
 export {
   addToSketch,
   binValue,

@@ -14,6 +14,7 @@ export type {
   ApplyOutcome,
   ReadWindowOptions,
   SourcePartition,
+  StoredBucket,
   WindowStore,
   WindowStoreOptions,
 } from './window-store.js';

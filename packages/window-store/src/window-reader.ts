@@ -22,7 +22,8 @@ export interface ServerWindows {
 export class WindowReader {
   constructor(
     private readonly store: WindowStore,
-    private readonly thresholdsMs: readonly number[],
+    /** The latency thresholds (ms) the slow counters are kept for, in the store's order. */
+    readonly thresholdsMs: readonly number[],
   ) {}
 
   /**

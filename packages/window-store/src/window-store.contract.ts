@@ -10,6 +10,7 @@ import {
   FINE,
   isWithinRing,
   MAX_WINDOW_MS,
+  mergeCounters,
   OTHER_TOOL,
   OVERFLOW_SERVER,
   type PositionedCall,
@@ -159,6 +160,16 @@ export async function expectRandomStreamsExact(
             const actual = await store.readWindow(series, windowMs, readNow, { coarse });
             const { totals, latencies } = expectedTotals(valid, series, windowMs, readNow, writeNow, coarse);
             expect(exactCounters(actual)).toEqual(exactCounters(totals));
+            // The same window folded from the ring's buckets, as the history charts read it.
+            const resolution = coarse ? COARSE : resolutionFor(windowMs);
+            const { first, last } = windowBucketRange(windowMs, readNow, resolution);
+            const folded = emptyCounters(actual.slow.length);
+            for (const bucket of await store.readBuckets(series, resolution, readNow)) {
+              expect(bucket.index).toBeLessThanOrEqual(last);
+              if (bucket.index >= first) mergeCounters(folded, bucket.counters);
+            }
+            expect(exactCounters(folded)).toEqual(exactCounters(actual));
+            expect([...folded.sketch].sort()).toEqual([...actual.sketch].sort());
             if (latencies.length > 0) {
               const sorted = [...latencies].sort((a, b) => a - b);
               const exactP95 = sorted[Math.floor(0.95 * (sorted.length - 1))] ?? 0;

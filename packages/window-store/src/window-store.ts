@@ -62,6 +62,17 @@ export interface WindowStore {
     options?: ReadWindowOptions,
   ): Promise<BucketCounters>;
   /**
+   * Each bucket of one resolution's ring still held at `nowMs` (not overwritten, not after
+   * `nowMs`), oldest first, with its own counters: the history charts fold them into trailing
+   * windows (packages/domain, rule-history.ts). The sketch only when `options.sketch` is not false.
+   */
+  readBuckets(
+    series: SeriesRef,
+    resolution: Resolution,
+    nowMs: number,
+    options?: Pick<ReadWindowOptions, 'sketch'>,
+  ): Promise<StoredBucket[]>;
+  /**
    * Series written since `sinceMs` (by write time, the store's clock). A series quiet for longer
    * than its lifetime (`seriesLifetimeMs`: 24h10m, a drill series 1h) is never listed, whether or
    * not it has been forgotten yet.
@@ -84,6 +95,12 @@ export interface WindowStore {
    * the fences keep the redelivery from counting twice.
    */
   claimRecords(claims: readonly RecordClaim[], windowMs: number): Promise<boolean[]>;
+}
+
+/** One bucket of a ring: its index (time / bucketMs) and its counters. */
+export interface StoredBucket {
+  index: number;
+  counters: BucketCounters;
 }
 
 export interface ReadWindowOptions {

@@ -1,21 +1,11 @@
 // The dashboard's Telemetry coverage section, on its own: GET /api/v1/coverage every few
 // seconds, drawn as plain DOM. Names and attribute keys come from spans: each is shown through
 // displayText and set as text, never as markup. Attribute values are never in the report.
+import { getJson } from './api.js';
 import { displayText } from './display-text.js';
+import { element, name } from './format.js';
 
 const REFRESH_MS = 15_000;
-
-function element(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, String(value));
-  for (const child of children)
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  return node;
-}
-
-function name(text) {
-  return element('bdi', {}, displayText(text));
-}
 
 /** `{a: 2, b: 1}` as "a 2, b 1", most first; "–" when empty. */
 function counts(record) {
@@ -149,9 +139,8 @@ function render(report) {
 
 async function refresh() {
   try {
-    const response = await fetch('/api/v1/coverage', { headers: { accept: 'application/json' } });
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    render(await response.json());
+    // With the read token when one was given (api.js asks for it).
+    render(await getJson('/api/v1/coverage'));
   } catch (error) {
     document.getElementById('coverage-summary').textContent = `coverage unavailable: ${error.message}`;
   } finally {

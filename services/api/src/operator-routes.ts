@@ -38,6 +38,22 @@ export function operatorRoutes(view: OperatorView): Route[] {
         throw new ApiError(404, `no server ${params.server} registered or seen in 24h`);
       return { server: params.server, sparklines };
     }),
+    get('/api/v1/servers/:server/inventory', async ({ params }) => {
+      const entry = await view.inventoryEntry(params.server as string);
+      if (entry === undefined) throw new ApiError(404, `${params.server} is not in the inventory`);
+      return entry;
+    }),
+    get('/api/v1/servers/:server/history', async ({ params, query }) => {
+      const tool = query.get('tool');
+      const history = await view.seriesHistory(params.server as string, tool === '' ? null : tool);
+      if (history === null) {
+        throw new ApiError(
+          404,
+          `no ${tool ? `tool ${tool} of ` : ''}server ${params.server} registered or seen in 24h`,
+        );
+      }
+      return history;
+    }),
     get('/api/v1/series', async ({ query }) => {
       const { series, next } = await view.series(pageRequest(query, SERIES_PAGE));
       return { series: series.map((one) => ({ id: seriesId(one), ...one })), next };

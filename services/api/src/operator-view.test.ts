@@ -69,6 +69,10 @@ async function recordTraffic(bed: EvaluationBed): Promise<void> {
   await bed.record('sparse-mcp', 'rare', 10, { outcome: 'error' });
 }
 
+function omitKey<T extends { key: string }>({ key: _key, ...rest }: T): Omit<T, 'key'> {
+  return rest;
+}
+
 /** Each reading of the report by series and rule. */
 function readingsOf(report: StatusReport) {
   return [...report.servers, ...report.unregistered].flatMap((server) =>
@@ -106,8 +110,25 @@ describe.each([
         ([key]) => ![CRS_GATE_RULE, UNREGISTERED_RULE].includes(key.split(' ')[1] ?? ''),
       ),
     );
-    return { decided, readings: readingsOf(await view.status()) };
+    return { decided, readings: readingsOf(await view.status()), view };
   }
+
+  it("each rule's history ends at the value the report reads now", async () => {
+    const { readings, view } = await evaluatedAndReported();
+    const checked = readings.filter((reading) => reading.value !== null);
+    expect(checked.length).toBeGreaterThan(10);
+    for (const reading of checked) {
+      const server = reading.key.split('|')[1] as string;
+      const history = await view.seriesHistory(server, reading.tool);
+      const chart = history?.rules.find((rule) => rule.rule === reading.rule);
+      expect(chart?.values.at(-1), reading.key).toBe(reading.value);
+      expect(chart?.calls.at(-1), reading.key).toBe(reading.calls);
+      expect(chart?.threshold).toBe(reading.threshold);
+      expect(chart?.reading).toEqual(omitKey(reading));
+    }
+    expect(await view.seriesHistory('nobody-mcp', null)).toBeNull();
+    expect(await view.seriesHistory('steady-mcp', 'no-such-tool')).toBeNull();
+  });
 
   it('lists every rule state the evaluator decided, and no_data where it decided none', async () => {
     const { decided, readings } = await evaluatedAndReported();

@@ -2,8 +2,10 @@ import {
   applicableChecks,
   applicableRules,
   budgetUsed,
+  COARSE,
   type Comparator,
   type CrsBreakdown,
+  FINE,
   type Inventory,
   type InventoryServer,
   isUnattributed,
@@ -12,8 +14,10 @@ import {
   OVERFLOW_SERVER,
   type Policy,
   type RuleCheck,
+  type RuleHistory,
   type RuleState,
   type RuleStatus,
+  ruleHistories,
   type SeriesRef,
   scopeOf,
   seriesId,
@@ -97,6 +101,27 @@ export interface Sparkline {
   threshold: number;
   /** Hourly values, oldest first; the last ends now. null: no calls that hour. */
   points: (number | null)[];
+}
+
+/** One rule's chart: its value over its window at every bucket end, against its limits. */
+export interface RuleHistoryChart extends RuleHistory {
+  rule: string;
+  unit: ReadingUnit;
+  threshold: number;
+  /** Where a firing rule resolves (hysteresis); null for the burn-rate warning. */
+  resolveThreshold: number | null;
+  comparator: Comparator;
+  windowMs: number;
+  /** The rule's reading now, as the status report gives it: the chart's last point is its value. */
+  reading: RuleReading;
+}
+
+/** The charts of one production series (a server's rollup, or one of its tools). */
+export interface SeriesHistory {
+  server: string;
+  tool: string | null;
+  generatedAt: string;
+  rules: RuleHistoryChart[];
 }
 
 /** What the notification log says of one published event: per channel, what happened to it. */
@@ -404,6 +429,47 @@ export class OperatorView {
     );
   }
 
+  /**
+   * Each rule's value over its window (24h at 5 min, 2h at 1 min) for one production series, from
+   * the buckets the window store's rings hold: at most one ring's slots of points per rule. Null
+   * for a server neither registered nor seen in 24h, or a tool it has no series for.
+   */
+  async seriesHistory(server: string, tool: string | null): Promise<SeriesHistory | null> {
+    const listed = (await this.directory()).byId.get(server);
+    if (listed === undefined || (tool !== null && !listed.tools.includes(tool))) return null;
+    const now = this.now();
+    const series: SeriesRef = { server, tool, drill: false };
+    // The rings and the readings at one instant: each chart ends at the value its reading shows.
+    const [fine, coarse, readings] = await Promise.all([
+      this.options.store.readBuckets(series, FINE, now),
+      this.options.store.readBuckets(series, COARSE, now),
+      this.readings(series, listed.entry?.tier, now),
+    ]);
+    const rules = applicableRules(this.options.policy, {
+      server,
+      scope: scopeOf(series),
+      tier: listed.entry?.tier,
+    });
+    const histories = await ruleHistories(
+      rules,
+      (resolution) => (resolution.name === FINE.name ? fine : coarse),
+      this.options.windows.thresholdsMs,
+      now,
+    );
+    return {
+      server,
+      tool,
+      generatedAt: new Date(now).toISOString(),
+      rules: rules.map((applicable, i) => ({
+        rule: applicable.rule.id,
+        ...gaugeOf(applicable),
+        resolveThreshold: applicable.kind === 'budget' ? applicable.limits.resolveThreshold : null,
+        ...(histories[i] as RuleHistory),
+        reading: readings[i] as RuleReading,
+      })),
+    };
+  }
+
   /** A page of the CRS breakdowns of registered servers, by server id. */
   async crs(request: PageRequest): Promise<CrsPage> {
     const { inventory } = await this.directory();
@@ -417,6 +483,11 @@ export class OperatorView {
     );
     const scored = await mapInTurns(items, (id) => this.options.crs(inventory, [id]));
     return { servers: scored.flat(), next };
+  }
+
+  /** One server's inventory entry (the operator's card); undefined when it is not in the inventory. */
+  async inventoryEntry(server: string): Promise<InventoryServer | undefined> {
+    return (await this.options.inventory()).servers.find((entry) => entry.id === server);
   }
 
   /** One registered server's CRS breakdown; undefined when it is not in the inventory. */

@@ -63,3 +63,18 @@ export function mergeCounters(target: BucketCounters, source: BucketCounters): v
   for (let i = 0; i < source.slow.length; i++) target.slow[i] = (target.slow[i] ?? 0) + (source.slow[i] ?? 0);
   mergeSketch(target.sketch, source.sketch);
 }
+
+/** Takes `source` (counted in `target` before) back out of `target`: a window sliding forward. */
+export function subtractCounters(target: BucketCounters, source: BucketCounters): void {
+  target.calls -= source.calls;
+  target.errors -= source.errors;
+  target.blockedExpected -= source.blockedExpected;
+  target.blockedUnexpected -= source.blockedUnexpected;
+  target.fallbacks -= source.fallbacks;
+  for (let i = 0; i < source.slow.length; i++) target.slow[i] = (target.slow[i] ?? 0) - (source.slow[i] ?? 0);
+  for (const [bin, count] of source.sketch) {
+    const left = (target.sketch.get(bin) ?? 0) - count;
+    if (left > 0) target.sketch.set(bin, left);
+    else target.sketch.delete(bin);
+  }
+}

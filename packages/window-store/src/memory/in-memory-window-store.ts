@@ -2,10 +2,12 @@ import {
   AdmissionLedger,
   type AdmissionVerdict,
   type BucketCounters,
+  bucketIndex,
   COARSE,
   cardinalityLimits,
   emptyCounters,
   IN_MEMORY_CARDINALITY_LIMITS,
+  isWithinRing,
   mergeCounters,
   RESOLUTIONS,
   type Resolution,
@@ -25,6 +27,7 @@ import type {
   ApplyOutcome,
   ReadWindowOptions,
   SourcePartition,
+  StoredBucket,
   WindowStore,
   WindowStoreOptions,
 } from '../window-store.js';
@@ -144,6 +147,26 @@ export class InMemoryWindowStore implements WindowStore {
     }
     if (options.sketch === false) totals.sketch = new Map();
     return totals;
+  }
+
+  async readBuckets(
+    series: SeriesRef,
+    resolution: Resolution,
+    nowMs: number,
+    options: Pick<ReadWindowOptions, 'sketch'> = {},
+  ): Promise<StoredBucket[]> {
+    const ring = this.series.get(seriesId(series))?.rings.get(resolution.name);
+    if (ring === undefined) return [];
+    const last = bucketIndex(nowMs, resolution);
+    const buckets: StoredBucket[] = [];
+    for (const { index, counters } of ring.values()) {
+      if (index > last || !isWithinRing(index, nowMs, resolution)) continue;
+      const copy = emptyCounters(this.options.thresholdsMs.length);
+      mergeCounters(copy, counters);
+      if (options.sketch === false) copy.sketch = new Map();
+      buckets.push({ index, counters: copy });
+    }
+    return buckets.sort((a, b) => a.index - b.index);
   }
 
   async activeSeries(sinceMs: number): Promise<SeriesRef[]> {

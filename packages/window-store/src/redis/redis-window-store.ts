@@ -26,10 +26,11 @@ import type {
   ApplyOutcome,
   ReadWindowOptions,
   SourcePartition,
+  StoredBucket,
   WindowStore,
   WindowStoreOptions,
 } from '../window-store.js';
-import { addRingCounters, addRingSketches } from './ring-layout.js';
+import { addRingCounters, addRingSketches, ringBuckets } from './ring-layout.js';
 import { RedisSeriesAdmission } from './series-admission.js';
 import { WindowKeys } from './window-keys.js';
 import { registerWindowScripts, type ScriptedPipeline, type ScriptedRedis } from './window-scripts.js';
@@ -197,6 +198,30 @@ export class RedisWindowStore implements WindowStore {
       addRingSketches(totals, sketches as Record<string, string>, resolution, windowMs, nowMs);
     }
     return totals;
+  }
+
+  async readBuckets(
+    series: SeriesRef,
+    resolution: Resolution,
+    nowMs: number,
+    options: Pick<ReadWindowOptions, 'sketch'> = {},
+  ): Promise<StoredBucket[]> {
+    const id = seriesId(series);
+    const withSketch = options.sketch ?? true;
+    const pipeline = this.redis.pipeline().getBuffer(this.keys.counts(id, resolution));
+    if (withSketch) pipeline.hgetall(this.keys.sketches(id, resolution));
+    const [[countsError, ring] = [null, null], [sketchError, sketches] = [null, null]] =
+      (await pipeline.exec()) ?? [];
+    if (countsError) throw countsError;
+    if (sketchError) throw sketchError;
+    if (!(ring instanceof Buffer)) return [];
+    return ringBuckets(
+      ring,
+      withSketch ? ((sketches as Record<string, string> | null) ?? null) : null,
+      resolution,
+      this.options.thresholdsMs.length,
+      nowMs,
+    );
   }
 
   async activeSeries(sinceMs: number): Promise<SeriesRef[]> {

@@ -1,4 +1,13 @@
-import { type BucketCounters, decodeSketch, type Resolution, windowBucketRange } from '@budgetwatch/domain';
+import {
+  type BucketCounters,
+  bucketIndex,
+  decodeSketch,
+  emptyCounters,
+  isWithinRing,
+  type Resolution,
+  windowBucketRange,
+} from '@budgetwatch/domain';
+import type { StoredBucket } from '../window-store.js';
 
 /**
  * Reading the two per-resolution structures apply-series-delta-4.lua writes: the counter ring, a
@@ -67,4 +76,42 @@ export function addRingSketches(
     if (!(index >= first && index <= last)) continue;
     decodeSketch(value.slice(value.indexOf('|') + 1), totals.sketch);
   }
+}
+
+/**
+ * Each slot's bucket still within the ring at `nowMs` and not after it, oldest first, with its
+ * own counters and (when `sketches` is given) its sketch.
+ */
+export function ringBuckets(
+  ring: Buffer,
+  sketches: Record<string, string> | null,
+  resolution: Resolution,
+  thresholdCount: number,
+  nowMs: number,
+): StoredBucket[] {
+  const last = bucketIndex(nowMs, resolution);
+  const held = (index: number) => index <= last && isWithinRing(index, nowMs, resolution);
+  const words = ringWords(ring);
+  const width = slotWords(thresholdCount);
+  const byIndex = new Map<number, BucketCounters>();
+  for (let base = 0; base + width <= words.length; base += width) {
+    const index = words[base] as number;
+    // A slot never written holds only zeros: index 0 is the epoch's first bucket, never held.
+    if (!held(index)) continue;
+    const counters = emptyCounters(thresholdCount);
+    counters.calls = words[base + 1] as number;
+    counters.errors = words[base + 2] as number;
+    counters.blockedExpected = words[base + 3] as number;
+    counters.blockedUnexpected = words[base + 4] as number;
+    counters.fallbacks = words[base + 5] as number;
+    for (let k = 0; k < thresholdCount; k++) counters.slow[k] = words[base + 6 + k] as number;
+    byIndex.set(index, counters);
+  }
+  for (const field in sketches ?? {}) {
+    if (field.charCodeAt(0) !== 115 /* s */) continue;
+    const value = (sketches as Record<string, string>)[field] as string;
+    const counters = byIndex.get(Number(value.slice(0, value.indexOf(','))));
+    if (counters !== undefined) decodeSketch(value.slice(value.indexOf('|') + 1), counters.sketch);
+  }
+  return [...byIndex].sort(([a], [b]) => a - b).map(([index, counters]) => ({ index, counters }));
 }
