@@ -155,11 +155,17 @@ export class SseDecisionFeed implements DecisionFeed {
   #apply(type: string, data: string, id: string): void {
     if (type === 'snapshot') {
       const snapshot = parseFeedJson(decisionSnapshotSchema, data);
-      if (snapshot === undefined) return this.#unreadable(type);
+      if (snapshot === undefined) {
+        this.#unreadable(type);
+        return;
+      }
       this.#store.replaceAll(snapshot.decisions);
     } else if (type === 'decision') {
       const subject = parseFeedJson(subjectDecisionsSchema, data);
-      if (subject === undefined) return this.#unreadable(type);
+      if (subject === undefined) {
+        this.#unreadable(type);
+        return;
+      }
       this.#store.put(subject);
     } else {
       return;
