@@ -19,9 +19,9 @@ export const MAX_SUBJECTS = 100_000;
 
 /**
  * The state both feeds fold their messages into, and their freshness: one place for what a
- * snapshot, a change and a tombstone mean.
+ * snapshot, a change and a tombstone mean. A feed in itself, for decisions a program sets.
  */
-export class DecisionStore {
+export class DecisionStore implements DecisionFeed {
   readonly #subjects = new Map<string, SubjectDecisions>();
   readonly #listeners = new Set<() => void>();
   readonly #syncWaiters = new Set<() => void>();
@@ -92,6 +92,8 @@ export class DecisionStore {
       this.#syncWaiters.add(wake);
     });
   }
+
+  async close(): Promise<void> {}
 
   #set(subject: SubjectDecisions): void {
     // The key is computed, not taken from the message, so a subject is found the way the guard looks.

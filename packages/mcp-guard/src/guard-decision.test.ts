@@ -88,7 +88,7 @@ describe('decideCall', () => {
   it('a kill switch wins over a freeze and is never probed', () => {
     const server = subject(null, [decision('kill_switch', [operatorCause])]);
     const tool = subject('pay', [decision('frozen')]);
-    expect(decideCall(input({ server, tool }))).toEqual({
+    expect(decideCall(input({ server, tool, lastProbeMs: 0 }))).toEqual({
       action: 'fallback',
       block: {
         reason: 'kill_switch',
@@ -114,8 +114,12 @@ describe('decideCall', () => {
   describe('probes (half-open)', () => {
     const ruleFrozen = subject('pay', [decision('frozen'), decision('concurrency_lowered')]);
 
-    it('probes a rule freeze once per interval', () => {
-      expect(decideCall(input({ tool: ruleFrozen }))).toMatchObject({ action: 'probe', concurrencyLimit: 2 });
+    it('probes a rule freeze once per interval, the first one interval after blocking began', () => {
+      expect(decideCall(input({ tool: ruleFrozen }))).toMatchObject({ action: 'fallback' });
+      expect(decideCall(input({ tool: ruleFrozen, lastProbeMs: NOW - 5_000 }))).toMatchObject({
+        action: 'probe',
+        concurrencyLimit: 2,
+      });
       expect(decideCall(input({ tool: ruleFrozen, lastProbeMs: NOW - 4_999 }))).toMatchObject({
         action: 'fallback',
       });
@@ -126,12 +130,14 @@ describe('decideCall', () => {
 
     it('never probes without an interval', () => {
       const noProbes = { ...policy, probeIntervalMs: undefined };
-      expect(decideCall(input({ tool: ruleFrozen, policy: noProbes }))).toMatchObject({ action: 'fallback' });
+      expect(decideCall(input({ tool: ruleFrozen, policy: noProbes, lastProbeMs: 0 }))).toMatchObject({
+        action: 'fallback',
+      });
     });
 
     it('never probes an operator freeze, even one shared with a rule', () => {
       const operatorFrozen = subject('pay', [decision('frozen', [ruleCause, operatorCause])]);
-      expect(decideCall(input({ tool: operatorFrozen }))).toMatchObject({
+      expect(decideCall(input({ tool: operatorFrozen, lastProbeMs: 0 }))).toMatchObject({
         action: 'fallback',
         block: { reason: 'frozen', actor: 'ana', why: 'leaked key' },
       });
@@ -139,7 +145,7 @@ describe('decideCall', () => {
 
     it('never probes a rule freeze on the tool while the operator froze the server', () => {
       const server = subject(null, [decision('frozen', [operatorCause])]);
-      expect(decideCall(input({ server, tool: ruleFrozen }))).toMatchObject({
+      expect(decideCall(input({ server, tool: ruleFrozen, lastProbeMs: 0 }))).toMatchObject({
         action: 'fallback',
         block: { subject: 'payments' },
       });
@@ -147,7 +153,7 @@ describe('decideCall', () => {
 
     it('never probes a freeze with no causes (nothing says a rule holds it)', () => {
       const causeless = subject('pay', [{ kind: 'frozen', since: ruleCause.since, causes: [] }]);
-      expect(decideCall(input({ tool: causeless }))).toMatchObject({ action: 'fallback' });
+      expect(decideCall(input({ tool: causeless, lastProbeMs: 0 }))).toMatchObject({ action: 'fallback' });
     });
   });
 

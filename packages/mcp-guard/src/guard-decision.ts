@@ -34,7 +34,11 @@ export interface DecisionInput {
   tool: SubjectDecisions | undefined;
   freshness: FeedFreshness;
   policy: DecisionPolicy;
-  /** When this tool's last probe started; undefined when none yet during this block. */
+  /**
+   * When this tool's probe clock last started: its last probe, or its first blocked call of this
+   * block (the guard sets it), so the first probe comes one interval after blocking begins.
+   * Undefined: no probe is due yet.
+   */
   lastProbeMs: number | undefined;
   nowMs: number;
 }
@@ -89,8 +93,8 @@ export function isStale(freshness: FeedFreshness, staleAfterMs: number, nowMs: n
 }
 
 function probeDue(intervalMs: number | undefined, lastProbeMs: number | undefined, nowMs: number): boolean {
-  if (intervalMs === undefined) return false;
-  return lastProbeMs === undefined || nowMs - lastProbeMs >= intervalMs;
+  if (intervalMs === undefined || lastProbeMs === undefined) return false;
+  return nowMs - lastProbeMs >= intervalMs;
 }
 
 function isProbeable(decision: ActiveDecision): boolean {
