@@ -1,5 +1,5 @@
 /**
- * A stand-in for Budgetwatch's decision feed API, following docs/policy-engines.md and the
+ * A stand-in for Budgetwatch's decision feed API, following the
  * decision feed contract exactly: `GET /api/v1/decisions` and `GET /api/v1/decisions/stream`
  * (SSE: `retry: 1000`, a snapshot unless Last-Event-ID names a version it can resume from, one
  * `decision` event per change, `: keepalive` every heartbeatMs), read token as a bearer token.

@@ -1,5 +1,5 @@
 /**
- * Follows the compacted decisions topic (docs/policy-engines.md): read from offset 0 to the end,
+ * Follows the compacted decisions topic (docs/guard.md, "The decision feeds"): read from offset 0 to the end,
  * it holds exactly the current state; a null value (tombstone) means nothing applies any more.
  *
  * kafkajs has no manual partition assignment, so the feed joins a consumer group of its own (a

@@ -1,5 +1,5 @@
 /**
- * Follows `GET /api/v1/decisions/stream` (docs/policy-engines.md, the SSE stream): a snapshot,
+ * Follows `GET /api/v1/decisions/stream` (docs/guard.md, "The decision feeds"): a snapshot,
  * then one event per change; reconnects with Last-Event-ID and a growing delay, so a resumed
  * stream sends only what was missed.
  */
