@@ -23,6 +23,11 @@ export interface KafkaDecisionFeedOptions {
   servers?: readonly string[];
   /** How long a fetch waits for records; an answered fetch counts as the feed being alive. */
   maxWaitTimeInMs?: number;
+  /**
+   * The private group's session (default 10 s): after a broker restart the feed rejoins once its
+   * old member has timed out, so a short one recovers sooner; no other member shares the group.
+   */
+  sessionTimeoutMs?: number;
   onError?: (error: Error) => void;
   now?: () => number;
 }
@@ -58,6 +63,8 @@ export class KafkaDecisionFeed implements DecisionFeed {
     const consumer = this.#options.kafka.consumer({
       groupId: `budgetwatch-guard-${randomUUID()}`,
       maxWaitTimeInMs: this.#options.maxWaitTimeInMs ?? 1_000,
+      sessionTimeout: this.#options.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: Math.max(100, Math.floor((this.#options.sessionTimeoutMs ?? 10_000) / 10)),
     });
     this.#consumer = consumer;
     consumer.on(consumer.events.FETCH, () => this.#store.touch());
