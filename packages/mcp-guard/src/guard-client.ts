@@ -13,9 +13,11 @@ export function guardClient<C extends Pick<Client, 'callTool'>>(
   options: GuardOptions,
 ): GuardedClient<C> {
   const guard = createToolGuard(options);
-  const invoke: InvokeTool = (request, requestOptions) => client.callTool(request, undefined, requestOptions);
-  const callTool: Client['callTool'] = (request, _resultSchema, requestOptions) =>
-    guard.call(request, requestOptions, invoke);
+  // The caller's result schema goes to the client as given (a compatibility schema, say).
+  const callTool: Client['callTool'] = (request, resultSchema, requestOptions) =>
+    guard.call(request, requestOptions, (guardedRequest, options) =>
+      client.callTool(guardedRequest, resultSchema, options),
+    );
   return new Proxy(client, {
     get(target, property) {
       if (property === 'callTool') return callTool;

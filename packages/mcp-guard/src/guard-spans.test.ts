@@ -10,7 +10,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { SpanStatusCode } from '@opentelemetry/api';
+import { context, SpanStatusCode } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -222,5 +223,42 @@ describe('the guard records each call as one span Budgetwatch counts exactly', (
       'error',
       'blocked_expected',
     ]);
+  });
+});
+
+describe('a fallback through an instrumented client', () => {
+  it("is not counted again: other instrumentations' spans are suppressed under a context manager", async () => {
+    const manager = new AsyncLocalStorageContextManager().enable();
+    context.setGlobalContextManager(manager);
+    try {
+      feed.put(frozen('charge'));
+      const tracer = provider.getTracer('t');
+      // What an MCP instrumentation does around each call of the client it wraps.
+      const instrumentedBackup = {
+        callTool: (...args: Parameters<Client['callTool']>) =>
+          tracer.startActiveSpan(
+            'tools/call charge',
+            { kind: 2, attributes: { 'mcp.method.name': 'tools/call', 'mcp.server.name': FALLBACK_SERVER } },
+            async (span) => {
+              try {
+                return await backup.client.callTool(...args);
+              } finally {
+                span.end();
+              }
+            },
+          ),
+      };
+      const guarded = guardClient(primary.client, {
+        server: SERVER,
+        feed,
+        tracer,
+        fallback: { client: instrumentedBackup },
+      });
+      const result = await guarded.callTool({ name: 'charge', arguments: { outcome: 'ok' } });
+      expect(result.content).toEqual([{ type: 'text', text: `${FALLBACK_SERVER}: ok` }]);
+      expect(exporter.getFinishedSpans().map((span) => span.attributes['mcp.server.name'])).toEqual([SERVER]);
+    } finally {
+      context.disable();
+    }
   });
 });
