@@ -128,6 +128,9 @@ describe('budgetwatch guard-proxy', () => {
     try {
       expect((await client.listTools()).tools.map((tool) => tool.name).sort()).toEqual(['charge', 'hold']);
       expect(text(await client.callTool({ name: 'charge', arguments: {} }))).toBe(`${SERVER}: charged`);
+      // Resources pass through.
+      const status = await client.readResource({ uri: 'status://backend' });
+      expect(status.contents).toEqual([{ uri: 'status://backend', text: 'healthy' }]);
 
       upstream.failing = true;
       const failed = await client.callTool({ name: 'charge', arguments: {} });

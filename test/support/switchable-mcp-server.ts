@@ -1,7 +1,8 @@
 /**
  * A real MCP server (the SDK's McpServer over Streamable HTTP, one session per client) whose
  * tools the test controls: `charge` answers ok or, once switched to failing, an isError result;
- * `hold` waits until the test releases it, so calls in flight can be counted at the server.
+ * `hold` waits until the test releases it, so calls in flight can be counted at the server. A
+ * resource, `status://backend`, says which.
  */
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
@@ -48,6 +49,9 @@ export async function startSwitchableMcpServer(name: string): Promise<Switchable
       holding.now -= 1;
       return { content: [{ type: 'text', text: `${name}: held` }] };
     });
+    server.registerResource('status', 'status://backend', { mimeType: 'text/plain' }, (uri) => ({
+      contents: [{ uri: uri.href, text: control.failing ? 'failing' : 'healthy' }],
+    }));
     return server;
   };
 

@@ -2,7 +2,7 @@
  * `budgetwatch guard-proxy`: an MCP Streamable HTTP server in front of upstream MCP servers, so
  * an agent in any language gets the guard by changing one URL (docs/guard.md, "The proxy"). Each
  * session at `/mcp/<server-id>` connects a guarded SDK Client to that upstream and forwards
- * tools/list and tools/call through it.
+ * tools/list and tools/call through it (resources and prompts pass through unguarded).
  */
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
@@ -18,7 +18,15 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CallToolRequestSchema,
+  GetPromptRequestSchema,
+  ListPromptsRequestSchema,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
+  ListToolsRequestSchema,
+  ReadResourceRequestSchema,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { DecisionFeed } from './decision-feed.js';
 import { guardClient } from './guard-client.js';
 import type { GuardOptions } from './tool-guard.js';
@@ -122,12 +130,31 @@ export async function startGuardProxy(options: GuardProxyOptions): Promise<Guard
       return;
     }
     const guarded = guardClient(client, { ...options.guard, server: upstream.id, feed: options.feed });
+    const upstreamCapabilities = client.getServerCapabilities() ?? {};
     const server = new Server(
       { name: `budgetwatch-guard-proxy/${upstream.id}`, version: '1.0.0' },
-      { capabilities: { tools: {} } },
+      {
+        capabilities: {
+          tools: {},
+          // Resources and prompts pass through unguarded, when the upstream has them.
+          ...(upstreamCapabilities.resources === undefined ? {} : { resources: {} }),
+          ...(upstreamCapabilities.prompts === undefined ? {} : { prompts: {} }),
+        },
+      },
     );
     server.setRequestHandler(ListToolsRequestSchema, (list) => client.listTools(list.params));
     server.setRequestHandler(CallToolRequestSchema, (call) => guarded.callTool(call.params));
+    if (upstreamCapabilities.resources !== undefined) {
+      server.setRequestHandler(ListResourcesRequestSchema, (list) => client.listResources(list.params));
+      server.setRequestHandler(ListResourceTemplatesRequestSchema, (list) =>
+        client.listResourceTemplates(list.params),
+      );
+      server.setRequestHandler(ReadResourceRequestSchema, (read) => client.readResource(read.params));
+    }
+    if (upstreamCapabilities.prompts !== undefined) {
+      server.setRequestHandler(ListPromptsRequestSchema, (list) => client.listPrompts(list.params));
+      server.setRequestHandler(GetPromptRequestSchema, (get) => client.getPrompt(get.params));
+    }
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
