@@ -8,7 +8,8 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { compileRecognizer, extractToolCalls, NO_INVENTORY } from '@budgetwatch/domain';
-import type { SubjectDecisions } from '@budgetwatch/mcp-guard';
+import { DecisionStore, type SubjectDecisions } from '@budgetwatch/mcp-guard';
+import { startGuardProxy } from '@budgetwatch/mcp-guard/proxy';
 import { decodeTraces, type OtlpSpan } from '@budgetwatch/otlp';
 import { waitFor } from '@budgetwatch/testkit';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -204,5 +205,42 @@ describe('budgetwatch guard-proxy', () => {
     const response = await fetch(new URL('/mcp/nope', proxyUrl), { method: 'POST', body: '{}' });
     expect(response.status).toBe(404);
     expect(await response.text()).toContain(`/mcp/${SERVER}`);
+  });
+
+  it('bounds its sessions and says so, and answers 502 for an upstream it cannot reach', async () => {
+    const feed = new DecisionStore(Date.now);
+    feed.replaceAll([]);
+    const bounded = await startGuardProxy({
+      upstreams: [
+        { id: SERVER, url: upstream.url },
+        { id: 'gone-mcp', url: 'http://127.0.0.1:1/mcp' },
+      ],
+      feed,
+      maxSessions: 1,
+    });
+    const first = new Client({ name: 'first', version: '1.0.0' });
+    const second = new Client({ name: 'second', version: '1.0.0' });
+    const firstTransport = new StreamableHTTPClientTransport(new URL(`${bounded.url}/mcp/${SERVER}`));
+    try {
+      await first.connect(firstTransport);
+      expect(bounded.sessions).toBe(1);
+      await expect(
+        second.connect(new StreamableHTTPClientTransport(new URL(`${bounded.url}/mcp/${SERVER}`))),
+      ).rejects.toThrow(/1 sessions are open/);
+      // A client that ends its session (DELETE) frees its place.
+      await firstTransport.terminateSession();
+      await first.close();
+      await waitFor(() => bounded.sessions === 0, {
+        description: 'the session closed',
+        timeoutMs: 5_000,
+        intervalMs: 10,
+      });
+      const unreachable = new Client({ name: 'third', version: '1.0.0' });
+      await expect(
+        unreachable.connect(new StreamableHTTPClientTransport(new URL(`${bounded.url}/mcp/gone-mcp`))),
+      ).rejects.toThrow(/upstream gone-mcp is unreachable/);
+    } finally {
+      await bounded.close();
+    }
   });
 });

@@ -65,7 +65,7 @@ export interface GuardProxy {
 interface Session {
   transport: StreamableHTTPServerTransport;
   upstream: Client;
-  idle: NodeJS.Timeout;
+  idle?: NodeJS.Timeout;
 }
 
 const SERVER_ID = /^[A-Za-z0-9._~-]{1,200}$/;
@@ -158,7 +158,7 @@ export async function startGuardProxy(options: GuardProxyOptions): Promise<Guard
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
-        const session: Session = { transport, upstream: client, idle: setTimeout(() => undefined, 0) };
+        const session: Session = { transport, upstream: client };
         sessions.set(id, session);
         touch(id, session);
       },
