@@ -112,3 +112,35 @@ describe('options', () => {
     );
   });
 });
+
+describe('per-tool state', () => {
+  it('is kept only while a tool has calls in flight or waiting, or a probe clock running', async () => {
+    let nowMs = 1_000;
+    const feed = new DecisionStore(() => nowMs);
+    feed.replaceAll([]);
+    const tool = heldTool();
+    const guarded = guardCallTool(tool.callTool, {
+      server: 'pay',
+      feed,
+      probeIntervalMs: 100,
+      now: () => nowMs,
+    });
+    const names = Array.from({ length: 50 }, (_, i) => `tool-${i}`);
+    const calls = names.map((name) => guarded({ name }));
+    await flush();
+    for (const _ of names) tool.releaseOne();
+    await Promise.all(calls);
+    expect(guarded.guard.trackedTools).toBe(0);
+
+    feed.put(decisions(['frozen']));
+    await guarded({ name: 'slow' });
+    expect(guarded.guard.trackedTools).toBe(1);
+    nowMs += 100;
+    const probe = guarded({ name: 'slow' });
+    await flush();
+    expect(tool.calls).toBe(51);
+    tool.releaseOne();
+    await probe;
+    expect(guarded.guard.trackedTools).toBe(1);
+  });
+});

@@ -98,6 +98,8 @@ export interface ToolGuard {
   ): Promise<ToolCallResult>;
   /** Calls in flight and waiting for the tool, as the guard counts them. */
   load(tool: string): { inFlight: number; queued: number };
+  /** Tools the guard holds state for (calls in flight or waiting, or a probe clock). */
+  readonly trackedTools: number;
   /** Stops following the feed (the feed itself is the caller's to close). */
   dispose(): void;
 }
@@ -161,23 +163,33 @@ export function createToolGuard(options: GuardOptions): ToolGuard {
       state.queue.shift()?.();
     }
   };
+  // Tool names come from the agent: a tool's state is kept only while it holds something.
+  const forgetIfIdle = (tool: string, state: ToolState) => {
+    if (state.inFlight === 0 && state.queue.length === 0 && state.lastProbeMs === undefined)
+      tools.delete(tool);
+  };
   const release = (tool: string) => {
     const state = stateOf(tool);
     state.inFlight -= 1;
     pump(tool);
+    forgetIfIdle(tool, state);
   };
   const unsubscribe = options.feed.onChange(() => {
     for (const tool of tools.keys()) pump(tool);
   });
 
-  /** The call's one span, active while `body` runs; none inside another guard's fallback call. */
-  const inSpan = <T>(request: ToolCallParams, body: (span: Span) => Promise<T>): Promise<T> => {
-    const span = inFallbackCall.getStore()
+  /** The call's one span; none inside another guard's fallback call, which it is part of. */
+  const startCallSpan = (request: ToolCallParams): Span =>
+    inFallbackCall.getStore()
       ? trace.wrapSpanContext(INVALID_SPAN_CONTEXT)
       : tracer().startSpan(toolCallSpanName(request.name), {
           kind: SpanKind.CLIENT,
           attributes: toolCallAttributes(options.server, request.name),
         });
+
+  /** Runs `body` with the call's span active, and ends the span. */
+  const inSpan = <T>(request: ToolCallParams, body: (span: Span) => Promise<T>): Promise<T> => {
+    const span = startCallSpan(request);
     return context.with(trace.setSpan(context.active(), span), async () => {
       try {
         return await body(span);
@@ -214,12 +226,7 @@ export function createToolGuard(options: GuardOptions): ToolGuard {
     });
 
   const queueFull = (request: ToolCallParams, state: ToolState, limit: number): never => {
-    const span = inFallbackCall.getStore()
-      ? trace.wrapSpanContext(INVALID_SPAN_CONTEXT)
-      : tracer().startSpan(toolCallSpanName(request.name), {
-          kind: SpanKind.CLIENT,
-          attributes: toolCallAttributes(options.server, request.name),
-        });
+    const span = startCallSpan(request);
     const error = new GuardQueueFullError(options.server, request.name, limit, state.queue.length);
     markBlocked(span, QUEUE_FULL_REASON, false);
     markThrown(span, error);
@@ -235,9 +242,10 @@ export function createToolGuard(options: GuardOptions): ToolGuard {
         const nowMs = now();
         const decision = decide(request.name, state, nowMs);
         if (decision.action === 'fallback') {
-          if (holdsSlot) release(request.name);
           // The probe clock starts at the first blocked call of a freeze.
           if (decision.block.reason === 'frozen') state.lastProbeMs ??= nowMs;
+          if (holdsSlot) release(request.name);
+          else forgetIfIdle(request.name, state);
           return fallback(request, decision.block, requestOptions);
         }
         if (decision.action === 'call') state.lastProbeMs = undefined;
@@ -260,6 +268,9 @@ export function createToolGuard(options: GuardOptions): ToolGuard {
     load(tool) {
       const state = tools.get(tool);
       return { inFlight: state?.inFlight ?? 0, queued: state?.queue.length ?? 0 };
+    },
+    get trackedTools() {
+      return tools.size;
     },
     dispose() {
       unsubscribe();
