@@ -14,6 +14,7 @@ import { decodeTraces, type OtlpSpan } from '@budgetwatch/otlp';
 import { waitFor } from '@budgetwatch/testkit';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnBudgetwatch } from '../support/cli.js';
 import { type DecisionStreamServer, startDecisionStreamServer } from '../support/decision-stream-server.js';
@@ -242,5 +243,51 @@ describe('budgetwatch guard-proxy', () => {
     } finally {
       await bounded.close();
     }
+  });
+
+  it("routes a blocked call to its fallback upstream's tool, as one span on the blocked server", async () => {
+    const backup = await startSwitchableMcpServer('payments-backup');
+    const exporter = new InMemorySpanExporter();
+    const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+    const feed = new DecisionStore(Date.now);
+    feed.replaceAll([decisions('charge', ['frozen'])]);
+    const withFallback = await startGuardProxy({
+      upstreams: [
+        { id: SERVER, url: upstream.url, fallback: 'payments-backup' },
+        { id: 'payments-backup', url: backup.url },
+      ],
+      feed,
+      guard: { tracer: provider.getTracer('proxy') },
+    });
+    const client = new Client({ name: 'agent', version: '1.0.0' });
+    try {
+      await client.connect(new StreamableHTTPClientTransport(new URL(`${withFallback.url}/mcp/${SERVER}`)));
+      const before = upstream.calls.charge;
+      expect(text(await client.callTool({ name: 'charge', arguments: {} }))).toBe('payments-backup: charged');
+      expect(upstream.calls.charge).toBe(before);
+      expect(backup.calls.charge).toBe(1);
+      expect(
+        exporter
+          .getFinishedSpans()
+          .map((span) => [
+            span.attributes['mcp.server.name'],
+            span.attributes['budgetwatch.fallback.activated'],
+          ]),
+      ).toEqual([[SERVER, true]]);
+    } finally {
+      await client.close();
+      await withFallback.close();
+      await backup.close();
+      await provider.shutdown();
+    }
+  });
+
+  it('refuses a fallback that is no upstream', async () => {
+    await expect(
+      startGuardProxy({
+        upstreams: [{ id: SERVER, url: upstream.url, fallback: 'nope' }],
+        feed: new DecisionStore(Date.now),
+      }),
+    ).rejects.toThrow('guard-proxy: the fallback of payments-mcp, nope, is no upstream');
   });
 });

@@ -36,6 +36,11 @@ export interface GuardProxyUpstream {
   id: string;
   /** The upstream's Streamable HTTP endpoint. */
   url: string;
+  /**
+   * Another upstream's id: a blocked call goes to that upstream's tool of the same name (itself
+   * guarded) instead of the default isError result.
+   */
+  fallback?: string;
 }
 
 export interface GuardProxyOptions {
@@ -65,6 +70,7 @@ export interface GuardProxy {
 interface Session {
   transport: StreamableHTTPServerTransport;
   upstream: Client;
+  fallback: Client | undefined;
   idle?: NodeJS.Timeout;
 }
 
@@ -91,6 +97,12 @@ export function validateUpstreams(upstreams: readonly GuardProxyUpstream[]): voi
       throw new RangeError(`guard-proxy: upstream ${id} must be an http(s) URL, not ${parsed.protocol}`);
     }
   }
+  for (const { id, fallback } of upstreams) {
+    if (fallback === undefined) continue;
+    if (fallback === id) throw new RangeError(`guard-proxy: upstream ${id} cannot be its own fallback`);
+    if (!seen.has(fallback))
+      throw new RangeError(`guard-proxy: the fallback of ${id}, ${fallback}, is no upstream`);
+  }
 }
 
 export async function startGuardProxy(options: GuardProxyOptions): Promise<GuardProxy> {
@@ -106,12 +118,35 @@ export async function startGuardProxy(options: GuardProxyOptions): Promise<Guard
     if (session === undefined) return;
     sessions.delete(id);
     clearTimeout(session.idle);
-    await Promise.allSettled([session.transport.close(), session.upstream.close()]);
+    await Promise.allSettled([
+      session.transport.close(),
+      session.upstream.close(),
+      session.fallback?.close(),
+    ]);
   };
   const touch = (id: string, session: Session) => {
     clearTimeout(session.idle);
     session.idle = setTimeout(() => void closeSession(id), idleMs);
     session.idle.unref();
+  };
+
+  /**
+   * The upstream's fallback, guarded on its own server id (its own decisions hold); undefined
+   * when it has none, or when it cannot be reached (then blocked calls get the default result).
+   */
+  const connectFallback = async (upstream: GuardProxyUpstream) => {
+    const target = upstream.fallback === undefined ? undefined : upstreams.get(upstream.fallback);
+    if (target === undefined) return undefined;
+    const client = new Client({ name: 'budgetwatch-guard-proxy', version: '1.0.0' });
+    try {
+      await client.connect(new StreamableHTTPClientTransport(new URL(target.url)));
+    } catch (error) {
+      options.onError?.(
+        new Error(`fallback ${target.id} of ${upstream.id} is unreachable: ${message(error)}`),
+      );
+      return undefined;
+    }
+    return guardClient(client, { ...options.guard, server: target.id, feed: options.feed });
   };
 
   const openSession = async (
@@ -129,7 +164,13 @@ export async function startGuardProxy(options: GuardProxyOptions): Promise<Guard
       jsonRpcError(response, 502, `guard-proxy: upstream ${upstream.id} is unreachable`);
       return;
     }
-    const guarded = guardClient(client, { ...options.guard, server: upstream.id, feed: options.feed });
+    const fallbackClient = await connectFallback(upstream);
+    const guarded = guardClient(client, {
+      ...options.guard,
+      server: upstream.id,
+      feed: options.feed,
+      ...(fallbackClient === undefined ? {} : { fallback: { client: fallbackClient } }),
+    });
     const upstreamCapabilities = client.getServerCapabilities() ?? {};
     const server = new Server(
       { name: `budgetwatch-guard-proxy/${upstream.id}`, version: '1.0.0' },
@@ -158,19 +199,21 @@ export async function startGuardProxy(options: GuardProxyOptions): Promise<Guard
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
-        const session: Session = { transport, upstream: client };
+        const session: Session = { transport, upstream: client, fallback: fallbackClient };
         sessions.set(id, session);
         touch(id, session);
       },
     });
     transport.onclose = () => {
       if (transport.sessionId !== undefined) void closeSession(transport.sessionId);
-      else void client.close();
+      else void Promise.allSettled([client.close(), fallbackClient?.close()]);
     };
     await server.connect(transport as Transport);
     await transport.handleRequest(request, response);
     // A request that did not initialize a session leaves nothing behind.
-    if (transport.sessionId === undefined) await Promise.allSettled([transport.close(), client.close()]);
+    if (transport.sessionId === undefined) {
+      await Promise.allSettled([transport.close(), client.close(), fallbackClient?.close()]);
+    }
   };
 
   const handle = async (request: IncomingMessage, response: ServerResponse) => {

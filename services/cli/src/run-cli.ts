@@ -18,6 +18,7 @@ import { runEvaluator } from './commands/evaluator.js';
 import { explain } from './commands/explain.js';
 import {
   DEFAULT_DECISIONS_TOPIC,
+  fallbackOption,
   type GuardProxyCommandOptions,
   runGuardProxy,
   upstreamOption,
@@ -250,6 +251,11 @@ function buildProgram(io: CliIo, setExit: (code: ExitCode) => void): Command {
       upstreamOption,
     )
     .option(
+      '--fallback <id=fallback-id>',
+      "route blocked calls on an upstream to another upstream's tool of the same name (repeatable)",
+      fallbackOption,
+    )
+    .option(
       '--api <url>',
       "follow the API's decision stream (read token: $BUDGETWATCH_API_READ_TOKEN); default: the compacted topic on the configured Kafka",
     )
@@ -285,8 +291,12 @@ function buildProgram(io: CliIo, setExit: (code: ExitCode) => void): Command {
     )
     .action(
       async (
-        options: Omit<GuardProxyCommandOptions, 'staleAfterMs' | 'probeIntervalMs' | 'upstream'> & {
+        options: Omit<
+          GuardProxyCommandOptions,
+          'staleAfterMs' | 'probeIntervalMs' | 'upstream' | 'fallback'
+        > & {
           upstream?: GuardProxyCommandOptions['upstream'];
+          fallback?: GuardProxyCommandOptions['fallback'];
           staleAfter: number;
           probeInterval?: number;
         },
@@ -296,6 +306,7 @@ function buildProgram(io: CliIo, setExit: (code: ExitCode) => void): Command {
             {
               ...options,
               upstream: options.upstream ?? [],
+              fallback: options.fallback ?? [],
               staleAfterMs: options.staleAfter,
               ...(options.probeInterval === undefined ? {} : { probeIntervalMs: options.probeInterval }),
             },

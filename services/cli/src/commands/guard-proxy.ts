@@ -15,6 +15,8 @@ import { serviceVersion } from './service-version.js';
 
 export interface GuardProxyCommandOptions {
   upstream: GuardProxyUpstream[];
+  /** `ID=FALLBACK_ID` pairs: a blocked call on ID goes to upstream FALLBACK_ID's tool. */
+  fallback: Array<{ id: string; fallback: string }>;
   /** The API base URL whose decision stream to follow; absent: the compacted topic on the configured Kafka. */
   api?: string;
   decisionsTopic: string;
@@ -28,13 +30,26 @@ export interface GuardProxyCommandOptions {
   loweredConcurrency: number;
 }
 
+/** `A=B` split at the first `=`, both sides non-empty. */
+function pair(value: string, expected: string): [string, string] {
+  const at = value.indexOf('=');
+  if (at <= 0 || at === value.length - 1) throw new InvalidArgumentError(`expected ${expected}`);
+  return [value.slice(0, at), value.slice(at + 1)];
+}
+
 /** Commander's parser for a repeatable `--upstream ID=URL`. */
 export function upstreamOption(value: string, previous: GuardProxyUpstream[] = []): GuardProxyUpstream[] {
-  const at = value.indexOf('=');
-  if (at <= 0 || at === value.length - 1) {
-    throw new InvalidArgumentError('expected SERVER_ID=URL, e.g. payments-mcp=http://127.0.0.1:3001/mcp');
-  }
-  return [...previous, { id: value.slice(0, at), url: value.slice(at + 1) }];
+  const [id, url] = pair(value, 'SERVER_ID=URL, e.g. payments-mcp=http://127.0.0.1:3001/mcp');
+  return [...previous, { id, url }];
+}
+
+/** Commander's parser for a repeatable `--fallback ID=FALLBACK_ID`. */
+export function fallbackOption(
+  value: string,
+  previous: GuardProxyCommandOptions['fallback'] = [],
+): GuardProxyCommandOptions['fallback'] {
+  const [id, fallback] = pair(value, 'SERVER_ID=FALLBACK_SERVER_ID, both given with --upstream');
+  return [...previous, { id, fallback }];
 }
 
 /**
@@ -50,6 +65,15 @@ export async function runGuardProxy(
 ): Promise<ExitCode> {
   if (options.upstream.length === 0) {
     io.err.write('budgetwatch guard-proxy: give at least one --upstream SERVER_ID=URL\n');
+    return ExitCode.usage;
+  }
+  const upstreams = options.upstream.map((upstream) => {
+    const fallback = options.fallback.find((entry) => entry.id === upstream.id)?.fallback;
+    return fallback === undefined ? upstream : { ...upstream, fallback };
+  });
+  const unknown = options.fallback.find((entry) => !upstreams.some((upstream) => upstream.id === entry.id));
+  if (unknown !== undefined) {
+    io.err.write(`budgetwatch guard-proxy: --fallback names ${unknown.id}, which no --upstream gives\n`);
     return ExitCode.usage;
   }
   const { config: loaded } = loadConfig(configFile === undefined ? {} : { file: configFile });
@@ -100,7 +124,7 @@ export async function runGuardProxy(
   let proxy: Awaited<ReturnType<typeof startGuardProxy>>;
   try {
     proxy = await startGuardProxy({
-      upstreams: options.upstream,
+      upstreams,
       feed,
       host: options.host,
       port: options.port,
