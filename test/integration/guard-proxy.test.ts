@@ -290,4 +290,41 @@ describe('budgetwatch guard-proxy', () => {
       }),
     ).rejects.toThrow('guard-proxy: the fallback of payments-mcp, nope, is no upstream');
   });
+
+  it('caps calls in flight per tool across all sessions of an upstream', async () => {
+    const feed = new DecisionStore(Date.now);
+    feed.replaceAll([decisions('hold', ['concurrency_lowered'])]);
+    const capped = await startGuardProxy({
+      upstreams: [{ id: SERVER, url: upstream.url }],
+      feed,
+      guard: { loweredConcurrency: 1 },
+    });
+    const agents = [new Client({ name: 'a', version: '1.0.0' }), new Client({ name: 'b', version: '1.0.0' })];
+    try {
+      for (const agent of agents)
+        await agent.connect(new StreamableHTTPClientTransport(new URL(`${capped.url}/mcp/${SERVER}`)));
+      const holdsBefore = upstream.calls.hold;
+      const maxBefore = upstream.holding.max;
+      upstream.holding.max = 0;
+      const calls = agents.map((agent) => agent.callTool({ name: 'hold', arguments: {} }));
+      await waitFor(() => upstream.holding.now === 1, {
+        description: 'one call at the upstream',
+        timeoutMs: 5_000,
+        intervalMs: 10,
+      });
+      upstream.releaseHolds();
+      await waitFor(() => upstream.calls.hold - holdsBefore === 2 && upstream.holding.now === 1, {
+        description: "the other session's call at the upstream",
+        timeoutMs: 5_000,
+        intervalMs: 10,
+      });
+      upstream.releaseHolds();
+      await Promise.all(calls);
+      expect(upstream.holding.max).toBe(1);
+      upstream.holding.max = Math.max(maxBefore, 1);
+    } finally {
+      for (const agent of agents) await agent.close();
+      await capped.close();
+    }
+  });
 });

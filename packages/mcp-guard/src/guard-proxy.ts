@@ -25,11 +25,17 @@ import {
   ListResourcesRequestSchema,
   ListResourceTemplatesRequestSchema,
   ListToolsRequestSchema,
+  McpError,
   ReadResourceRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { DecisionFeed } from './decision-feed.js';
-import { guardClient } from './guard-client.js';
-import type { GuardOptions } from './tool-guard.js';
+import {
+  blockedText,
+  createToolGuard,
+  type FallbackFunction,
+  type GuardOptions,
+  type ToolGuard,
+} from './tool-guard.js';
 
 export interface GuardProxyUpstream {
   /** The Budgetwatch server id; the proxy serves it at `/mcp/<id>`. */
@@ -37,8 +43,9 @@ export interface GuardProxyUpstream {
   /** The upstream's Streamable HTTP endpoint. */
   url: string;
   /**
-   * Another upstream's id: a blocked call goes to that upstream's tool of the same name (itself
-   * guarded) instead of the default isError result.
+   * Another upstream's id: a blocked call goes to that upstream's tool of the same name (through
+   * that upstream's guard) instead of the default isError result; the default result when that
+   * upstream cannot be reached.
    */
   fallback?: string;
 }
@@ -46,8 +53,8 @@ export interface GuardProxyUpstream {
 export interface GuardProxyOptions {
   upstreams: readonly GuardProxyUpstream[];
   feed: DecisionFeed;
-  /** Guard options shared by every upstream (the server id and the feed are the proxy's). */
-  guard?: Omit<GuardOptions, 'server' | 'feed'>;
+  /** Guard options shared by every upstream (the server id, feed and fallback are the proxy's). */
+  guard?: Omit<GuardOptions, 'server' | 'feed' | 'fallback'>;
   /** Default 127.0.0.1: the proxy carries agents' tool calls and has no authentication of its own. */
   host?: string;
   /** Default 0: any free port. */
@@ -70,7 +77,6 @@ export interface GuardProxy {
 interface Session {
   transport: StreamableHTTPServerTransport;
   upstream: Client;
-  fallback: Client | undefined;
   idle?: NodeJS.Timeout;
 }
 
@@ -118,11 +124,7 @@ export async function startGuardProxy(options: GuardProxyOptions): Promise<Guard
     if (session === undefined) return;
     sessions.delete(id);
     clearTimeout(session.idle);
-    await Promise.allSettled([
-      session.transport.close(),
-      session.upstream.close(),
-      session.fallback?.close(),
-    ]);
+    await Promise.allSettled([session.transport.close(), session.upstream.close()]);
   };
   const touch = (id: string, session: Session) => {
     clearTimeout(session.idle);
@@ -130,24 +132,54 @@ export async function startGuardProxy(options: GuardProxyOptions): Promise<Guard
     session.idle.unref();
   };
 
-  /**
-   * The upstream's fallback, guarded on its own server id (its own decisions hold); undefined
-   * when it has none, or when it cannot be reached (then blocked calls get the default result).
-   */
-  const connectFallback = async (upstream: GuardProxyUpstream) => {
-    const target = upstream.fallback === undefined ? undefined : upstreams.get(upstream.fallback);
-    if (target === undefined) return undefined;
-    const client = new Client({ name: 'budgetwatch-guard-proxy', version: '1.0.0' });
-    try {
-      await client.connect(new StreamableHTTPClientTransport(new URL(target.url)));
-    } catch (error) {
-      options.onError?.(
-        new Error(`fallback ${target.id} of ${upstream.id} is unreachable: ${message(error)}`),
-      );
-      return undefined;
+  // One guard per upstream, shared by its sessions: the in-flight cap and the probe clock are per
+  // tool of the server, however many agents' sessions call it.
+  const guards = new Map<string, ToolGuard>();
+  const fallbackClients = new Map<string, Promise<Client>>();
+  /** One client per fallback upstream, shared; dropped after a failure so the next call reconnects. */
+  const fallbackClient = (target: GuardProxyUpstream): Promise<Client> => {
+    let client = fallbackClients.get(target.id);
+    if (client === undefined) {
+      const connecting = new Client({ name: 'budgetwatch-guard-proxy', version: '1.0.0' });
+      client = connecting
+        .connect(new StreamableHTTPClientTransport(new URL(target.url)))
+        .then(() => connecting);
+      fallbackClients.set(target.id, client);
     }
-    return guardClient(client, { ...options.guard, server: target.id, feed: options.feed });
+    return client;
   };
+  /** A blocked call on `upstream` goes to `target`'s tool, through `target`'s own guard. */
+  const fallbackTo =
+    (upstream: GuardProxyUpstream, target: GuardProxyUpstream): FallbackFunction =>
+    async (request, block) => {
+      try {
+        const client = await fallbackClient(target);
+        const guard = guards.get(target.id) as ToolGuard;
+        return await guard.call(request, undefined, (call, callOptions) =>
+          client.callTool(call, undefined, callOptions),
+        );
+      } catch (error) {
+        if (error instanceof McpError) throw error;
+        fallbackClients.delete(target.id);
+        options.onError?.(new Error(`fallback ${target.id} of ${upstream.id} failed: ${message(error)}`));
+        return {
+          content: [{ type: 'text', text: blockedText(upstream.id, request.name, block) }],
+          isError: true,
+        };
+      }
+    };
+  for (const upstream of options.upstreams) {
+    const target = upstream.fallback === undefined ? undefined : upstreams.get(upstream.fallback);
+    guards.set(
+      upstream.id,
+      createToolGuard({
+        ...options.guard,
+        server: upstream.id,
+        feed: options.feed,
+        ...(target === undefined ? {} : { fallback: fallbackTo(upstream, target) }),
+      }),
+    );
+  }
 
   const openSession = async (
     upstream: GuardProxyUpstream,
@@ -164,13 +196,7 @@ export async function startGuardProxy(options: GuardProxyOptions): Promise<Guard
       jsonRpcError(response, 502, `guard-proxy: upstream ${upstream.id} is unreachable`);
       return;
     }
-    const fallbackClient = await connectFallback(upstream);
-    const guarded = guardClient(client, {
-      ...options.guard,
-      server: upstream.id,
-      feed: options.feed,
-      ...(fallbackClient === undefined ? {} : { fallback: { client: fallbackClient } }),
-    });
+    const guard = guards.get(upstream.id) as ToolGuard;
     const upstreamCapabilities = client.getServerCapabilities() ?? {};
     const server = new Server(
       { name: `budgetwatch-guard-proxy/${upstream.id}`, version: '1.0.0' },
@@ -184,7 +210,11 @@ export async function startGuardProxy(options: GuardProxyOptions): Promise<Guard
       },
     );
     server.setRequestHandler(ListToolsRequestSchema, (list) => client.listTools(list.params));
-    server.setRequestHandler(CallToolRequestSchema, (call) => guarded.callTool(call.params));
+    server.setRequestHandler(CallToolRequestSchema, (call) =>
+      guard.call(call.params, undefined, (request, callOptions) =>
+        client.callTool(request, undefined, callOptions),
+      ),
+    );
     if (upstreamCapabilities.resources !== undefined) {
       server.setRequestHandler(ListResourcesRequestSchema, (list) => client.listResources(list.params));
       server.setRequestHandler(ListResourceTemplatesRequestSchema, (list) =>
@@ -199,21 +229,19 @@ export async function startGuardProxy(options: GuardProxyOptions): Promise<Guard
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
-        const session: Session = { transport, upstream: client, fallback: fallbackClient };
+        const session: Session = { transport, upstream: client };
         sessions.set(id, session);
         touch(id, session);
       },
     });
     transport.onclose = () => {
       if (transport.sessionId !== undefined) void closeSession(transport.sessionId);
-      else void Promise.allSettled([client.close(), fallbackClient?.close()]);
+      else void client.close();
     };
     await server.connect(transport as Transport);
     await transport.handleRequest(request, response);
     // A request that did not initialize a session leaves nothing behind.
-    if (transport.sessionId === undefined) {
-      await Promise.allSettled([transport.close(), client.close(), fallbackClient?.close()]);
-    }
+    if (transport.sessionId === undefined) await Promise.allSettled([transport.close(), client.close()]);
   };
 
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
@@ -269,6 +297,8 @@ export async function startGuardProxy(options: GuardProxyOptions): Promise<Guard
     },
     async close() {
       await Promise.allSettled([...sessions.keys()].map(closeSession));
+      for (const guard of guards.values()) guard.dispose();
+      await Promise.allSettled([...fallbackClients.values()].map(async (client) => (await client).close()));
       http.close();
       http.closeAllConnections();
       await once(http, 'close');
