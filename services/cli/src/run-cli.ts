@@ -16,6 +16,13 @@ import { showCrs } from './commands/crs.js';
 import { runDrill } from './commands/drill.js';
 import { runEvaluator } from './commands/evaluator.js';
 import { explain } from './commands/explain.js';
+import {
+  DEFAULT_DECISIONS_TOPIC,
+  fallbackOption,
+  type GuardProxyCommandOptions,
+  runGuardProxy,
+  upstreamOption,
+} from './commands/guard-proxy.js';
 import { runIngestWorker } from './commands/ingest-worker.js';
 import { inventoryCheck } from './commands/inventory-check.js';
 import { runNotifier } from './commands/notifier.js';
@@ -237,6 +244,82 @@ function buildProgram(io: CliIo, setExit: (code: ExitCode) => void): Command {
   addOperatorControlCommands(program, { configFile, io, setExit });
 
   program
+    .command('guard-proxy')
+    .description(
+      'an MCP Streamable HTTP proxy that enforces the decisions in force (freeze, kill switch, lowered concurrency) in front of upstream MCP servers, one span per call by OTLP',
+    )
+    .option(
+      '--upstream <id=url>',
+      'an upstream MCP server: its Budgetwatch server id and URL (repeatable)',
+      upstreamOption,
+    )
+    .option(
+      '--fallback <id=fallback-id>',
+      "route blocked calls on an upstream to another upstream's tool of the same name (repeatable)",
+      fallbackOption,
+    )
+    .option(
+      '--api <url>',
+      "follow the API's decision stream (read token: $BUDGETWATCH_API_READ_TOKEN); default: the compacted topic on the configured Kafka",
+    )
+    .option(
+      '--decisions-topic <topic>',
+      'the compacted decisions topic (without --api)',
+      DEFAULT_DECISIONS_TOPIC,
+    )
+    .option(
+      '--otlp-url <url>',
+      "Budgetwatch's OTLP/HTTP traces intake, e.g. http://127.0.0.1:4318/v1/traces (token: $BUDGETWATCH_INTAKE_TOKEN)",
+    )
+    .option('--host <address>', 'the address to listen on', '127.0.0.1')
+    .option('--port <port>', 'the port to listen on (0: any free port)', port, 8788)
+    .option('--max-sessions <n>', 'MCP sessions open at once', positiveInteger, 256)
+    .option(
+      '--stale-after <length>',
+      'the decision feed is stale after this long without bytes',
+      windowLength,
+      15_000,
+    )
+    .option('--fail-closed', 'a stale feed blocks calls (default: calls go through)', false)
+    .option(
+      '--probe-interval <length>',
+      'one probe call per interval through a rule freeze (default: none)',
+      windowLength,
+    )
+    .option(
+      '--lowered-concurrency <n>',
+      'in-flight calls per tool while concurrency is lowered',
+      positiveInteger,
+      1,
+    )
+    .action(
+      async (
+        options: Omit<
+          GuardProxyCommandOptions,
+          'staleAfterMs' | 'probeIntervalMs' | 'upstream' | 'fallback'
+        > & {
+          upstream?: GuardProxyCommandOptions['upstream'];
+          fallback?: GuardProxyCommandOptions['fallback'];
+          staleAfter: number;
+          probeInterval?: number;
+        },
+      ) =>
+        setExit(
+          await runGuardProxy(
+            {
+              ...options,
+              upstream: options.upstream ?? [],
+              fallback: options.fallback ?? [],
+              staleAfterMs: options.staleAfter,
+              ...(options.probeInterval === undefined ? {} : { probeIntervalMs: options.probeInterval }),
+            },
+            configFile(),
+            io,
+          ),
+        ),
+    );
+
+  program
     .command('config')
     .description('configuration commands')
     .command('check')
@@ -274,6 +357,13 @@ function scenario(text: string): DrillScenarioName {
 function tier(text: string): 0 | 1 | 2 {
   if (text !== '0' && text !== '1' && text !== '2') throw new InvalidArgumentError('expected 0, 1 or 2');
   return Number(text) as 0 | 1 | 2;
+}
+
+function port(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0 || value > 65_535)
+    throw new InvalidArgumentError('expected a port, 0-65535');
+  return value;
 }
 
 function positiveInteger(text: string): number {
