@@ -33,6 +33,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { variable: 'BUDGETWATCH_SPAN_TOPICS', path: ['topics', 'spans'], parse: 'list' },
   { variable: 'BUDGETWATCH_EVENTS_TOPIC', path: ['topics', 'events'], parse: 'string' },
   { variable: 'BUDGETWATCH_DLQ_TOPIC', path: ['topics', 'deadLetter'], parse: 'string' },
+  { variable: 'BUDGETWATCH_DECISIONS_TOPIC', path: ['topics', 'decisions'], parse: 'string' },
   {
     variable: 'BUDGETWATCH_SPAN_TOPIC_PARTITIONS',
     path: ['topics', 'layout', 'spans', 'partitions'],
@@ -103,6 +104,11 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
     parse: 'integer',
   },
   { variable: 'BUDGETWATCH_NOTIFIER_GROUP_ID', path: ['notifier', 'groupId'], parse: 'string' },
+  {
+    variable: 'BUDGETWATCH_DECISIONS_GROUP_ID',
+    path: ['evaluator', 'decisionsGroupId'],
+    parse: 'string',
+  },
   { variable: 'BUDGETWATCH_NOTIFIER_GROUP_WAIT_MS', path: ['notifier', 'groupWaitMs'], parse: 'integer' },
   {
     variable: 'BUDGETWATCH_NOTIFIER_REPEAT_INTERVAL_MS',
