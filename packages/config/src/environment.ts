@@ -155,6 +155,12 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { variable: 'BUDGETWATCH_LOG_LEVEL', path: ['log', 'level'], parse: 'string' },
   { variable: 'BUDGETWATCH_HTTP_HOST', path: ['http', 'host'], parse: 'string' },
   { variable: 'BUDGETWATCH_HTTP_PORT', path: ['http', 'port'], parse: 'integer' },
+  { variable: 'BUDGETWATCH_MAX_DECISION_STREAMS', path: ['http', 'maxDecisionStreams'], parse: 'integer' },
+  {
+    variable: 'BUDGETWATCH_DECISION_STREAM_HEARTBEAT_MS',
+    path: ['http', 'decisionStreamHeartbeatMs'],
+    parse: 'integer',
+  },
   { variable: 'BUDGETWATCH_OTLP_PORT', path: ['http', 'otlpPort'], parse: 'integer' },
   { variable: 'BUDGETWATCH_OTLP_GRPC_PORT', path: ['http', 'otlpGrpcPort'], parse: 'integer' },
   { variable: 'BUDGETWATCH_OTLP_GRPC_ENABLED', path: ['http', 'otlpGrpcEnabled'], parse: 'boolean' },

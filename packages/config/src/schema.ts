@@ -292,6 +292,10 @@ export const httpConfigSchema = z.strictObject({
     .min(1024)
     .max(64 * 1024 * 1024)
     .default(4 * 1024 * 1024),
+  /** Open GET /api/v1/decisions/stream connections at most; one more is answered 503. */
+  maxDecisionStreams: z.number().int().min(1).max(100_000).default(1000),
+  /** A decision stream sends a keepalive comment this often, so clients can tell it is alive. */
+  decisionStreamHeartbeatMs: z.number().int().min(100).max(60_000).default(5000),
   /** Bearer token for the API's mutating endpoints; only ever set from BUDGETWATCH_API_TOKEN. */
   apiToken: z.string().min(16, 'use at least 16 characters').optional(),
   /**

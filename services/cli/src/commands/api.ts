@@ -1,11 +1,13 @@
-import { KafkaSpanRecordSink, type ReadinessCheck } from '@budgetwatch/api';
+import { type DecisionSource, KafkaSpanRecordSink, type ReadinessCheck } from '@budgetwatch/api';
 import { loadConfig, loadPolicy } from '@budgetwatch/config';
+import { DecisionFeed } from '@budgetwatch/events';
 import { createLogger } from '@budgetwatch/logger';
 import { RedisNotifierStore, RedisSilenceStore } from '@budgetwatch/notifier';
 import { connectRedis, createRedis } from '@budgetwatch/redis';
 import { startTelemetry } from '@budgetwatch/telemetry';
 import { RedisCoverageStore } from '@budgetwatch/window-store';
 import { ExitCode } from '../exit-codes.js';
+import { followDecisions } from '../stages/decision-feeds.js';
 import { requireAuthenticatedIntake } from '../stages/intake-exposure.js';
 import { startOperatorHttp } from '../stages/operator-http.js';
 import { kafkaReachable, redisReachable } from '../stages/readiness-checks.js';
@@ -43,14 +45,21 @@ export async function runApi(
   });
   const readiness: ReadinessCheck[] = [{ name: 'redis', check: () => redisReachable(redis) }];
   let intake: KafkaSpanRecordSink | null = null;
+  let decisions: DecisionSource = {
+    feed: new DecisionFeed(),
+    unavailable: () => 'the decision feed follows Kafka: set KAFKA_BROKERS',
+  };
   if (config.kafka === undefined) {
-    logger.warn('no Kafka configured: the OTLP intakes (HTTP and gRPC) are off (set KAFKA_BROKERS)');
+    logger.warn(
+      'no Kafka configured: the OTLP intakes (HTTP and gRPC) and the decision feed are off (set KAFKA_BROKERS)',
+    );
   } else {
     const kafka = await connectedKafka(config.kafka, logger, [config.topics.spans[0] as string]);
     const sink = new KafkaSpanRecordSink(kafka, config.topics.spans[0] as string);
     intake = sink;
     stages.add('span producer', () => sink.close());
     readiness.push({ name: 'kafka', check: kafkaReachable(kafka, stages) });
+    decisions = await followDecisions(config, kafka, logger, stages);
   }
   const view = redisOperatorView(config, redis, policy);
   const coverage = new RedisCoverageStore(redis, config.redis.keyPrefix);
@@ -64,6 +73,7 @@ export async function runApi(
     readiness,
     telemetry,
     intake,
+    decisions,
   });
   stages.add('http', () => http.close());
   const signal = await shutdown;

@@ -1,7 +1,10 @@
 import {
   coverageRoutes,
   crsRoutes,
+  type DecisionSource,
+  DecisionStreams,
   dashboardRoutes,
+  decisionRoutes,
   HttpApi,
   healthRoutes,
   httpsServerOptions,
@@ -36,6 +39,8 @@ export interface OperatorHttpOptions {
   telemetry: Telemetry;
   /** Where the OTLP intakes write; null: no intake. */
   intake: SpanRecordSink | null;
+  /** The decisions in force (GET /api/v1/decisions and its stream); absent: those routes 404. */
+  decisions?: DecisionSource;
 }
 
 export interface OperatorHttp {
@@ -58,6 +63,15 @@ export async function startOperatorHttp(options: OperatorHttpOptions): Promise<O
     write: config.http.apiToken ?? null,
     ingest: config.http.intakeToken ?? null,
   };
+  const decisions = options.decisions;
+  const streams =
+    decisions === undefined
+      ? null
+      : new DecisionStreams({
+          feed: decisions.feed,
+          maxClients: config.http.maxDecisionStreams,
+          heartbeatMs: config.http.decisionStreamHeartbeatMs,
+        });
   const api = new HttpApi({
     routes: [
       ...healthRoutes(options.readiness),
@@ -66,6 +80,7 @@ export async function startOperatorHttp(options: OperatorHttpOptions): Promise<O
       ...crsRoutes(options.view),
       ...coverageRoutes(options.coverage),
       ...silenceRoutes(options.silences),
+      ...(decisions === undefined || streams === null ? [] : decisionRoutes(decisions, streams)),
       ...slackRoutes(options),
       ...dashboardRoutes(),
     ],
@@ -120,6 +135,7 @@ export async function startOperatorHttp(options: OperatorHttpOptions): Promise<O
       grpcIntake === null ? null : await grpcIntake.listen(config.http.otlpGrpcPort, config.http.host);
   } catch (error) {
     await httpIntake?.close();
+    streams?.close();
     await api.close();
     throw error;
   }
@@ -141,6 +157,7 @@ export async function startOperatorHttp(options: OperatorHttpOptions): Promise<O
     grpcIntakePort,
     async close() {
       await Promise.all([httpIntake?.close(), grpcIntake?.close()]);
+      streams?.close();
       await api.close();
     },
   };
