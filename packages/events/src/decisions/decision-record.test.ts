@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { budgetTransitionEventsForTest } from './decision-events.fixtures.js';
 import { decisionRecord, parseDecisionRecord, recordsToWrite } from './decision-record.js';
 import { DecisionBook, type SubjectDecisions } from './decision-state.js';
-import { budgetTransitionEventsForTest } from './decision-test-events.js';
 
 const refund = { server: 'payments-mcp', tool: 'refunds/create' };
 
