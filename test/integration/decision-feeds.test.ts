@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import {
   type DecisionSource,
   DecisionStreams,
@@ -18,10 +20,7 @@ import { SseClient } from '../support/sse-client.js';
 
 const topics = useTopics();
 const kafka = testKafka('decision-feeds');
-const logger = createLogger({
-  name: 'decision-feeds-test',
-  level: process.env.BWTEST_LOG === undefined ? 'silent' : 'debug',
-});
+const logger = createLogger({ name: 'decision-feeds-test', level: 'silent' });
 const READ_TOKEN = 'read-token-0123456789';
 const cleanup: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
@@ -446,5 +445,57 @@ describe('decision feeds in embedded mode (the in-process bus)', () => {
     expect(change).toMatchObject({ event: 'decision', id: String(whole.version + 1) });
     expect(JSON.parse(change?.data ?? '')).toMatchObject({ key: 'search-mcp/query', decisions: [] });
     resumed.close();
+  });
+
+  it('a client that stops reading is cut off once its unsent bytes pass the bound; the others go on', async () => {
+    const source = new FoldedDecisionSource();
+    const streams = new DecisionStreams({ feed: source.feed, maxBufferedBytes: 256 * 1024 });
+    const api = new HttpApi({
+      routes: decisionRoutes(source, streams),
+      tokens: { read: null, write: null, ingest: null },
+      logger,
+    });
+    const port = await api.listen(0, '127.0.0.1');
+    cleanup.push(async () => {
+      streams.close();
+      await api.close();
+    });
+    // A raw connection that sends its request and never reads a byte.
+    const stalled = connect(port, '127.0.0.1');
+    await once(stalled, 'connect');
+    stalled.pause();
+    stalled.write('GET /api/v1/decisions/stream HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    const reader = await SseClient.connect(`http://127.0.0.1:${port}/api/v1/decisions/stream`);
+    await waitFor(() => streams.count === 2, { description: 'both streams open', timeoutMs: 5000 });
+    const big = (n: number): SubjectDecisions => ({
+      key: `s${n}`,
+      server: `s${n}`,
+      tool: null,
+      fallbackMode: 'x'.repeat(8 * 1024),
+      decisions: [
+        {
+          kind: 'frozen',
+          since: '2026-11-25T12:00:00.000Z',
+          causes: [{ rule: 'r', since: '2026-11-25T12:00:00.000Z', eventId: `e${n}` }],
+        },
+      ],
+    });
+    // Far more than the socket buffers and the bound: 16 MiB.
+    let version = 0;
+    while (streams.droppedSlowClients === 0 && version < 2000) {
+      version += 1;
+      source.feed.record(version, big(version));
+      // A turn of the event loop between changes, as changes arrive from the topic.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(streams.droppedSlowClients).toBe(1);
+    expect(streams.count).toBe(1);
+    const last = version;
+    await waitFor(() => reader.messages.at(-1)?.id === String(last), {
+      description: 'the reader at the last change',
+      timeoutMs: 15_000,
+    });
+    reader.close();
+    stalled.destroy();
   });
 });

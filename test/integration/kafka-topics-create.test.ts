@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { waitFor } from '@budgetwatch/testkit';
 import { ConfigResourceTypes } from 'kafkajs';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { startBudgetwatch } from '../support/budgetwatch-instance.js';
@@ -77,6 +78,15 @@ describe('budgetwatch topics create, against a broker that does not create topic
     expect(decisionPartitions.topics[0]?.partitions).toHaveLength(1);
 
     const instance = await startBudgetwatch(['start'], env);
+    // The folder and the API's follower run on the new decisions topic: nothing decided yet.
+    const decided = await waitFor(
+      () =>
+        instance
+          .getJson<{ version: number; decisions: unknown[] }>('/api/v1/decisions')
+          .catch(() => undefined),
+      { description: 'GET /api/v1/decisions', timeoutMs: 30_000 },
+    );
+    expect(decided).toEqual({ version: 0, decisions: [], nextCursor: null });
     expect(await instance.stop()).toBe(0);
 
     const again = await budgetwatchInProcess(['topics', 'create'], env);
