@@ -498,4 +498,22 @@ describe('decision feeds in embedded mode (the in-process bus)', () => {
     reader.close();
     stalled.destroy();
   });
+
+  it('the API closes at once with streams open: they end, and their clients see the end', async () => {
+    const source = new FoldedDecisionSource();
+    const streams = new DecisionStreams({ feed: source.feed });
+    const api = new HttpApi({
+      routes: decisionRoutes(source, streams),
+      tokens: { read: null, write: null, ingest: null },
+      logger,
+    });
+    const port = await api.listen(0, '127.0.0.1');
+    const client = await SseClient.connect(`http://127.0.0.1:${port}/api/v1/decisions/stream`);
+    await client.waitForMessages(1);
+    const started = performance.now();
+    await api.close();
+    expect(performance.now() - started).toBeLessThan(1000);
+    await waitFor(() => client.closed, { description: 'the client to see the stream end', timeoutMs: 5000 });
+    streams.close();
+  });
 });
