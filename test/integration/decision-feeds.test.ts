@@ -13,12 +13,17 @@ import { DecisionFolder, InProcessEventBus, KafkaEventPublisher } from '@budgetw
 import { type BudgetwatchEvent, DecisionBook, type SubjectDecisions } from '@budgetwatch/events';
 import { createLogger } from '@budgetwatch/logger';
 import { budgetTransitionEvents, waitFor } from '@budgetwatch/testkit';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import type { Kafka } from 'kafkajs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { recordAgentCalls } from '../support/agent-spans.js';
+import { startBudgetwatch } from '../support/budgetwatch-instance.js';
 import { testKafka, useTopics } from '../support/kafka.js';
+import { useRedisNamespace } from '../support/redis.js';
 import { SseClient } from '../support/sse-client.js';
 
 const topics = useTopics();
+const namespace = await useRedisNamespace('decision-feeds');
 const kafka = testKafka('decision-feeds');
 const logger = createLogger({ name: 'decision-feeds-test', level: 'silent' });
 const READ_TOKEN = 'read-token-0123456789';
@@ -516,4 +521,66 @@ describe('decision feeds in embedded mode (the in-process bus)', () => {
     await waitFor(() => client.closed, { description: 'the client to see the stream end', timeoutMs: 5000 });
     streams.close();
   });
+});
+
+/** `budgetwatch start` on Kafka and Redis: spans in, a rule firing, its decision out of every feed. */
+describe('decision feeds through budgetwatch start on Kafka and Redis', () => {
+  it('a failing tool freezes it, and the freeze reaches the SSE stream, GET and the topic', async () => {
+    const suffix = randomUUID().slice(0, 8);
+    const decisionsTopic = await topics.create('start-decisions', {
+      configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
+    });
+    const instance = await startBudgetwatch(['start'], {
+      KAFKA_BROKERS: inject('testBed').kafkaBrokers.join(','),
+      REDIS_URL: inject('testBed').redisUrl,
+      REDIS_KEY_PREFIX: namespace.prefix,
+      BUDGETWATCH_SPAN_TOPICS: await topics.create('start-spans'),
+      BUDGETWATCH_DLQ_TOPIC: await topics.create('start-dlq'),
+      BUDGETWATCH_EVENTS_TOPIC: await topics.create('start-events'),
+      BUDGETWATCH_DECISIONS_TOPIC: decisionsTopic,
+      BUDGETWATCH_INGEST_GROUP_ID: `bwtest-feeds-start-${suffix}`,
+      BUDGETWATCH_NOTIFIER_GROUP_ID: `bwtest-feeds-start-notifier-${suffix}`,
+      BUDGETWATCH_DECISIONS_GROUP_ID: `bwtest-feeds-start-decisions-${suffix}`,
+      BUDGETWATCH_INGEST_SESSION_TIMEOUT_MS: '6000',
+    });
+    cleanup.push(() => instance.stop());
+    const stream = await waitFor(
+      async () => {
+        const client = await SseClient.connect(`${instance.apiUrl}/api/v1/decisions/stream?server=feeds-mcp`);
+        return client.status === 200 ? client : undefined;
+      },
+      { description: 'the decision stream', timeoutMs: 30_000 },
+    );
+    cleanup.push(async () => stream.close());
+    const [snapshot] = await stream.waitForMessages(1);
+    expect(JSON.parse(snapshot?.data ?? '')).toEqual({ version: 0, decisions: [] });
+
+    // 90% success over 80 calls: under the playbook's 97%, on the tool and on the server.
+    await recordAgentCalls(new OTLPTraceExporter({ url: instance.intakeUrl }), {
+      server: 'feeds-mcp',
+      tool: 'fetch',
+      count: 80,
+      failing: 8,
+    });
+    const frozenKeys = () =>
+      stream.messages
+        .filter((message) => message.event === 'decision')
+        .map((message) => JSON.parse(message.data) as SubjectDecisions)
+        .filter((subject) => subject.decisions.some((decision) => decision.kind === 'frozen'))
+        .map((subject) => subject.key);
+    await waitFor(() => frozenKeys().includes('feeds-mcp/fetch') && frozenKeys().includes('feeds-mcp'), {
+      description: 'the freezes on the stream',
+      timeoutMs: 45_000,
+    });
+    const answer = await instance.getJson<{ version: number; decisions: SubjectDecisions[] }>(
+      '/api/v1/decisions?server=feeds-mcp',
+    );
+    expect(answer.decisions.map((subject) => subject.key)).toEqual(['feeds-mcp', 'feeds-mcp/fetch']);
+    const cause = answer.decisions[1]?.decisions.find((decision) => decision.kind === 'frozen')?.causes[0];
+    expect(cause?.rule).toBe('success-rate');
+    expect(stateOf(await readToEnd(decisionsTopic))).toEqual(answer.decisions);
+    // SIGTERM with the stream open: the stream ends and the process exits cleanly.
+    expect(await instance.stop()).toBe(0);
+    await waitFor(() => stream.closed, { description: 'the stream to end', timeoutMs: 5000 });
+  }, 90_000);
 });
