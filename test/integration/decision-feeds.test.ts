@@ -504,6 +504,39 @@ describe('decision feeds in embedded mode (the in-process bus)', () => {
     stalled.destroy();
   });
 
+  it('sends no keepalive while its source is not live, so clients see the feed go stale', async () => {
+    const folded = new FoldedDecisionSource();
+    let cut = false;
+    const source: DecisionSource = { feed: folded.feed, unavailable: () => (cut ? 'cut off' : null) };
+    // Heartbeats by hand: the timer's would come only after a minute.
+    const streams = new DecisionStreams({ feed: source.feed, heartbeatMs: 60_000, live: () => !cut });
+    const api = new HttpApi({
+      routes: decisionRoutes(source, streams),
+      tokens: { read: null, write: null, ingest: null },
+      logger,
+    });
+    const port = await api.listen(0, '127.0.0.1');
+    cleanup.push(async () => {
+      streams.close();
+      await api.close();
+    });
+    const client = await SseClient.connect(`http://127.0.0.1:${port}/api/v1/decisions/stream`);
+    await client.waitForMessages(1);
+    streams.sendKeepalive();
+    await waitFor(() => client.comments === 1, { description: 'a keepalive', timeoutMs: 5000 });
+    cut = true;
+    streams.sendKeepalive();
+    expect((await fetch(`http://127.0.0.1:${port}/api/v1/decisions`)).status).toBe(503);
+    cut = false;
+    streams.sendKeepalive();
+    // A change after it: bytes arrive in order, so once it is read every comment before it is.
+    for (const event of budgetTransitionEvents({ transition: 'breached', number: 1 }))
+      await folded.take(event);
+    await client.waitForMessages(2);
+    expect(client.comments).toBe(2);
+    client.close();
+  });
+
   it('the API closes at once with streams open: they end, and their clients see the end', async () => {
     const source = new FoldedDecisionSource();
     const streams = new DecisionStreams({ feed: source.feed });

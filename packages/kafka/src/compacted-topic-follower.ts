@@ -41,6 +41,7 @@ export class CompactedTopicFollower {
   private markCaughtUp: () => void = () => undefined;
   private failCatchUp: (error: Error) => void = () => undefined;
   private stopped = false;
+  private lastFetch: number | null = null;
 
   constructor(private readonly options: CompactedTopicFollowerOptions) {
     this.consumer = options.kafka.consumer({
@@ -53,9 +54,22 @@ export class CompactedTopicFollower {
     });
     // A rejection nobody waits for yet must not end the process.
     this.caughtUp.catch(() => undefined);
+    // Every fetch that the broker answered, records or not: the follower is in touch.
+    this.consumer.on(this.consumer.events.FETCH, () => {
+      this.lastFetch = Date.now();
+    });
     this.consumer.on(this.consumer.events.CRASH, (event) => {
       if (!event.payload.restart) this.failCatchUp(event.payload.error);
     });
+  }
+
+  /**
+   * When the broker last answered a fetch (epoch ms; null: not yet). An idle follower fetches
+   * every `fetchMaxWaitMs`, so a time much older than that means the topic is out of reach and
+   * what was read may be stale.
+   */
+  get lastFetchAtMs(): number | null {
+    return this.lastFetch;
   }
 
   async start(): Promise<void> {

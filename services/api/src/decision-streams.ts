@@ -4,6 +4,11 @@ import { SSE_KEEPALIVE, sseMessage, sseRetry } from './server-sent-events.js';
 
 export interface DecisionStreamsOptions {
   feed: DecisionFeed;
+  /**
+   * Whether the feed is current; while it is not, no keepalive is sent, so a client's staleness
+   * bound tells it the feed is lost (docs/policy-engines.md). Default: always.
+   */
+  live?: () => boolean;
   /** Open streams at most; one more is refused (503). */
   maxClients?: number;
   /** A keepalive comment this often, so a client knows the feed is alive without changes. */
@@ -34,7 +39,7 @@ export const DECISION_STREAM_DEFAULTS = {
  */
 export class DecisionStreams {
   private readonly clients = new Set<Client>();
-  private readonly settings: Required<Omit<DecisionStreamsOptions, 'feed'>>;
+  private readonly settings: Required<Omit<DecisionStreamsOptions, 'feed' | 'live'>>;
   private readonly unsubscribe: () => void;
   private readonly heartbeat: NodeJS.Timeout;
   /** Clients dropped for reading too slowly, since start. */
@@ -48,9 +53,7 @@ export class DecisionStreams {
       retryMs: options.retryMs ?? DECISION_STREAM_DEFAULTS.retryMs,
     };
     this.unsubscribe = options.feed.subscribe((change) => this.broadcast(change));
-    this.heartbeat = setInterval(() => {
-      for (const client of this.clients) this.write(client, SSE_KEEPALIVE);
-    }, this.settings.heartbeatMs);
+    this.heartbeat = setInterval(() => this.sendKeepalive(), this.settings.heartbeatMs);
     this.heartbeat.unref();
   }
 
@@ -79,6 +82,12 @@ export class DecisionStreams {
     }
     // Synchronous from resume to here: no change can fall between what was sent and what follows.
     this.write(client, text);
+  }
+
+  /** A keepalive comment to every client, if the feed is live (the heartbeat timer calls it). */
+  sendKeepalive(): void {
+    if (this.options.live !== undefined && !this.options.live()) return;
+    for (const client of this.clients) this.write(client, SSE_KEEPALIVE);
   }
 
   close(): void {

@@ -69,6 +69,7 @@ export async function startOperatorHttp(options: OperatorHttpOptions): Promise<O
       ? null
       : new DecisionStreams({
           feed: decisions.feed,
+          live: () => decisions.unavailable() === null,
           maxClients: config.http.maxDecisionStreams,
           heartbeatMs: config.http.decisionStreamHeartbeatMs,
         });
