@@ -11,6 +11,7 @@ import {
 } from '@budgetwatch/api';
 import { DecisionFolder, InProcessEventBus, KafkaEventPublisher } from '@budgetwatch/evaluator';
 import { type BudgetwatchEvent, DecisionBook, type SubjectDecisions } from '@budgetwatch/events';
+import { CompactedTopicFollower } from '@budgetwatch/kafka';
 import { createLogger } from '@budgetwatch/logger';
 import { budgetTransitionEvents, waitFor } from '@budgetwatch/testkit';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
@@ -254,6 +255,29 @@ describe('decision feeds on Kafka', () => {
     const payments = await getDecisions(`${url}?server=payments-mcp`);
     expect(payments.decisions.map((subject) => subject.key)).toEqual(['payments-mcp', 'payments-mcp/refund']);
     expect((await fetch(url)).status).toBe(401);
+  });
+
+  it('an idle follower keeps fetching, which is how the API knows the topic is in reach', async () => {
+    const follower = new CompactedTopicFollower({
+      kafka,
+      topic: names.decisions,
+      logger,
+      label: 'bwtest-idle-follower',
+      onRecord: () => undefined,
+    });
+    await follower.start();
+    cleanup.push(() => follower.stop());
+    await follower.caughtUp;
+    const first = await waitFor(() => follower.lastFetchAtMs ?? undefined, {
+      description: 'a fetch answered',
+      timeoutMs: 10_000,
+    });
+    // Nothing is written meanwhile: only the idle fetches (100 ms each) move the time on.
+    await waitFor(() => (follower.lastFetchAtMs ?? 0) >= first + 1000, {
+      description: 'idle fetches answered for a second',
+      timeoutMs: 5000,
+      intervalMs: 20,
+    });
   });
 
   it('an SSE client that reconnects with Last-Event-ID gets exactly the changes it missed', async () => {
