@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { DecisionChange, DecisionFeed } from '@budgetwatch/events';
+import { observeCounts } from '@budgetwatch/telemetry';
 import { SSE_KEEPALIVE, sseMessage, sseRetry } from './server-sent-events.js';
 
 export interface DecisionStreamsOptions {
@@ -53,6 +54,13 @@ export class DecisionStreams {
       retryMs: options.retryMs ?? DECISION_STREAM_DEFAULTS.retryMs,
     };
     this.unsubscribe = options.feed.subscribe((change) => this.broadcast(change));
+    observeCounts('budgetwatch.api', [
+      {
+        name: 'budgetwatch.api.decision_streams_dropped',
+        description: 'Decision streams cut off because their client read too slowly',
+        read: () => this.droppedSlowClients,
+      },
+    ]);
     this.heartbeat = setInterval(() => this.sendKeepalive(), this.settings.heartbeatMs);
     this.heartbeat.unref();
   }

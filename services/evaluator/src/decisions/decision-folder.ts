@@ -13,6 +13,7 @@ import {
   readCompactedTopic,
 } from '@budgetwatch/kafka';
 import type { Logger } from '@budgetwatch/logger';
+import { observeCounts } from '@budgetwatch/telemetry';
 import type { Consumer, Kafka } from 'kafkajs';
 
 export interface DecisionFolderOptions {
@@ -73,6 +74,7 @@ export class DecisionFolder {
       ...consumerTiming(options.sessionTimeoutMs, options.fetchMaxWaitMs ?? FOLLOWER_FETCH_MAX_WAIT_MS),
     });
     this.producer = new LazyProducer(options.kafka);
+    folderInstruments(this.metrics);
     // Partitions may have moved here from another folder: its writes are in the topic, not in this book.
     this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
       this.needsBootstrap = true;
@@ -205,4 +207,25 @@ export class DecisionFolder {
       'decision book rebuilt',
     );
   }
+}
+
+function folderInstruments(counters: DecisionFolderMetrics): void {
+  observeCounts('budgetwatch.decisions', [
+    {
+      name: 'budgetwatch.decisions.events_folded',
+      description: 'Events folded into the decisions in force',
+      read: () => counters.eventsFolded,
+    },
+    {
+      name: 'budgetwatch.decisions.records_written',
+      description: 'Records written to the decisions topic (subjects changed, tombstones included)',
+      read: () => counters.recordsWritten,
+    },
+    {
+      name: 'budgetwatch.decisions.bootstraps',
+      description:
+        'Times the folder rebuilt its state from the decisions topic (start, rebalance, failed write)',
+      read: () => counters.bootstraps,
+    },
+  ]);
 }
