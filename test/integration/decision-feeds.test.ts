@@ -354,6 +354,17 @@ describe('decision feeds on Kafka', () => {
     ).toEqual(missed.map((record) => record.value === null));
     resumed.close();
 
+    // Versions are offsets: an API started afresh (another process, a restart) resumes the same.
+    const restarted = await serveDecisions(await followTopic(names.decisions));
+    const again = await SseClient.connect(`${restarted.url}/stream`, {
+      ...auth,
+      'last-event-id': String(lastSeen),
+    });
+    expect((await again.waitForMessages(missed.length)).map((message) => [message.id, message.data])).toEqual(
+      messages.map((message) => [message.id, message.data]),
+    );
+    again.close();
+
     // The same through ?lastEventId= and a server filter: only that server's changes.
     const filtered = await SseClient.connect(`${url}/stream?server=notes-mcp&lastEventId=${lastSeen}`, auth);
     const notes = missed.filter((record) => record.key.startsWith('notes-mcp'));
