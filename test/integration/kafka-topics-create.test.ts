@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { waitFor } from '@budgetwatch/testkit';
 import { ConfigResourceTypes } from 'kafkajs';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { startBudgetwatch } from '../support/budgetwatch-instance.js';
@@ -8,7 +9,12 @@ import { useRedisNamespace } from '../support/redis.js';
 
 const namespace = await useRedisNamespace('topics-create');
 const suffix = randomUUID().slice(0, 8);
-const TOPICS = { spans: `spans-${suffix}`, events: `events-${suffix}`, deadLetter: `dlq-${suffix}` };
+const TOPICS = {
+  spans: `spans-${suffix}`,
+  events: `events-${suffix}`,
+  deadLetter: `dlq-${suffix}`,
+  decisions: `decisions-${suffix}`,
+};
 const env = {
   KAFKA_BROKERS: inject('testBed').kafkaBrokers.join(','),
   REDIS_URL: inject('testBed').redisUrl,
@@ -16,6 +22,8 @@ const env = {
   BUDGETWATCH_SPAN_TOPICS: TOPICS.spans,
   BUDGETWATCH_EVENTS_TOPIC: TOPICS.events,
   BUDGETWATCH_DLQ_TOPIC: TOPICS.deadLetter,
+  BUDGETWATCH_DECISIONS_TOPIC: TOPICS.decisions,
+  BUDGETWATCH_DECISIONS_GROUP_ID: `bwtest-topics-decisions-${suffix}`,
   BUDGETWATCH_SPAN_TOPIC_PARTITIONS: '4',
   BUDGETWATCH_INGEST_GROUP_ID: `bwtest-topics-${suffix}`,
   BUDGETWATCH_NOTIFIER_GROUP_ID: `bwtest-topics-notifier-${suffix}`,
@@ -47,6 +55,9 @@ describe('budgetwatch topics create, against a broker that does not create topic
     );
     expect(created.output).toContain(`created ${TOPICS.events} (events): 3 partitions`);
     expect(created.output).toContain(`created ${TOPICS.deadLetter} (deadLetter): 1 partitions`);
+    expect(created.output).toContain(
+      `created ${TOPICS.decisions} (decisions): 1 partitions, replication 1, compacted`,
+    );
 
     await admin.connect();
     const { topics } = await admin.fetchTopicMetadata({ topics: [TOPICS.spans] });
@@ -56,8 +67,26 @@ describe('budgetwatch topics create, against a broker that does not create topic
       resources: [{ type: ConfigResourceTypes.TOPIC, name: TOPICS.spans, configNames: ['retention.ms'] }],
     });
     expect(resources[0]?.configEntries[0]?.configValue).toBe(String(72 * 3_600_000));
+    const decisions = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [
+        { type: ConfigResourceTypes.TOPIC, name: TOPICS.decisions, configNames: ['cleanup.policy'] },
+      ],
+    });
+    expect(decisions.resources[0]?.configEntries[0]?.configValue).toBe('compact');
+    const decisionPartitions = await admin.fetchTopicMetadata({ topics: [TOPICS.decisions] });
+    expect(decisionPartitions.topics[0]?.partitions).toHaveLength(1);
 
     const instance = await startBudgetwatch(['start'], env);
+    // The folder and the API's follower run on the new decisions topic: nothing decided yet.
+    const decided = await waitFor(
+      () =>
+        instance
+          .getJson<{ version: number; decisions: unknown[] }>('/api/v1/decisions')
+          .catch(() => undefined),
+      { description: 'GET /api/v1/decisions', timeoutMs: 30_000 },
+    );
+    expect(decided).toEqual({ version: 0, decisions: [], nextCursor: null });
     expect(await instance.stop()).toBe(0);
 
     const again = await budgetwatchInProcess(['topics', 'create'], env);

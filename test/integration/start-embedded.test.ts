@@ -17,6 +17,7 @@ import { recordAgentCalls } from '../support/agent-spans.js';
 import { type BudgetwatchInstance, startBudgetwatch } from '../support/budgetwatch-instance.js';
 import { budgetwatch } from '../support/cli.js';
 import { inventoryEntry } from '../support/inventory-entries.js';
+import { SseClient } from '../support/sse-client.js';
 
 const SCREENSHOTS = join(import.meta.dirname, '../../test-output');
 
@@ -155,6 +156,28 @@ describe('budgetwatch start --demo on embedded defaults (no Kafka, no Redis)', (
       '/api/v1/events?server=payments-mcp',
     );
     expect(events.map((event) => event.type)).toContain('budgetwatch.budget.breached');
+  }, 95_000);
+
+  it('serves the decisions the firing rules made: GET /api/v1/decisions and its SSE snapshot', async () => {
+    await waitFor(paymentsFiring, { description: 'payments-mcp firing', timeoutMs: 90_000 });
+    type Decisions = { version: number; decisions: { server: string; decisions: unknown[] }[] };
+    const current = await waitFor(
+      async () => {
+        const answer = await instance.getJson<Decisions>('/api/v1/decisions?server=payments-mcp');
+        return answer.decisions.length > 0 ? answer : undefined;
+      },
+      { description: 'decisions on payments-mcp', timeoutMs: 30_000 },
+    );
+    expect(current.version).toBeGreaterThan(0);
+    for (const subject of current.decisions) expect(subject.server).toBe('payments-mcp');
+    const client = await SseClient.connect(`${instance.apiUrl}/api/v1/decisions/stream?server=payments-mcp`);
+    const [snapshot] = await client.waitForMessages(1);
+    client.close();
+    expect(snapshot?.event).toBe('snapshot');
+    const streamed = JSON.parse(snapshot?.data ?? '') as Decisions;
+    // Rules may have changed decisions in between: the snapshot is at least as new as the GET.
+    expect(streamed.version).toBeGreaterThanOrEqual(current.version);
+    if (streamed.version === current.version) expect(streamed.decisions).toEqual(current.decisions);
   }, 95_000);
 
   it('serves a 24h sparkline per server budget from the demo history', async () => {

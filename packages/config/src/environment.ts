@@ -33,6 +33,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { variable: 'BUDGETWATCH_SPAN_TOPICS', path: ['topics', 'spans'], parse: 'list' },
   { variable: 'BUDGETWATCH_EVENTS_TOPIC', path: ['topics', 'events'], parse: 'string' },
   { variable: 'BUDGETWATCH_DLQ_TOPIC', path: ['topics', 'deadLetter'], parse: 'string' },
+  { variable: 'BUDGETWATCH_DECISIONS_TOPIC', path: ['topics', 'decisions'], parse: 'string' },
   {
     variable: 'BUDGETWATCH_SPAN_TOPIC_PARTITIONS',
     path: ['topics', 'layout', 'spans', 'partitions'],
@@ -103,6 +104,11 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
     parse: 'integer',
   },
   { variable: 'BUDGETWATCH_NOTIFIER_GROUP_ID', path: ['notifier', 'groupId'], parse: 'string' },
+  {
+    variable: 'BUDGETWATCH_DECISIONS_GROUP_ID',
+    path: ['evaluator', 'decisionsGroupId'],
+    parse: 'string',
+  },
   { variable: 'BUDGETWATCH_NOTIFIER_GROUP_WAIT_MS', path: ['notifier', 'groupWaitMs'], parse: 'integer' },
   {
     variable: 'BUDGETWATCH_NOTIFIER_REPEAT_INTERVAL_MS',
@@ -149,6 +155,12 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { variable: 'BUDGETWATCH_LOG_LEVEL', path: ['log', 'level'], parse: 'string' },
   { variable: 'BUDGETWATCH_HTTP_HOST', path: ['http', 'host'], parse: 'string' },
   { variable: 'BUDGETWATCH_HTTP_PORT', path: ['http', 'port'], parse: 'integer' },
+  { variable: 'BUDGETWATCH_MAX_DECISION_STREAMS', path: ['http', 'maxDecisionStreams'], parse: 'integer' },
+  {
+    variable: 'BUDGETWATCH_DECISION_STREAM_HEARTBEAT_MS',
+    path: ['http', 'decisionStreamHeartbeatMs'],
+    parse: 'integer',
+  },
   { variable: 'BUDGETWATCH_OTLP_PORT', path: ['http', 'otlpPort'], parse: 'integer' },
   { variable: 'BUDGETWATCH_OTLP_GRPC_PORT', path: ['http', 'otlpGrpcPort'], parse: 'integer' },
   { variable: 'BUDGETWATCH_OTLP_GRPC_ENABLED', path: ['http', 'otlpGrpcEnabled'], parse: 'boolean' },

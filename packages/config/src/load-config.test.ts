@@ -37,6 +37,7 @@ describe('loadConfig', () => {
       spans: ['otlp_spans'],
       events: 'budgetwatch.events',
       deadLetter: 'budgetwatch.dlq',
+      decisions: 'budgetwatch.decisions',
       layout: {
         spans: { partitions: 6, retentionMs: 72 * 3_600_000 },
         events: { partitions: 3, retentionMs: 7 * 24 * 3_600_000 },

@@ -87,6 +87,11 @@ export const topicsConfigSchema = z.strictObject({
   events: z.string().min(1).default('budgetwatch.events'),
   deadLetter: z.string().min(1).default('budgetwatch.dlq'),
   /**
+   * The decisions in force per server and tool, compacted: the latest record of each key is the
+   * subject's state, a tombstone when nothing applies (docs/policy-engines.md). One partition.
+   */
+  decisions: z.string().min(1).default('budgetwatch.decisions'),
+  /**
    * What `budgetwatch topics create` gives each topic. Span partitions cap how many ingest
    * workers count at once; events are keyed by server, so their partitions only spread servers.
    * Spans are kept 3 days (the 24h window, and room for workers to catch up after an outage).
@@ -188,6 +193,8 @@ export const evaluatorConfigSchema = z.strictObject({
   policyFile: z.string().min(1).optional(),
   /** Every active series is evaluated this often; series that just received spans, at once. */
   sweepIntervalMs: z.number().int().min(1000).max(3_600_000).default(15_000),
+  /** The consumer group that folds the events topic into the decisions topic. */
+  decisionsGroupId: z.string().min(1).default('budgetwatch-decisions'),
 });
 
 export const inventoryConfigSchema = z.strictObject({
@@ -285,6 +292,10 @@ export const httpConfigSchema = z.strictObject({
     .min(1024)
     .max(64 * 1024 * 1024)
     .default(4 * 1024 * 1024),
+  /** Open GET /api/v1/decisions/stream connections at most; one more is answered 503. */
+  maxDecisionStreams: z.number().int().min(1).max(100_000).default(1000),
+  /** A decision stream sends a keepalive comment this often, so clients can tell it is alive. */
+  decisionStreamHeartbeatMs: z.number().int().min(100).max(60_000).default(5000),
   /** Bearer token for the API's mutating endpoints; only ever set from BUDGETWATCH_API_TOKEN. */
   apiToken: z.string().min(16, 'use at least 16 characters').optional(),
   /**

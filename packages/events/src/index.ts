@@ -23,7 +23,20 @@ export {
 } from './budgetwatch-event.js';
 export type { CloudEvent } from './cloud-event.js';
 export { type CrsGateData, type CrsGateInput, crsGateEvent } from './crs-events.js';
+export {
+  DEFAULT_RESUMABLE_CHANGES,
+  type DecisionChange,
+  DecisionFeed,
+  type DecisionListener,
+  type Resumption,
+} from './decisions/decision-feed.js';
 export { type DecisionSubject, decisionKey, decisionSubjectOf } from './decisions/decision-key.js';
+export {
+  type DecisionRecord,
+  decisionRecord,
+  parseDecisionRecord,
+  recordsToWrite,
+} from './decisions/decision-record.js';
 export {
   type ActiveDecision,
   DECISION_KINDS,

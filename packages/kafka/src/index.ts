@@ -1,4 +1,11 @@
-export { budgetwatchTopics, type TopicSpec } from './budgetwatch-topics.js';
+export { budgetwatchTopics, type TopicSpec, topicConfigEntries } from './budgetwatch-topics.js';
+export {
+  type CompactedRecord,
+  CompactedTopicFollower,
+  type CompactedTopicFollowerOptions,
+  FOLLOWER_FETCH_MAX_WAIT_MS,
+  readCompactedTopic,
+} from './compacted-topic-follower.js';
 export { consumerTiming } from './consumer-timing.js';
 export { createKafka } from './create-kafka.js';
 export { createProducer, PRODUCER_DEFAULTS } from './create-producer.js';

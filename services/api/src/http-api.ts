@@ -12,12 +12,17 @@ import type { Logger } from '@budgetwatch/logger';
 import { bearerTokenMatches } from './bearer-token.js';
 import { securityHeaders } from './security-headers.js';
 
-/** What a route answers: a status and a JSON body. */
+/** What a route answers: a status and a JSON body, or a stream. */
 export interface ApiResponse {
   status: number;
-  /** JSON, or a Buffer sent as is (set its content-type in `headers`). */
+  /** JSON, or a Buffer sent as is (set its content-type in `headers`); ignored with `stream`. */
   body: unknown;
   headers?: Record<string, string>;
+  /**
+   * A response that stays open (Server-Sent Events): called once the status and headers are sent,
+   * it writes to the response and ends it; the server ends it when it closes.
+   */
+  stream?: (response: ServerResponse) => void;
 }
 
 export interface ApiRequest {
@@ -77,6 +82,8 @@ export class ApiError extends Error {
 /** A small JSON-over-HTTP(S) server: routing, bearer tokens by route access, JSON errors. */
 export class HttpApi {
   private server: Server | undefined;
+  /** Streaming responses still open: ended on close, as they would hold the server open. */
+  private readonly streams = new Set<ServerResponse>();
 
   constructor(private readonly options: HttpApiOptions) {
     for (const route of options.routes) {
@@ -111,6 +118,7 @@ export class HttpApi {
     if (server === undefined) return;
     const closed = once(server, 'close');
     server.close();
+    for (const stream of this.streams) stream.end();
     server.closeIdleConnections();
     const timer = setTimeout(() => server.closeAllConnections(), graceMs);
     timer.unref();
@@ -146,22 +154,37 @@ export class HttpApi {
           : match.route.raw === true
             ? await readBody(request, limit)
             : parseJson(await readBody(request, limit));
-      send(
-        response,
-        await match.route.handle({
-          method: match.route.method,
-          path,
-          params: match.params,
-          query: url.searchParams,
-          body,
-          headers: request.headers,
-        }),
-      );
+      const answer = await match.route.handle({
+        method: match.route.method,
+        path,
+        params: match.params,
+        query: url.searchParams,
+        body,
+        headers: request.headers,
+      });
+      if (answer.stream !== undefined) return this.openStream(response, answer, answer.stream);
+      send(response, answer);
     } catch (error) {
       if (error instanceof ApiError)
         return send(response, { status: error.status, body: { error: error.message } });
       throw error;
     }
+  }
+
+  private openStream(
+    response: ServerResponse,
+    { status, headers }: ApiResponse,
+    stream: (response: ServerResponse) => void,
+  ): void {
+    response.writeHead(status, {
+      ...securityHeaders(headers?.['content-type']),
+      'cache-control': 'no-store',
+      ...headers,
+    });
+    response.flushHeaders();
+    this.streams.add(response);
+    response.once('close', () => this.streams.delete(response));
+    stream(response);
   }
 
   private authorize(access: RouteAccess, header: string | undefined): ApiResponse | null {

@@ -2,6 +2,13 @@ export { coverageRoutes } from './coverage-routes.js';
 export { crsRoutes } from './crs-routes.js';
 export { dashboardRoutes } from './dashboard-routes.js';
 export { type DecisionControlOptions, decisionControlRoutes } from './decision-control-routes.js';
+export { type DecisionSource, decisionRoutes } from './decision-routes.js';
+export {
+  DECISION_STREAM_DEFAULTS,
+  DecisionStreams,
+  type DecisionStreamsOptions,
+} from './decision-streams.js';
+export { FoldedDecisionSource } from './folded-decision-source.js';
 export { healthRoutes, type ReadinessCheck } from './health-routes.js';
 export {
   ApiError,
@@ -53,3 +60,4 @@ export type { PageLimits, PageRequest } from './paging.js';
 export { silenceRoutes } from './silence-routes.js';
 export { type SlackInteractionOptions, slackInteractionRoutes } from './slack-interaction-routes.js';
 export { SLACK_SIGNATURE_MAX_AGE_MS, slackSignature, slackSignatureProblem } from './slack-signature.js';
+export { TopicDecisionSource } from './topic-decision-source.js';

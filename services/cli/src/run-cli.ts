@@ -155,7 +155,7 @@ function buildProgram(io: CliIo, setExit: (code: ExitCode) => void): Command {
     .description('Kafka topic commands')
     .command('create')
     .description(
-      'create the span, events and dead-letter topics that do not exist yet, with topics.layout (partitions, replication, retention)',
+      'create the span, events and dead-letter topics that do not exist yet, with topics.layout (partitions, replication, retention), and the compacted decisions topic',
     )
     .action(async () => setExit(await createTopics(configFile(), io.out)));
 

@@ -1,3 +1,8 @@
+export {
+  DecisionFolder,
+  type DecisionFolderMetrics,
+  type DecisionFolderOptions,
+} from './decisions/decision-folder.js';
 export { Evaluator, type EvaluatorOptions } from './evaluator.js';
 export type { EvaluatorMetrics } from './evaluator-metrics.js';
 export { type EventPublisher, KafkaEventPublisher } from './event-publisher.js';

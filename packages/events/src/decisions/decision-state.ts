@@ -179,6 +179,30 @@ export class DecisionBook {
     return entry === undefined ? snapshotOf(newEntry(subject)) : snapshotOf(entry);
   }
 
+  /**
+   * Sets a subject's decisions as a feed last published them (the compacted decisions topic), so
+   * a folder that restarts continues from the state it wrote rather than from nothing. Each
+   * cause's event counts as applied: a replayed older transition of its rule changes nothing.
+   */
+  restore(snapshot: SubjectDecisions): void {
+    const subject: DecisionSubject = { server: snapshot.server, tool: snapshot.tool };
+    const entry = newEntry(subject);
+    entry.fallbackMode = snapshot.fallbackMode;
+    for (const decision of snapshot.decisions) {
+      const holders = new Map<string, DecisionCause>();
+      for (const cause of decision.causes) {
+        holders.set(cause.rule, { ...cause });
+        const position = positionOf(cause.eventId);
+        const latest = entry.applied.get(cause.rule);
+        if (position !== undefined && (latest === undefined || isBefore(latest, position))) {
+          entry.applied.set(cause.rule, position);
+        }
+      }
+      entry.causes.set(decision.kind, holders);
+    }
+    this.subjects.set(decisionKey(subject), entry);
+  }
+
   private applyAction(event: ActionEvent): SubjectDecisions[] {
     const effect = EFFECTS[event.type.slice('budgetwatch.'.length) as ActionEventType];
     return this.applyEffect(event, effect, event.data.fallbackMode);

@@ -1,4 +1,4 @@
-import { KafkaSpanRecordSink, type ReadinessCheck } from '@budgetwatch/api';
+import { type DecisionSource, KafkaSpanRecordSink, type ReadinessCheck } from '@budgetwatch/api';
 import { loadConfig, loadPolicy } from '@budgetwatch/config';
 import {
   type EventPublisher,
@@ -6,12 +6,14 @@ import {
   KafkaEventPublisher,
   RedisEventHistory,
 } from '@budgetwatch/evaluator';
+import { DecisionFeed } from '@budgetwatch/events';
 import { createLogger } from '@budgetwatch/logger';
 import { RedisNotifierStore, RedisSilenceStore } from '@budgetwatch/notifier';
 import { connectRedis, createRedis } from '@budgetwatch/redis';
 import { startTelemetry } from '@budgetwatch/telemetry';
 import { RedisCoverageStore } from '@budgetwatch/window-store';
 import { ExitCode } from '../exit-codes.js';
+import { followDecisions } from '../stages/decision-feeds.js';
 import { requireAuthenticatedIntake } from '../stages/intake-exposure.js';
 import { startOperatorHttp } from '../stages/operator-http.js';
 import { kafkaReachable, redisReachable } from '../stages/readiness-checks.js';
@@ -51,8 +53,14 @@ export async function runApi(
   const readiness: ReadinessCheck[] = [{ name: 'redis', check: () => redisReachable(redis) }];
   let intake: KafkaSpanRecordSink | null = null;
   let publisher: EventPublisher | null = null;
+  let decisions: DecisionSource = {
+    feed: new DecisionFeed(),
+    unavailable: () => 'the decision feed follows Kafka: set KAFKA_BROKERS',
+  };
   if (config.kafka === undefined) {
-    logger.warn('no Kafka configured: the OTLP intakes (HTTP and gRPC) are off (set KAFKA_BROKERS)');
+    logger.warn(
+      'no Kafka configured: the OTLP intakes (HTTP and gRPC) and the decision feed are off (set KAFKA_BROKERS)',
+    );
   } else {
     const kafka = await connectedKafka(config.kafka, logger, [config.topics.spans[0] as string]);
     const sink = new KafkaSpanRecordSink(kafka, config.topics.spans[0] as string);
@@ -67,6 +75,7 @@ export async function runApi(
       logger,
     );
     stages.add('event producer', () => events.close());
+    decisions = await followDecisions(config, kafka, logger, stages);
   }
   const view = redisOperatorView(config, redis, policy);
   const coverage = new RedisCoverageStore(redis, config.redis.keyPrefix);
@@ -81,6 +90,7 @@ export async function runApi(
     telemetry,
     intake,
     decisionControls: { publisher, inventory: () => inventoryWithDrills(config, null) },
+    decisions,
   });
   stages.add('http', () => http.close());
   const signal = await shutdown;

@@ -11,7 +11,9 @@ import { connectRedis, createRedis } from '@budgetwatch/redis';
 import { startTelemetry } from '@budgetwatch/telemetry';
 import { RedisWindowStore, WindowReader } from '@budgetwatch/window-store';
 import { ExitCode } from '../exit-codes.js';
+import { startDecisionFolder } from '../stages/decision-feeds.js';
 import { LiveInventory } from '../stages/live-inventory.js';
+import { RunningStages } from '../stages/running-stages.js';
 import { configuredEvaluator } from '../stages/stage-services.js';
 import { connectedKafka } from './connected-kafka.js';
 import { untilShutdownSignal } from './ingest-worker.js';
@@ -62,6 +64,9 @@ export async function runEvaluator(
   );
   evaluator.start();
   live.watch(config.inventory.file, logger, (reloaded) => evaluator.setInventory(reloaded));
+  // Beside every evaluator: the folders share the events' partitions through their group.
+  const feeds = new RunningStages();
+  await startDecisionFolder(config, kafka, logger, feeds);
   logger.info(
     {
       rules: policy.rules.map((rule) => rule.id),
@@ -73,6 +78,7 @@ export async function runEvaluator(
   const signal = await shutdown;
   logger.info({ signal, metrics: evaluator.metrics }, 'shutting down');
   live.stop();
+  await feeds.stopAll((stage, error) => logger.error({ err: error, stage }, 'did not stop cleanly'));
   await evaluator.stop();
   await redis.quit();
   await telemetry.shutdown();

@@ -1,5 +1,5 @@
 import { loadConfig } from '@budgetwatch/config';
-import { budgetwatchTopics } from '@budgetwatch/kafka';
+import { budgetwatchTopics, type TopicSpec, topicConfigEntries } from '@budgetwatch/kafka';
 import { createLogger } from '@budgetwatch/logger';
 import { ExitCode } from '../exit-codes.js';
 import { connectedKafka } from './connected-kafka.js';
@@ -10,8 +10,8 @@ const DEFAULT_REPLICATION = 3;
 
 /**
  * Creates the topics the configuration names that do not exist yet (span topics, events,
- * dead letters), with the partitions, replication factor and retention of `topics.layout`; an
- * existing topic is listed as it is and never changed.
+ * dead letters), with the partitions, replication factor and retention of `topics.layout`, and the
+ * decisions topic compacted with one partition; an existing topic is listed as it is and never changed.
  */
 export async function createTopics(
   configFile: string | undefined,
@@ -38,7 +38,7 @@ export async function createTopics(
           topic: spec.topic,
           numPartitions: spec.partitions,
           replicationFactor,
-          configEntries: [{ name: 'retention.ms', value: String(spec.retentionMs) }],
+          configEntries: topicConfigEntries(spec),
         })),
       });
     }
@@ -46,7 +46,7 @@ export async function createTopics(
       const partitions = existing.get(spec.topic);
       out.write(
         partitions === undefined
-          ? `created ${spec.topic} (${spec.role}): ${spec.partitions} partitions, replication ${replicationFactor}, retention ${hours(spec.retentionMs)}\n`
+          ? `created ${spec.topic} (${spec.role}): ${spec.partitions} partitions, replication ${replicationFactor}, ${keeping(spec)}\n`
           : `exists  ${spec.topic} (${spec.role}): ${partitions} partitions${partitions < spec.partitions ? ` (the settings say ${spec.partitions}; existing topics are left as they are)` : ''}\n`,
       );
     }
@@ -56,6 +56,6 @@ export async function createTopics(
   return ExitCode.ok;
 }
 
-function hours(ms: number): string {
-  return `${Math.round(ms / 3_600_000)}h`;
+function keeping(spec: TopicSpec): string {
+  return spec.retentionMs === null ? 'compacted' : `retention ${Math.round(spec.retentionMs / 3_600_000)}h`;
 }

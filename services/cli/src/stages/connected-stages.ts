@@ -13,6 +13,7 @@ import { RedisCoverageStore, RedisWindowStore, WindowReader } from '@budgetwatch
 import type { Kafka } from 'kafkajs';
 import { connectedKafka } from '../commands/connected-kafka.js';
 import { DemoTraffic } from '../demo/demo-traffic.js';
+import { followDecisions, startDecisionFolder } from './decision-feeds.js';
 import { dispatcherSettings } from './notification-channels.js';
 import { type OperatorHttp, startOperatorHttp } from './operator-http.js';
 import { kafkaReachable, redisReachable } from './readiness-checks.js';
@@ -87,6 +88,7 @@ export async function startConnectedStages(
   stages.add('evaluator', () => evaluator.stop());
   inventory.watch(inventoryFile, logger, (reloaded) => evaluator.setInventory(reloaded));
   stages.add('inventory watch', async () => inventory.stop());
+  await startDecisionFolder(config, kafka, logger.child({ stage: 'evaluator' }), stages);
 
   const worker = configuredIngestWorker(
     { config, policy, inventory, inventoryFile, logger: logger.child({ stage: 'ingest' }) },
@@ -100,6 +102,7 @@ export async function startConnectedStages(
   const spanSink = new KafkaSpanRecordSink(kafka, config.topics.spans[0] as string);
   stages.add('span producer', () => spanSink.close());
   const view = redisOperatorView(config, redis, policy, () => inventory.current);
+  const decisions = await followDecisions(config, kafka, logger.child({ stage: 'api' }), stages);
   const readiness: ReadinessCheck[] = [
     { name: 'redis', check: () => redisReachable(redis) },
     { name: 'kafka', check: kafkaReachable(kafka, stages) },
@@ -120,6 +123,7 @@ export async function startConnectedStages(
     telemetry: context.telemetry,
     intake: spanSink,
     decisionControls: { publisher, inventory: async () => inventory.current },
+    decisions,
   });
   stages.add('api', () => http.close());
 

@@ -1,4 +1,4 @@
-import { OperatorView } from '@budgetwatch/api';
+import { FoldedDecisionSource, OperatorView } from '@budgetwatch/api';
 import {
   HistoryRecordingPublisher,
   InMemoryEventHistory,
@@ -36,6 +36,9 @@ export async function startEmbeddedStages(
   const silences = new InMemorySilenceStore();
   const notifications = new InMemoryNotifierStore();
   const coverage = new InMemoryCoverageStore();
+  // Subscribed before anything publishes: the feed folds every event from the first.
+  const decisions = new FoldedDecisionSource();
+  bus.subscribe(decisions.take);
 
   const ingest = new InProcessIngest({
     store,
@@ -94,6 +97,7 @@ export async function startEmbeddedStages(
     telemetry: context.telemetry,
     intake: ingest,
     decisionControls: { publisher, inventory: async () => inventory.current },
+    decisions,
   });
   stages.add('api', () => http.close());
 

@@ -2,8 +2,11 @@ import {
   coverageRoutes,
   crsRoutes,
   type DecisionControlOptions,
+  type DecisionSource,
+  DecisionStreams,
   dashboardRoutes,
   decisionControlRoutes,
+  decisionRoutes,
   HttpApi,
   healthRoutes,
   httpsServerOptions,
@@ -40,6 +43,8 @@ export interface OperatorHttpOptions {
   intake: SpanRecordSink | null;
   /** The operator controls: where their events are published, and the inventory they check. */
   decisionControls: DecisionControlOptions;
+  /** The decisions in force (GET /api/v1/decisions and its stream); absent: those routes 404. */
+  decisions?: DecisionSource;
 }
 
 export interface OperatorHttp {
@@ -62,6 +67,16 @@ export async function startOperatorHttp(options: OperatorHttpOptions): Promise<O
     write: config.http.apiToken ?? null,
     ingest: config.http.intakeToken ?? null,
   };
+  const decisions = options.decisions;
+  const streams =
+    decisions === undefined
+      ? null
+      : new DecisionStreams({
+          feed: decisions.feed,
+          live: () => decisions.unavailable() === null,
+          maxClients: config.http.maxDecisionStreams,
+          heartbeatMs: config.http.decisionStreamHeartbeatMs,
+        });
   const api = new HttpApi({
     routes: [
       ...healthRoutes(options.readiness),
@@ -71,6 +86,7 @@ export async function startOperatorHttp(options: OperatorHttpOptions): Promise<O
       ...coverageRoutes(options.coverage),
       ...silenceRoutes(options.silences),
       ...decisionControlRoutes(options.decisionControls),
+      ...(decisions === undefined || streams === null ? [] : decisionRoutes(decisions, streams)),
       ...slackRoutes(options),
       ...dashboardRoutes(),
     ],
@@ -125,6 +141,7 @@ export async function startOperatorHttp(options: OperatorHttpOptions): Promise<O
       grpcIntake === null ? null : await grpcIntake.listen(config.http.otlpGrpcPort, config.http.host);
   } catch (error) {
     await httpIntake?.close();
+    streams?.close();
     await api.close();
     throw error;
   }
@@ -146,6 +163,7 @@ export async function startOperatorHttp(options: OperatorHttpOptions): Promise<O
     grpcIntakePort,
     async close() {
       await Promise.all([httpIntake?.close(), grpcIntake?.close()]);
+      streams?.close();
       await api.close();
     },
   };
