@@ -188,13 +188,24 @@ function buildProgram(io: CliIo, setExit: (code: ExitCode) => void): Command {
       120_000,
     )
     .option('--no-notify', 'do not wait for notifications (no notifier running)')
+    .option(
+      '--kill-switch',
+      "credential-compromise only: once the breach is detected, engage the server's real kill switch through the API, verify that a guard blocks calls, then release it",
+      false,
+    )
+    .option(
+      '--api <url>',
+      'the API for --kill-switch (default: http.host and http.port of the configuration); token: $BUDGETWATCH_API_TOKEN',
+    )
     .option('--json', 'print the report as JSON', false)
-    .action(
-      async (
-        name: DrillScenarioName,
-        options: { server: string; timeout: number; notify: boolean; json: boolean },
-      ) => setExit(await runDrill(name, { ...options, timeoutMs: options.timeout }, configFile(), io)),
-    );
+    .action(async (name: DrillScenarioName, options: DrillCommandLine, command: Command) => {
+      if (options.killSwitch && !DRILL_SCENARIOS[name].answeredWithKillSwitch) {
+        command.error(
+          `error: --kill-switch rehearses the answer to a credential compromise: the ${name} drill does not engage it`,
+        );
+      }
+      setExit(await runDrill(name, { ...options, timeoutMs: options.timeout }, configFile(), io));
+    });
 
   program
     .command('status')
@@ -335,6 +346,15 @@ function windowLength(text: string): number {
   } catch (error) {
     throw new InvalidArgumentError((error as Error).message);
   }
+}
+
+interface DrillCommandLine {
+  server: string;
+  timeout: number;
+  notify: boolean;
+  killSwitch: boolean;
+  api?: string;
+  json: boolean;
 }
 
 function drillTimeout(text: string): number {

@@ -7,9 +7,17 @@ import {
 } from '@budgetwatch/domain';
 import { parseBudgetwatchEvent } from '@budgetwatch/events';
 import { createProducer } from '@budgetwatch/kafka';
+import type { DecisionFeed } from '@budgetwatch/mcp-guard';
 import type { RedisNotifierStore } from '@budgetwatch/notifier';
 import type { Consumer, Kafka } from 'kafkajs';
 import { sendDrillSpans } from './drill-spans.js';
+import { startGuardedProbe } from './guarded-probe.js';
+import {
+  drillKillSwitch,
+  ENGAGED_CHECK,
+  type KillSwitchControl,
+  type KillSwitchOutcome,
+} from './kill-switch-drill.js';
 import type { RedisDrillResults } from './redis-drill-results.js';
 
 export interface DrillRunnerOptions {
@@ -24,6 +32,13 @@ export interface DrillRunnerOptions {
   requireNotification: boolean;
   /** Called about once a second while waiting, with what is still awaited. */
   progress?: (status: string) => void;
+  /**
+   * Rehearse the kill switch too, once the breach is detected (scenarios answered with it only):
+   * engaged through `control`, verified by a guard following `openFeed(server)`, always released.
+   */
+  killSwitch?: { control: KillSwitchControl; openFeed: (server: string) => DecisionFeed; boundMs?: number };
+  /** Aborted (SIGINT): stop waiting; an engaged kill switch is released all the same. */
+  signal?: AbortSignal;
 }
 
 export interface DrillCheck {
@@ -45,6 +60,18 @@ export interface DrillReport {
   checks: DrillCheck[];
   /** When the pass was recorded as the kill switch's test (null when it failed). */
   recordedTestAt: string | null;
+  /** The kill switch's rehearsal (`--kill-switch`); null when not asked for. */
+  killSwitch: KillSwitchSummary | null;
+}
+
+export interface KillSwitchSummary {
+  verified: boolean;
+  engagedEventId: string | null;
+  releasedEventId: string | null;
+  /** From sending the engage to a guarded call blocked by it. */
+  enforceMs: number | null;
+  /** From sending the release to a guarded call let through again. */
+  releaseMs: number | null;
 }
 
 interface Expectation {
@@ -68,6 +95,10 @@ export class DrillRunner {
 
   async run(scenarioName: DrillScenarioName, server: string): Promise<DrillReport> {
     const scenario = DRILL_SCENARIOS[scenarioName];
+    const { killSwitch, signal } = this.options;
+    if (killSwitch !== undefined && !scenario.answeredWithKillSwitch) {
+      throw new RangeError(`the ${scenario.name} drill does not rehearse the kill switch`);
+    }
     const runId = randomUUID().slice(0, 8);
     const tool = drillTool(scenario.name, runId);
     const recordKey = `budgetwatch-drill-${runId}`;
@@ -80,6 +111,8 @@ export class DrillRunner {
     }));
     let deadLettered = 0;
     const consumers: Consumer[] = [];
+    // Opened now, so it has synced by the time the breach is detected.
+    const feed = killSwitch?.openFeed(server);
     const admin = this.options.kafka.admin();
     await admin.connect();
     try {
@@ -123,7 +156,7 @@ export class DrillRunner {
         ) && deadLettered >= scenario.malformedRecords;
       const deadline = sentAt + this.options.timeoutMs;
       let lastProgress = 0;
-      while (!done() && Date.now() < deadline) {
+      while (!done() && Date.now() < deadline && signal?.aborted !== true) {
         await this.checkNotifications(expectations);
         if (Date.now() - lastProgress >= 1000) {
           lastProgress = Date.now();
@@ -149,7 +182,9 @@ export class DrillRunner {
           return {
             name: `budget.breached ${e.rule}`,
             passed: false,
-            detail: `no breach of ${e.rule} on the drill series within ${seconds} s: is the pipeline (ingest worker and evaluator) running?`,
+            detail: signal?.aborted
+              ? 'interrupted before the breach was detected'
+              : `no breach of ${e.rule} on the drill series within ${seconds} s: is the pipeline (ingest worker and evaluator) running?`,
             detectMs,
             notifyMs,
           };
@@ -186,6 +221,22 @@ export class DrillRunner {
           notifyMs: null,
         });
       }
+      let killSwitchOutcome: KillSwitchOutcome | null = null;
+      if (killSwitch !== undefined && feed !== undefined) {
+        if (checks.every((check) => check.passed)) {
+          this.options.progress?.('breach detected: engaging the kill switch');
+          killSwitchOutcome = await this.drillKillSwitch(scenario.name, server, runId, feed);
+          checks.push(...killSwitchOutcome.checks);
+        } else {
+          checks.push({
+            name: ENGAGED_CHECK,
+            passed: false,
+            detail: 'not engaged: the drill engages it only once the breach is detected',
+            detectMs: null,
+            notifyMs: null,
+          });
+        }
+      }
       const passed = checks.every((check) => check.passed);
       let recordedTestAt: string | null = null;
       if (passed) {
@@ -194,15 +245,61 @@ export class DrillRunner {
           scenario: scenario.name,
           runId,
           passedAt: recordedTestAt,
+          killSwitchVerified: killSwitchOutcome?.verified === true,
         });
       }
-      return { scenario: scenario.name, server, runId, tool, passed, checks, recordedTestAt };
+      return {
+        scenario: scenario.name,
+        server,
+        runId,
+        tool,
+        passed,
+        checks,
+        recordedTestAt,
+        killSwitch:
+          killSwitch === undefined
+            ? null
+            : {
+                verified: killSwitchOutcome?.verified === true,
+                engagedEventId: killSwitchOutcome?.engagedEventId ?? null,
+                releasedEventId: killSwitchOutcome?.releasedEventId ?? null,
+                enforceMs: roundMs(killSwitchOutcome?.enforceMs),
+                releaseMs: roundMs(killSwitchOutcome?.releaseMs),
+              },
+      };
     } finally {
+      await feed?.close();
       for (const consumer of consumers) await consumer.disconnect();
       await admin
         .deleteGroups([`budgetwatch-drill-${runId}`, `budgetwatch-drill-dlq-${runId}`])
         .catch(() => undefined);
       await admin.disconnect();
+    }
+  }
+
+  private async drillKillSwitch(
+    scenario: DrillScenarioName,
+    server: string,
+    runId: string,
+    feed: DecisionFeed,
+  ): Promise<KillSwitchOutcome> {
+    const killSwitch = this.options.killSwitch as NonNullable<DrillRunnerOptions['killSwitch']>;
+    const probe = await startGuardedProbe(server, feed);
+    try {
+      return await drillKillSwitch(
+        server,
+        runId,
+        `${scenario} drill ${runId}: rehearsing the kill switch, released when the drill ends`,
+        {
+          control: killSwitch.control,
+          feed,
+          probe,
+          ...(killSwitch.boundMs === undefined ? {} : { boundMs: killSwitch.boundMs }),
+          ...(this.options.signal === undefined ? {} : { signal: this.options.signal }),
+        },
+      );
+    } finally {
+      await probe.close();
     }
   }
 
@@ -273,6 +370,10 @@ export function checkDrillTimeout(timeoutMs: number): void {
 /** The drill's own tool series: a new one per run, so every run can breach afresh. */
 export function drillTool(scenario: DrillScenarioName, runId: string): string {
   return `drill-${scenario}-${runId}`;
+}
+
+function roundMs(ms: number | null | undefined): number | null {
+  return ms === null || ms === undefined ? null : Math.round(ms * 10) / 10;
 }
 
 function formatMs(ms: number): string {

@@ -5,6 +5,11 @@ export interface DrillPass {
   scenario: DrillScenarioName;
   runId: string;
   passedAt: string;
+  /**
+   * The drill engaged the kill switch, saw a guard block a call with it and released it
+   * (`--kill-switch`); absent in records of drills before this field.
+   */
+  killSwitchVerified?: boolean;
 }
 
 /**

@@ -23,6 +23,11 @@ export interface DrillScenario {
   malformedRecords: number;
   /** The rules whose breach (of the drill series) the drill waits for. */
   expectedRules: string[];
+  /**
+   * The playbook answers this incident with the server's kill switch, so the drill can rehearse
+   * that too (`--kill-switch`): engage it, verify that calls are blocked, release it.
+   */
+  answeredWithKillSwitch: boolean;
 }
 
 const CALLS = 200;
@@ -39,6 +44,7 @@ export const DRILL_SCENARIOS: Readonly<Record<DrillScenarioName, DrillScenario>>
     call: (i) => ({ error: false, policyDenied: i % 10 < 3, durationMs: 40 }),
     malformedRecords: 0,
     expectedRules: ['unexpected-policy-blocks'],
+    answeredWithKillSwitch: true,
   },
   'malformed-response': {
     name: 'malformed-response',
@@ -47,6 +53,7 @@ export const DRILL_SCENARIOS: Readonly<Record<DrillScenarioName, DrillScenario>>
     call: (i) => ({ error: i % 2 === 0, policyDenied: false, durationMs: 60 }),
     malformedRecords: 5,
     expectedRules: ['success-rate'],
+    answeredWithKillSwitch: false,
   },
   'dependency-outage': {
     name: 'dependency-outage',
@@ -58,6 +65,7 @@ export const DRILL_SCENARIOS: Readonly<Record<DrillScenarioName, DrillScenario>>
         : { error: false, policyDenied: false, durationMs: 4500 },
     malformedRecords: 0,
     expectedRules: ['success-rate', 'latency-p95'],
+    answeredWithKillSwitch: false,
   },
   latency: {
     name: 'latency',
@@ -66,6 +74,7 @@ export const DRILL_SCENARIOS: Readonly<Record<DrillScenarioName, DrillScenario>>
     call: () => ({ error: false, policyDenied: false, durationMs: 4500 }),
     malformedRecords: 0,
     expectedRules: ['latency-p95'],
+    answeredWithKillSwitch: false,
   },
 };
 

@@ -42,26 +42,29 @@ export function defaultActor(): string {
   }
 }
 
+/** What became of one operator control sent to the API. */
+export type ControlAnswer =
+  | { kind: 'published'; eventId: string; answer: Record<string, unknown> }
+  /** The API answered, and not with a published event: `message` says why, with a hint. */
+  | { kind: 'refused'; status: number; message: string }
+  | { kind: 'unreachable'; message: string }
+  | { kind: 'bad-url'; message: string };
+
 /**
- * Sends one operator control to the API with the write token (BUDGETWATCH_API_TOKEN) and prints
- * the published event's id. The API validates; its 4xx message is shown as it says it.
+ * Sends one operator control to the API with the write token (BUDGETWATCH_API_TOKEN). The API
+ * validates; its 4xx message is kept as it says it, with a hint for a token problem.
  */
-export async function sendControl(
-  control: ControlRequest,
-  options: ControlCommandOptions,
-  configFile: string | undefined,
-  io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream },
-): Promise<ExitCode> {
-  const { config } = loadConfig(configFile === undefined ? {} : { file: configFile });
-  const base = options.api ?? defaultApiUrl(config.http.host, config.http.port);
+export async function requestControl(
+  control: Pick<ControlRequest, 'method' | 'path' | 'body'>,
+  base: string,
+  token: string | undefined,
+): Promise<ControlAnswer> {
   let url: URL;
   try {
     url = new URL(`/api/v1/decisions/${control.path}`, base);
   } catch {
-    io.err.write(`budgetwatch: --api ${displayText(base)} is not a URL\n`);
-    return ExitCode.usage;
+    return { kind: 'bad-url', message: `--api ${displayText(base)} is not a URL` };
   }
-  const token = config.http.apiToken;
   let response: Response;
   try {
     response = await fetch(url, {
@@ -70,30 +73,21 @@ export async function sendControl(
         'content-type': 'application/json',
         ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
       },
-      body: JSON.stringify({
-        ...control.body,
-        reason: options.reason,
-        actor: options.actor ?? defaultActor(),
-      }),
+      body: JSON.stringify(control.body),
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
   } catch (error) {
     // fetch says "fetch failed"; its cause says why (ECONNREFUSED, a timeout...).
     const { cause } = error as { cause?: { code?: string; message?: string } };
     const why = cause?.code ?? cause?.message ?? (error as Error).message;
-    io.err.write(
-      `budgetwatch: the API at ${displayText(url.origin)} is unreachable (${displayText(why)}): is it running? (--api URL)\n`,
-    );
-    return ExitCode.failure;
+    return {
+      kind: 'unreachable',
+      message: `the API at ${displayText(url.origin)} is unreachable (${displayText(why)}): is it running? (--api URL)`,
+    };
   }
-  const answer = (await response.json().catch(() => ({}))) as { eventId?: unknown; error?: unknown };
+  const answer = (await response.json().catch(() => ({}))) as Record<string, unknown>;
   if (response.status === 202 && typeof answer.eventId === 'string') {
-    io.out.write(
-      options.json
-        ? `${terminalJson(answer)}\n`
-        : `${control.done}: event ${displayText(answer.eventId, FREE_TEXT_DISPLAY_LENGTH)}\n`,
-    );
-    return ExitCode.ok;
+    return { kind: 'published', eventId: answer.eventId, answer };
   }
   const message = typeof answer.error === 'string' ? answer.error : response.statusText;
   const hint =
@@ -102,14 +96,46 @@ export async function sendControl(
         ? ' (set BUDGETWATCH_API_TOKEN to the API token)'
         : ' (check BUDGETWATCH_API_TOKEN)'
       : '';
-  io.err.write(
-    `budgetwatch: the API refused (${response.status}): ${displayText(message, FREE_TEXT_DISPLAY_LENGTH)}${hint}\n`,
+  return {
+    kind: 'refused',
+    status: response.status,
+    message: `the API refused (${response.status}): ${displayText(message, FREE_TEXT_DISPLAY_LENGTH)}${hint}`,
+  };
+}
+
+/** Sends one operator control (requestControl) and prints the published event's id. */
+export async function sendControl(
+  control: ControlRequest,
+  options: ControlCommandOptions,
+  configFile: string | undefined,
+  io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream },
+): Promise<ExitCode> {
+  const { config } = loadConfig(configFile === undefined ? {} : { file: configFile });
+  const base = options.api ?? defaultApiUrl(config.http.host, config.http.port);
+  const answer = await requestControl(
+    {
+      ...control,
+      body: { ...control.body, reason: options.reason, actor: options.actor ?? defaultActor() },
+    },
+    base,
+    config.http.apiToken,
   );
-  return response.status >= 400 && response.status < 500 ? ExitCode.usage : ExitCode.failure;
+  if (answer.kind === 'published') {
+    io.out.write(
+      options.json
+        ? `${terminalJson(answer.answer)}\n`
+        : `${control.done}: event ${displayText(answer.eventId, FREE_TEXT_DISPLAY_LENGTH)}\n`,
+    );
+    return ExitCode.ok;
+  }
+  io.err.write(`budgetwatch: ${answer.message}\n`);
+  if (answer.kind === 'bad-url') return ExitCode.usage;
+  if (answer.kind === 'unreachable') return ExitCode.failure;
+  return answer.status >= 400 && answer.status < 500 ? ExitCode.usage : ExitCode.failure;
 }
 
 /** The API as this host reaches it: a wildcard listen address is reached on loopback. */
-function defaultApiUrl(host: string, port: number): string {
+export function defaultApiUrl(host: string, port: number): string {
   const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
   return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
 }
