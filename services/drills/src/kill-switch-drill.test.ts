@@ -173,6 +173,22 @@ describe('drillKillSwitch', () => {
     expect(control.sent.map((sent) => sent.engaged)).toEqual([true, false]);
   });
 
+  it('interrupted before the engage: engages nothing', async () => {
+    const { store, probe } = await setUp();
+    const control = controlOn(store);
+    const outcome = await drill({ control, feed: store, probe, signal: AbortSignal.abort() });
+    expect(outcome.checks).toEqual([
+      {
+        name: 'kill switch engaged',
+        passed: false,
+        detail: 'interrupted: not engaged',
+        detectMs: null,
+        notifyMs: null,
+      },
+    ]);
+    expect(control.sent).toEqual([]);
+  });
+
   it('a release refused says loudly that the kill switch may still be engaged, and how to release it', async () => {
     const { store, probe } = await setUp();
     const control = controlOn(store, {

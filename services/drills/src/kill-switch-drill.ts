@@ -109,6 +109,10 @@ export async function drillKillSwitch(
     return outcome;
   }
 
+  if (options.signal?.aborted === true) {
+    check(ENGAGED_CHECK, false, 'interrupted: not engaged');
+    return outcome;
+  }
   const engageSent = now();
   const engaged = await setKillSwitch(options.control, true, request);
   if (!engaged.published) {
