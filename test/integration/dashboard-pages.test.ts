@@ -106,8 +106,24 @@ describe('the overview', () => {
     await expect(page.locator('#matrix tbody tr.server').nth(1).getAttribute('data-server')).resolves.toBe(
       'notes-mcp',
     );
-    // No decision feed on this API yet: the column is not shown.
-    await expect(page.locator('#matrix thead th').last().textContent()).resolves.toBe('CRS');
+    // The decisions column shows what GET /api/v1/decisions holds for the server, kind by kind.
+    await expect(page.locator('#matrix thead th').last().textContent()).resolves.toBe('decisions');
+    const apiKinds = async () => {
+      const answer = await instance.getJson<{ decisions: { decisions: { kind: string }[] }[] }>(
+        '/api/v1/decisions?server=payments-mcp',
+      );
+      return [...new Set(answer.decisions.flatMap((subject) => subject.decisions.map((one) => one.kind)))]
+        .sort()
+        .join(' ');
+    };
+    await waitFor(
+      async () => {
+        const shown = (await first.locator('td.decisions').getAttribute('data-decisions')) ?? '';
+        const kinds = await apiKinds();
+        return kinds !== '' && shown.split(' ').sort().join(' ') === kinds;
+      },
+      { description: "payments-mcp's decisions as the API reports them", timeoutMs: 20_000, intervalMs: 250 },
+    );
 
     await screenshot(page, 'dashboard-overview.png');
 

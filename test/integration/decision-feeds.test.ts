@@ -10,7 +10,13 @@ import {
   TopicDecisionSource,
 } from '@budgetwatch/api';
 import { DecisionFolder, InProcessEventBus, KafkaEventPublisher } from '@budgetwatch/evaluator';
-import { type BudgetwatchEvent, DecisionBook, type SubjectDecisions } from '@budgetwatch/events';
+import {
+  type BudgetwatchEvent,
+  DecisionBook,
+  OperatorStamps,
+  operatorEvent,
+  type SubjectDecisions,
+} from '@budgetwatch/events';
 import { CompactedTopicFollower } from '@budgetwatch/kafka';
 import { createLogger } from '@budgetwatch/logger';
 import { budgetTransitionEvents, waitFor } from '@budgetwatch/testkit';
@@ -449,6 +455,60 @@ describe('the folder restarted, or replaying events it already wrote', () => {
     expect(third.metrics.eventsFolded).toBe(events.length);
     expect(third.metrics.recordsWritten).toBe(0);
     expect(await readToEnd(names.decisions)).toEqual(written);
+  });
+});
+
+describe('a timed lift on Kafka', () => {
+  it('survives a folder restart, then ends on time: the freeze its rule still holds is written again', async () => {
+    const names = await decisionTopics('lift');
+    const publisher = await publisherOn(names.events);
+    const groupId = `bwtest-decisions-lift-${randomUUID().slice(0, 8)}`;
+    const refund = { server: 'payments-mcp', tool: 'refund' };
+    await publisher.publish(
+      budgetTransitionEvents({ rule: 'success-rate', ...refund, transition: 'breached', number: 1 }),
+    );
+    const first = await startFolder(names, groupId);
+    const frozenOnTopic = async () =>
+      stateOf(await readToEnd(names.decisions)).find((subject) => subject.tool === 'refund');
+    await waitFor(async () => (await frozenOnTopic())?.decisions.some((one) => one.kind === 'frozen'), {
+      description: 'the freeze on the topic',
+      timeoutMs: 30_000,
+    });
+    const liftMs = 4000;
+    const lift = operatorEvent({
+      type: 'freeze.lifted',
+      subject: refund,
+      actor: 'alice',
+      reason: 'provider fixed it',
+      responder: { fallbackMode: null, killSwitchOwner: null },
+      stamp: new OperatorStamps().next(),
+      liftMs,
+    });
+    await publisher.publish([lift]);
+    await waitFor(async () => (await frozenOnTopic())?.lifted?.eventId === lift.id, {
+      description: 'the lift on the topic',
+      timeoutMs: 30_000,
+    });
+    expect((await frozenOnTopic())?.decisions.map((one) => one.kind)).not.toContain('frozen');
+
+    // A new folder rebuilds from the topic alone: the freeze stays lifted until the lift ends.
+    await first.stop();
+    const second = await startFolder(names, groupId);
+    cleanup.push(() => second.stop());
+    await waitFor(() => second.metrics.bootstraps > 0, {
+      description: 'the second folder rebuilt, with no event to fold',
+      timeoutMs: 30_000,
+      intervalMs: 50,
+    });
+    expect(second.current().find((subject) => subject.tool === 'refund')?.lifted?.eventId).toBe(lift.id);
+    const endsAt = Date.parse(lift.time) + liftMs;
+    await waitFor(async () => (await frozenOnTopic())?.lifted === undefined, {
+      description: 'the lift ended and its freeze written again',
+      timeoutMs: liftMs + 20_000,
+      intervalMs: 100,
+    });
+    expect(Date.now()).toBeGreaterThanOrEqual(endsAt);
+    expect((await frozenOnTopic())?.decisions.map((one) => one.kind)).toContain('frozen');
   });
 });
 

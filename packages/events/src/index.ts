@@ -43,9 +43,12 @@ export {
   DecisionBook,
   type DecisionCause,
   type DecisionKind,
+  isSettled,
+  type LiftedFreezes,
   positionOf,
   type SubjectDecisions,
 } from './decisions/decision-state.js';
+export { LiftExpiryTimer } from './decisions/lift-expiry-timer.js';
 export {
   ACTION_EVENT_TYPES,
   type ActionEventType,

@@ -2,6 +2,7 @@ import {
   type BudgetwatchEvent,
   DecisionBook,
   DecisionFeed,
+  LiftExpiryTimer,
   type SubjectDecisions,
 } from '@budgetwatch/events';
 import type { DecisionSource } from './decision-routes.js';
@@ -15,6 +16,11 @@ export class FoldedDecisionSource implements DecisionSource {
   readonly feed: DecisionFeed;
   readonly book = new DecisionBook();
   private counter = 0;
+  /** A lift for a time ends on its own: its freeze, still held by its rule, shows again. */
+  private readonly expiry = new LiftExpiryTimer(
+    () => this.book.nextExpiryMs(),
+    (nowMs) => this.record(this.book.expire(nowMs)),
+  );
 
   constructor(resumableChanges?: number) {
     this.feed = new DecisionFeed(resumableChanges);
@@ -23,7 +29,13 @@ export class FoldedDecisionSource implements DecisionSource {
   /** An EventSubscriber of the in-process bus. */
   readonly take = async (event: BudgetwatchEvent): Promise<void> => {
     this.record(this.book.apply(event));
+    this.expiry.schedule();
   };
+
+  /** Stops the lift timer (the process is stopping). */
+  close(): void {
+    this.expiry.cancel();
+  }
 
   /** Records subjects the book changed outside `take` (a time-based expiry). */
   record(changes: readonly SubjectDecisions[]): void {

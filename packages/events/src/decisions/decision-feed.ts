@@ -1,4 +1,4 @@
-import type { SubjectDecisions } from './decision-state.js';
+import { isSettled, type SubjectDecisions } from './decision-state.js';
 
 /** One change of the feed: a subject as it is from `version` on (`decisions: []`: cleared). */
 export interface DecisionChange {
@@ -46,7 +46,7 @@ export class DecisionFeed {
   record(version: number, subject: SubjectDecisions): boolean {
     if (!Number.isSafeInteger(version) || version <= this.currentVersion) return false;
     this.currentVersion = version;
-    if (subject.decisions.length === 0) this.subjects.delete(subject.key);
+    if (isSettled(subject)) this.subjects.delete(subject.key);
     else this.subjects.set(subject.key, subject);
     const change = { version, subject };
     this.log.push(change);

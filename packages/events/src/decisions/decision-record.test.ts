@@ -24,6 +24,30 @@ describe('decision records', () => {
     expect(decisionRecord({ ...frozen, decisions: [] })).toEqual({ key: frozen.key, value: null });
   });
 
+  it('a subject whose only freeze is lifted keeps its record, lift included; a damaged lift is refused', () => {
+    const { book } = folded(1);
+    const frozen = book.get(refund);
+    const lifted: SubjectDecisions = {
+      ...frozen,
+      decisions: [],
+      lifted: {
+        eventId: 'operator/lift-1',
+        since: '2026-11-28T10:00:00.000Z',
+        actor: 'alice',
+        reason: 'provider confirmed the fix',
+        until: '2026-11-28T11:00:00.000Z',
+        causes: frozen.decisions.flatMap((decision) => (decision.kind === 'frozen' ? decision.causes : [])),
+      },
+    };
+    const record = decisionRecord(lifted);
+    expect(record.value).not.toBeNull();
+    expect(parseDecisionRecord(record.key, record.value)).toEqual({ subject: lifted });
+    const damaged = JSON.stringify({ ...lifted, lifted: { ...lifted.lifted, until: 'soon' } });
+    expect(parseDecisionRecord(record.key, damaged)).toEqual({
+      problem: 'lifted.until must be a time or null',
+    });
+  });
+
   it('parse what they encode, and a tombstone as the subject with no decisions', () => {
     const { book } = folded(1);
     const frozen = book.get(refund);

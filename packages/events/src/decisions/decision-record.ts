@@ -3,6 +3,7 @@ import {
   DECISION_KINDS,
   type DecisionCause,
   type DecisionKind,
+  isSettled,
   type SubjectDecisions,
 } from './decision-state.js';
 
@@ -16,7 +17,7 @@ export interface DecisionRecord {
 }
 
 export function decisionRecord(subject: SubjectDecisions): DecisionRecord {
-  return { key: subject.key, value: subject.decisions.length === 0 ? null : JSON.stringify(subject) };
+  return { key: subject.key, value: isSettled(subject) ? null : JSON.stringify(subject) };
 }
 
 /**
@@ -84,7 +85,19 @@ function subjectProblem(value: unknown): string | null {
     const problem = decisionProblem(decision);
     if (problem !== null) return problem;
   }
-  return null;
+  return value.lifted === undefined ? null : liftedProblem(value.lifted);
+}
+
+function liftedProblem(value: unknown): string | null {
+  if (!isObject(value)) return 'lifted is not an object';
+  const { eventId, since, actor, reason, until, causes } = value;
+  if (![eventId, since, actor, reason].every((field) => typeof field === 'string')) {
+    return 'lifted needs eventId, since, actor and reason';
+  }
+  if (!(until === null || (typeof until === 'string' && Number.isFinite(Date.parse(until))))) {
+    return 'lifted.until must be a time or null';
+  }
+  return Array.isArray(causes) && causes.every(isCause) ? null : 'lifted.causes must be causes';
 }
 
 function decisionProblem(value: unknown): string | null {

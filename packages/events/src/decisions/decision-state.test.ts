@@ -251,13 +251,41 @@ describe('DecisionBook, operator controls', () => {
     expect(book.apply(lift)).toEqual([{ ...book.get(refunds), decisions: [] }]);
     expect(book.apply(lift)).toEqual([]);
     expect(book.nextExpiryMs()).toBeNull();
-    // The rule recovers (nothing to show), then fires again: frozen again.
-    expect(applyAll(book, transition('success-rate', refunds, 2))).toEqual([]);
+    expect(book.get(refunds).lifted).toMatchObject({
+      eventId: lift.id,
+      until: null,
+      causes: [{ rule: 'success-rate' }],
+    });
+    // The rule recovers: the lift hides nothing any more (it leaves the record), then fires again.
+    const recovered = applyAll(book, transition('success-rate', refunds, 2));
+    expect(recovered.map((subject) => [subject.decisions, subject.lifted])).toEqual([[[], undefined]]);
     applyAll(book, transition('success-rate', refunds, 3));
     expect(kindsOf(book, refunds)).toEqual(['frozen']);
     // A replay of the old lift after the new freeze changes nothing.
     expect(book.apply(lift)).toEqual([]);
     expect(kindsOf(book, refunds)).toEqual(['frozen']);
+  });
+
+  it('a book restored from a lifted subject keeps the freeze hidden, ends the lift on time, and sees a new fire', () => {
+    const book = new DecisionBook();
+    applyAll(book, transition('success-rate', refunds, 1));
+    const lift = operator('freeze.lifted', refunds, 2, { liftMs: 60_000 });
+    book.apply(lift);
+    const written = book.get(refunds);
+    expect(written.decisions).toEqual([]);
+    expect(written.lifted?.until).toBe(new Date(Date.parse(lift.time) + 60_000).toISOString());
+
+    const restored = new DecisionBook();
+    restored.restore(written);
+    expect(restored.get(refunds)).toEqual(written);
+    expect(restored.current()).toEqual([written]);
+    expect(restored.nextExpiryMs()).toBe(Date.parse(lift.time) + 60_000);
+    // Replays of what was folded before the restart change nothing.
+    expect(applyAll(restored, [...transition('success-rate', refunds, 1), lift])).toEqual([]);
+    expect(restored.expire(Date.parse(lift.time) + 60_000).map((subject) => subject.decisions)).toEqual([
+      [expect.objectContaining({ kind: 'frozen' })],
+    ]);
+    expect(restored.get(refunds).lifted).toBeUndefined();
   });
 
   it('a lift leaves the other actions of the rule, and a manual freeze, in force', () => {

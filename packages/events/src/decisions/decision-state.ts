@@ -44,12 +44,35 @@ export interface ActiveDecision {
   causes: DecisionCause[];
 }
 
+/** An operator's lift in force: the rule freezes it hides, which show again when it ends. */
+export interface LiftedFreezes {
+  /** The freeze.lifted event, its time, and who lifted and why. */
+  eventId: string;
+  since: string;
+  actor: string;
+  reason: string;
+  /** When the lift ends (ISO); null: when a lifted rule fires again. */
+  until: string | null;
+  /** The rule freezes it hides, still held by their rules. */
+  causes: DecisionCause[];
+}
+
 /** The decisions in force on one subject; `decisions` is empty when nothing applies any more. */
 export interface SubjectDecisions extends DecisionSubject {
   key: string;
   /** The inventory's fallback mode for the server, as the latest action event carried it. */
   fallbackMode: string | null;
   decisions: ActiveDecision[];
+  /**
+   * A lift in force (absent when none): carried with the decisions so that a folder rebuilding
+   * from the compacted topic keeps the freeze hidden, and so operators see who lifted what.
+   */
+  lifted?: LiftedFreezes;
+}
+
+/** Nothing in force and nothing lifted: the subject's record is a tombstone. */
+export function isSettled(subject: SubjectDecisions): boolean {
+  return subject.decisions.length === 0 && subject.lifted === undefined;
 }
 
 /** An action event type's effect: set or clear a kind. audit.requested has no clearing event. */
@@ -80,6 +103,10 @@ interface Lift {
   hidden: Set<string>;
   /** When the lift ends; null: only when its rules fire again (or recover). */
   untilMs: number | null;
+  eventId: string;
+  since: string;
+  actor: string;
+  reason: string;
 }
 
 interface SubjectEntry {
@@ -95,6 +122,8 @@ interface SubjectEntry {
   lift: Lift | null;
 }
 
+const LIFT_CONTROL = 'operator:lift';
+
 /** An operator event type's effect; each control is ordered on its own. */
 const OPERATOR_EFFECTS: Readonly<
   Record<OperatorEvent['type'], { control: string; kind: DecisionKind | null; set: boolean }>
@@ -103,7 +132,7 @@ const OPERATOR_EFFECTS: Readonly<
   'budgetwatch.killswitch.released': { control: 'operator:kill-switch', kind: 'kill_switch', set: false },
   'budgetwatch.freeze.set': { control: 'operator:freeze', kind: 'frozen', set: true },
   'budgetwatch.freeze.cleared': { control: 'operator:freeze', kind: 'frozen', set: false },
-  'budgetwatch.freeze.lifted': { control: 'operator:lift', kind: null, set: true },
+  'budgetwatch.freeze.lifted': { control: LIFT_CONTROL, kind: null, set: true },
 };
 
 /**
@@ -169,7 +198,7 @@ export class DecisionBook {
   current(): SubjectDecisions[] {
     return [...this.subjects.values()]
       .map(snapshotOf)
-      .filter((subject) => subject.decisions.length > 0)
+      .filter((subject) => !isSettled(subject))
       .sort(byKey);
   }
 
@@ -192,13 +221,27 @@ export class DecisionBook {
       const holders = new Map<string, DecisionCause>();
       for (const cause of decision.causes) {
         holders.set(cause.rule, { ...cause });
-        const position = positionOf(cause.eventId);
-        const latest = entry.applied.get(cause.rule);
-        if (position !== undefined && (latest === undefined || isBefore(latest, position))) {
-          entry.applied.set(cause.rule, position);
-        }
+        markApplied(entry, cause.rule, cause.eventId);
       }
       entry.causes.set(decision.kind, holders);
+    }
+    const lifted = snapshot.lifted;
+    if (lifted !== undefined) {
+      const frozen = entry.causes.get('frozen') ?? new Map<string, DecisionCause>();
+      for (const cause of lifted.causes) {
+        frozen.set(cause.rule, { ...cause });
+        markApplied(entry, cause.rule, cause.eventId);
+      }
+      if (frozen.size > 0) entry.causes.set('frozen', frozen);
+      markApplied(entry, LIFT_CONTROL, lifted.eventId);
+      entry.lift = {
+        hidden: new Set(lifted.causes.map((cause) => cause.eventId)),
+        untilMs: lifted.until === null ? null : Date.parse(lifted.until),
+        eventId: lifted.eventId,
+        since: lifted.since,
+        actor: lifted.actor,
+        reason: lifted.reason,
+      };
     }
     this.subjects.set(decisionKey(subject), entry);
   }
@@ -251,7 +294,7 @@ export class DecisionBook {
     if (position !== undefined) entry.applied.set(control, position);
     entry.fallbackMode = event.data.fallbackMode ?? entry.fallbackMode;
     if (kind === null) {
-      entry.lift = liftOf(entry, 'until' in event.data ? event.data.until : null);
+      entry.lift = liftOf(entry, event);
     } else {
       const holders = entry.causes.get(kind) ?? new Map<string, DecisionCause>();
       if (set && !holders.has(OPERATOR_RULE)) {
@@ -299,15 +342,29 @@ function newEntry(subject: DecisionSubject): SubjectEntry {
 }
 
 /** A lift of the rule freezes in force now (never an operator's own freeze); null: nothing to lift. */
-function liftOf(entry: SubjectEntry, until: string | null): Lift | null {
+function liftOf(entry: SubjectEntry, event: OperatorEvent): Lift | null {
   const ruleFreezes = [...(entry.causes.get('frozen')?.values() ?? [])].filter(
     (cause) => cause.rule !== OPERATOR_RULE,
   );
   if (ruleFreezes.length === 0) return null;
+  const until = 'until' in event.data ? event.data.until : null;
   return {
     hidden: new Set(ruleFreezes.map((cause) => cause.eventId)),
     untilMs: until === null ? null : Date.parse(until),
+    eventId: event.id,
+    since: event.time,
+    actor: event.data.actor,
+    reason: event.data.reason,
   };
+}
+
+/** Records `eventId`'s position as applied for `control` unless a later one already is. */
+function markApplied(entry: SubjectEntry, control: string, eventId: string): void {
+  const position = positionOf(eventId);
+  const latest = entry.applied.get(control);
+  if (position !== undefined && (latest === undefined || isBefore(latest, position))) {
+    entry.applied.set(control, position);
+  }
 }
 
 function snapshotOf(entry: SubjectEntry): SubjectDecisions {
@@ -321,13 +378,28 @@ function snapshotOf(entry: SubjectEntry): SubjectDecisions {
     const since = causes.map((cause) => cause.since).sort()[0] ?? '';
     return [{ kind, since, causes }];
   });
-  return {
+  const snapshot: SubjectDecisions = {
     key: decisionKey(entry.subject),
     server: entry.subject.server,
     tool: entry.subject.tool,
     fallbackMode: entry.fallbackMode,
     decisions,
   };
+  const lift = entry.lift;
+  if (lift !== null) {
+    const hidden = [...(entry.causes.get('frozen')?.values() ?? [])]
+      .filter((cause) => lift.hidden.has(cause.eventId))
+      .sort((a, b) => (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0));
+    snapshot.lifted = {
+      eventId: lift.eventId,
+      since: lift.since,
+      actor: lift.actor,
+      reason: lift.reason,
+      until: lift.untilMs === null ? null : new Date(lift.untilMs).toISOString(),
+      causes: hidden,
+    };
+  }
+  return snapshot;
 }
 
 function byKey(a: SubjectDecisions, b: SubjectDecisions): number {

@@ -39,6 +39,7 @@ export async function startEmbeddedStages(
   // Subscribed before anything publishes: the feed folds every event from the first.
   const decisions = new FoldedDecisionSource();
   bus.subscribe(decisions.take);
+  stages.add('decisions', async () => decisions.close());
 
   const ingest = new InProcessIngest({
     store,

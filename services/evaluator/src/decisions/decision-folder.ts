@@ -1,6 +1,8 @@
 import {
   DecisionBook,
   type DecisionSubject,
+  isSettled,
+  LiftExpiryTimer,
   parseBudgetwatchEvent,
   parseDecisionRecord,
   recordsToWrite,
@@ -14,7 +16,7 @@ import {
 } from '@budgetwatch/kafka';
 import type { Logger } from '@budgetwatch/logger';
 import { observeCounts } from '@budgetwatch/telemetry';
-import type { Consumer, Kafka } from 'kafkajs';
+import { type Consumer, type Kafka, Partitioners } from 'kafkajs';
 
 export interface DecisionFolderOptions {
   kafka: Kafka;
@@ -27,6 +29,8 @@ export interface DecisionFolderOptions {
   fetchMaxWaitMs?: number;
   /** How long the group waits for a silent (crashed) folder before its partitions move. */
   sessionTimeoutMs?: number;
+  /** The clock timed lifts end by (tests inject one). */
+  now?: () => number;
 }
 
 export interface DecisionFolderMetrics {
@@ -65,8 +69,15 @@ export class DecisionFolder {
   private readonly consumer: Consumer;
   private readonly producer: LazyProducer;
   private needsBootstrap = true;
-  /** Writes one after another: a batch's and any other change's (docs: the integrator's expiry). */
+  private bootstrapping: Promise<void> | null = null;
+  /** Writes one after another: a batch's and a lift expiry's. */
   private writing: Promise<void> = Promise.resolve();
+  /** The events topic's partitions assigned here, and how many it has (known after a bootstrap). */
+  private assigned = new Set<number>();
+  private partitionCount = 0;
+  private readonly partitionOf = Partitioners.DefaultPartitioner();
+  private readonly now: () => number;
+  private readonly expiry: LiftExpiryTimer;
 
   constructor(private readonly options: DecisionFolderOptions) {
     this.consumer = options.kafka.consumer({
@@ -75,9 +86,27 @@ export class DecisionFolder {
     });
     this.producer = new LazyProducer(options.kafka);
     folderInstruments(this.metrics);
+    this.now = options.now ?? Date.now;
+    this.expiry = new LiftExpiryTimer(
+      () => this.book.nextExpiryMs(),
+      (nowMs) => {
+        this.publish(this.expiredHere(nowMs)).catch((error: unknown) => {
+          // The write is retried with the next batch: a failed write makes it rebuild the book.
+          this.options.logger.warn({ err: error }, 'writing an ended lift failed');
+        });
+      },
+      this.now,
+    );
     // Partitions may have moved here from another folder: its writes are in the topic, not in this book.
-    this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
+      this.assigned = new Set(event.payload.memberAssignment[options.eventsTopic] ?? []);
       this.needsBootstrap = true;
+      // At once, not at the next batch: a timed lift must end on time even if no event comes.
+      this.bootstrapped()
+        .then(() => this.expiry.schedule())
+        .catch((error: unknown) => {
+          this.options.logger.warn({ err: error }, 'rebuilding the decisions failed; the next batch retries');
+        });
     });
   }
 
@@ -88,7 +117,7 @@ export class DecisionFolder {
       autoCommit: false,
       eachBatch: async ({ batch, resolveOffset, isRunning, isStale }) => {
         if (!isRunning() || isStale()) return;
-        if (this.needsBootstrap) await this.bootstrap();
+        await this.bootstrapped();
         for (const message of batch.messages) {
           const parsed = parseBudgetwatchEvent(message.value);
           if ('reason' in parsed) {
@@ -98,7 +127,10 @@ export class DecisionFolder {
           this.metrics.eventsFolded += 1;
           for (const changed of this.book.apply(parsed.event)) this.markDirty(changed);
         }
+        // A replayed lift may have ended long ago: it never shows as in force.
+        for (const changed of this.expiredHere(this.now())) this.markDirty(changed);
         await this.flush();
+        this.expiry.schedule();
         const next = (BigInt(batch.lastOffset()) + 1n).toString();
         await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
         resolveOffset(batch.lastOffset());
@@ -134,9 +166,36 @@ export class DecisionFolder {
   }
 
   async stop(): Promise<void> {
+    this.expiry.cancel();
     await this.consumer.disconnect();
     await this.writing.catch(() => undefined);
     await this.producer.close();
+  }
+
+  /**
+   * Ends the lifts due by `nowMs`, and returns the changed subjects whose events this folder folds.
+   * The book holds every subject (it is rebuilt from the whole topic), but another folder owns the
+   * others: their state here may be stale, so only their owner writes them.
+   */
+  private expiredHere(nowMs: number): SubjectDecisions[] {
+    return this.book.expire(nowMs).filter((subject) => this.folds(subject.server));
+  }
+
+  /** Whether events of `server` (the events' key) land on a partition assigned here. */
+  private folds(server: string): boolean {
+    if (this.partitionCount === 0) return false;
+    const partition = this.partitionOf({
+      topic: this.options.eventsTopic,
+      partitionMetadata: Array.from({ length: this.partitionCount }, (_, partitionId) => ({
+        partitionErrorCode: 0,
+        partitionId,
+        leader: 0,
+        replicas: [],
+        isr: [],
+      })),
+      message: { key: server, value: null },
+    });
+    return this.assigned.has(partition);
   }
 
   private markDirty(subject: SubjectDecisions): void {
@@ -173,6 +232,27 @@ export class DecisionFolder {
     return run;
   }
 
+  /** Rebuilds the book if it must, once however many callers ask at the same time. */
+  private bootstrapped(): Promise<void> {
+    if (!this.needsBootstrap) return Promise.resolve();
+    this.bootstrapping ??= this.bootstrap().finally(() => {
+      this.bootstrapping = null;
+    });
+    return this.bootstrapping;
+  }
+
+  /** How many partitions the events topic has: which one holds a server's events depends on it. */
+  private async eventPartitions(): Promise<number> {
+    const admin = this.options.kafka.admin();
+    await admin.connect();
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: [this.options.eventsTopic] });
+      return topics[0]?.partitions.length ?? 0;
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
   /** Rebuilds the book and the written state from the decisions topic, read to its end. */
   private async bootstrap(): Promise<void> {
     const records = await readCompactedTopic({
@@ -196,8 +276,9 @@ export class DecisionFolder {
       if (record.value === null) this.written.delete(parsed.subject.key);
       else this.written.set(parsed.subject.key, record.value.toString('utf8'));
     }
+    this.partitionCount = await this.eventPartitions();
     const book = new DecisionBook();
-    for (const subject of latest.values()) if (subject.decisions.length > 0) book.restore(subject);
+    for (const subject of latest.values()) if (!isSettled(subject)) book.restore(subject);
     this.book = book;
     this.dirty.clear();
     this.needsBootstrap = false;
