@@ -111,11 +111,12 @@ export class DrillRunner {
     }));
     let deadLettered = 0;
     const consumers: Consumer[] = [];
-    // Opened now, so it has synced by the time the breach is detected.
-    const feed = killSwitch?.openFeed(server);
+    let feed: DecisionFeed | undefined;
     const admin = this.options.kafka.admin();
     await admin.connect();
     try {
+      // Opened now, so it has synced by the time the breach is detected.
+      feed = killSwitch?.openFeed(server);
       consumers.push(
         await this.watch(`budgetwatch-drill-${runId}`, this.options.topics.events, (value) => {
           const parsed = parseBudgetwatchEvent(value);
