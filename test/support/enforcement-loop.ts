@@ -1,0 +1,228 @@
+/**
+ * The enforcement loop end to end (issue 18's acceptance): `budgetwatch start` with a policy of
+ * short windows, a switchable MCP server and its backup, and agents whose calls go through the
+ * guard (the library, or `budgetwatch guard-proxy`) and are reported by the real OTel SDK to the
+ * intake. Helpers shared by test/integration/enforcement-loop-*.test.ts.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { WindowSummary } from '@budgetwatch/domain';
+import { type GuardOptions, guardClient, SseDecisionFeed, type SubjectDecisions } from '@budgetwatch/mcp-guard';
+import { WaitAbortedError, waitFor } from '@budgetwatch/testkit';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  BatchSpanProcessor,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  TracerProvider,
+} from '@opentelemetry/sdk-trace';
+import { stringify } from 'yaml';
+import type { BudgetwatchInstance } from './budgetwatch-instance.js';
+import { inventoryEntry } from './inventory-entries.js';
+import type { SwitchableMcpServer } from './switchable-mcp-server.js';
+
+export const WRITE_TOKEN = 'enforcement-loop-write-token';
+export const TOOL = 'charge';
+
+/**
+ * The shortest loop the configuration allows. A window is read from one-minute buckets, the
+ * current one included, so `1m` (like `1s`, the shortest the schema accepts) is the current
+ * minute's bucket: a failure spell fires within it, and probes' successes recover it. The rule
+ * fires under 50% success once 4 calls were served, and resolves at 50% again.
+ */
+export const LOOP_POLICY = {
+  rules: [
+    {
+      id: 'success-rate',
+      description: 'e2e: under 50% success over the current minute',
+      metric: 'success_rate',
+      window: '1m',
+      comparator: '<',
+      threshold: 0.5,
+      resolveThreshold: 0.5,
+      minCalls: 4,
+      scopes: ['tool', 'server'],
+      actions: ['freeze-traffic'],
+    },
+  ],
+};
+
+/** A policy file and an inventory listing `servers` (the kill switch needs them listed), removed after. */
+export function loopFiles(servers: readonly string[]): { policy: string; inventory: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'bw-enforcement-loop-'));
+  const policy = join(dir, 'policy.yaml');
+  const inventory = join(dir, 'inventory.yaml');
+  writeFileSync(policy, stringify(LOOP_POLICY));
+  writeFileSync(
+    inventory,
+    stringify({
+      servers: servers.map((id) => ({ ...inventoryEntry(id, 2, `${id}.internal`), fallbackMode: 'backup' })),
+    }),
+  );
+  return { policy, inventory, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** The environment of a `budgetwatch start` running the loop: evaluator sweep at its minimum, short heartbeats. */
+export function loopEnvironment(files: { policy: string; inventory: string }): Record<string, string> {
+  return {
+    BUDGETWATCH_POLICY: files.policy,
+    BUDGETWATCH_INVENTORY: files.inventory,
+    BUDGETWATCH_EVALUATOR_SWEEP_INTERVAL_MS: '1000',
+    BUDGETWATCH_DECISION_STREAM_HEARTBEAT_MS: '500',
+    BUDGETWATCH_API_TOKEN: WRITE_TOKEN,
+    BUDGETWATCH_OTLP_GRPC_ENABLED: 'false',
+  };
+}
+
+/** What an agent saw of one call: the tool's answer (ok or isError), or the backup's (the fallback). */
+export type Seen = 'ok' | 'error' | 'fallback';
+
+/** The calls an agent made, by what it saw, to hold the windows to. */
+export class Tally {
+  readonly counts: Record<Seen, number> = { ok: 0, error: 0, fallback: 0 };
+
+  constructor(
+    private readonly server: string,
+    private readonly backup: string,
+  ) {}
+
+  /** Classifies a result by its text (each server names itself) and counts it. */
+  see(result: object): Seen {
+    const content = 'content' in result ? (result.content as Array<{ text?: string }>) : [];
+    const text = content[0]?.text ?? '';
+    let seen: Seen;
+    if (text === `${this.server}: charged`) seen = 'ok';
+    else if (text === `${this.server}: the backend refused`) seen = 'error';
+    else if (text === `${this.backup}: charged`) seen = 'fallback';
+    // Ends any wait at once: an answer from nowhere expected is a failure, not a state to wait out.
+    else throw new WaitAbortedError(`an answer from nowhere expected: ${JSON.stringify(result)}`);
+    this.counts[seen] += 1;
+    return seen;
+  }
+
+  get calls(): number {
+    return this.counts.ok + this.counts.error + this.counts.fallback;
+  }
+
+  /** The window the pipeline must hold for these calls, exactly. */
+  expectedWindow(): Pick<WindowSummary, 'calls' | 'served' | 'errors' | 'blockedExpected' | 'fallbacks'> {
+    return {
+      calls: this.calls,
+      served: this.counts.ok + this.counts.error,
+      errors: this.counts.error,
+      blockedExpected: this.counts.fallback,
+      fallbacks: this.counts.fallback,
+    };
+  }
+}
+
+/** One series' window over the last hour (all of a test's calls), read through the API. */
+export async function windowOf(
+  instance: BudgetwatchInstance,
+  server: string,
+  tool: string | null,
+): Promise<WindowSummary> {
+  const query = new URLSearchParams({ server, window: '1h', ...(tool === null ? {} : { tool }) });
+  return (await instance.getJson<{ window: WindowSummary }>(`/api/v1/windows?${query}`)).window;
+}
+
+/** Waits until the tool's window and the server's rollup hold `calls` calls, then returns both. */
+export async function windowsWith(
+  instance: BudgetwatchInstance,
+  server: string,
+  calls: number,
+): Promise<{ tool: WindowSummary; server: WindowSummary }> {
+  return waitFor(
+    async () => {
+      const tool = await windowOf(instance, server, TOOL);
+      const rollup = await windowOf(instance, server, null);
+      return tool.calls >= calls && rollup.calls >= calls ? { tool, server: rollup } : undefined;
+    },
+    { description: `${calls} calls of ${server} in the windows`, timeoutMs: 20_000, intervalMs: 100 },
+  );
+}
+
+/** The decision kinds in force on `key`, as the API's GET answers them now. */
+export async function kindsOn(instance: BudgetwatchInstance, server: string, key: string): Promise<string[]> {
+  const answer = await instance.getJson<{ decisions: SubjectDecisions[] }>(
+    `/api/v1/decisions?server=${encodeURIComponent(server)}`,
+  );
+  return answer.decisions.find((subject) => subject.key === key)?.decisions.map((d) => d.kind) ?? [];
+}
+
+export async function connectClient(url: string, name = 'e2e-agent'): Promise<Client> {
+  const client = new Client({ name, version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  return client;
+}
+
+/**
+ * The OTel SDK of an agent: spans exported by OTLP/HTTP to the intake as a batch every 50 ms, and
+ * kept in memory for the test to read the guard's attributes.
+ */
+export function agentTelemetry(intakeUrl: string) {
+  const memory = new InMemorySpanExporter();
+  const provider = new TracerProvider({
+    resource: resourceFromAttributes({ 'service.name': `e2e-agent-${randomUUID().slice(0, 8)}` }),
+    spanProcessors: [
+      new BatchSpanProcessor({
+        exporter: new OTLPTraceExporter({ url: intakeUrl }),
+        scheduledDelayMillis: 50,
+      }),
+      new SimpleSpanProcessor({ exporter: memory }),
+    ],
+  });
+  return { provider, memory, tracer: provider.getTracer('e2e-agent') };
+}
+
+/**
+ * An agent on `tool` guarded by @budgetwatch/mcp-guard, following the API's SSE stream, with
+ * `backup`'s same tool as its fallback and its spans sent to the intake.
+ */
+export async function guardedAgent(
+  instance: BudgetwatchInstance,
+  tool: SwitchableMcpServer,
+  backup: SwitchableMcpServer,
+  options: Partial<GuardOptions> = {},
+) {
+  const feed = new SseDecisionFeed({ apiUrl: instance.apiUrl, server: tool.name, maxBackoffMs: 200 });
+  await feed.whenSynced(10_000);
+  const telemetry = agentTelemetry(instance.intakeUrl);
+  const backupClient = await connectClient(backup.url, 'e2e-agent-fallback');
+  const toolClient = await connectClient(tool.url);
+  const client = guardClient(toolClient, {
+    server: tool.name,
+    feed,
+    tracer: telemetry.tracer,
+    fallback: { client: backupClient },
+    ...options,
+  });
+  return {
+    client,
+    feed,
+    memory: telemetry.memory,
+    call: () => client.callTool({ name: TOOL, arguments: {} }),
+    async close() {
+      await telemetry.provider.forceFlush();
+      await telemetry.provider.shutdown();
+      await feed.close();
+      await toolClient.close();
+      await backupClient.close();
+    },
+  };
+}
+
+/** Whether `frozen` holds on the server or on its tool, in a guard's feed. */
+export function frozenIn(
+  feed: { subject(server: string, tool: string | null): SubjectDecisions | undefined },
+  server: string,
+): boolean {
+  return [feed.subject(server, null), feed.subject(server, TOOL)].some(
+    (subject) => subject?.decisions.some((decision) => decision.kind === 'frozen') === true,
+  );
+}
