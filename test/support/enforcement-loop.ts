@@ -9,8 +9,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WindowSummary } from '@budgetwatch/domain';
-import { type GuardOptions, guardClient, SseDecisionFeed, type SubjectDecisions } from '@budgetwatch/mcp-guard';
-import { WaitAbortedError, waitFor } from '@budgetwatch/testkit';
+import { type BudgetwatchEvent, isOperatorEvent } from '@budgetwatch/events';
+import {
+  type GuardOptions,
+  guardClient,
+  SseDecisionFeed,
+  type SubjectDecisions,
+} from '@budgetwatch/mcp-guard';
+import { type TestTopicOptions, WaitAbortedError, waitFor } from '@budgetwatch/testkit';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
@@ -21,8 +27,10 @@ import {
   SimpleSpanProcessor,
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
+import { expect, inject } from 'vitest';
 import { stringify } from 'yaml';
 import type { BudgetwatchInstance } from './budgetwatch-instance.js';
+import { spawnBudgetwatch } from './cli.js';
 import { inventoryEntry } from './inventory-entries.js';
 import type { SwitchableMcpServer } from './switchable-mcp-server.js';
 
@@ -225,4 +233,133 @@ export function frozenIn(
   return [feed.subject(server, null), feed.subject(server, TOOL)].some(
     (subject) => subject?.decisions.some((decision) => decision.kind === 'frozen') === true,
   );
+}
+
+/** A `budgetwatch guard-proxy` process in front of `upstreams`, following the API and reporting to its intake. */
+export async function startProxy(
+  instance: BudgetwatchInstance,
+  upstreams: readonly SwitchableMcpServer[],
+  flags: readonly string[],
+): Promise<{ urlOf(server: string): string; output(): string; stop(): Promise<void> }> {
+  const child = spawnBudgetwatch(
+    [
+      'guard-proxy',
+      ...upstreams.flatMap((upstream) => ['--upstream', `${upstream.name}=${upstream.url}`]),
+      '--api',
+      instance.apiUrl,
+      '--otlp-url',
+      instance.intakeUrl,
+      '--port',
+      '0',
+      ...flags,
+    ],
+    { BUDGETWATCH_LOG_LEVEL: 'warn' },
+  );
+  let output = '';
+  const take = (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+  };
+  child.stdout?.on('data', take);
+  child.stderr?.on('data', take);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const base = await waitFor(
+    () => {
+      if (child.exitCode !== null)
+        throw new WaitAbortedError(`guard-proxy exited ${child.exitCode}: ${output}`);
+      return /guard-proxy: (http:\/\/[^/\s]+)\/mcp\//.exec(output)?.[1];
+    },
+    { description: 'the proxy to listen', timeoutMs: 30_000 },
+  );
+  return {
+    urlOf: (server) => `${base}/mcp/${server}`,
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** The environment that runs `budgetwatch start` on the test Kafka and Redis, on topics and groups of its own. */
+export async function connectedEnvironment(
+  topics: { create(label: string, options?: TestTopicOptions): Promise<string> },
+  redisKeyPrefix: string,
+  label: string,
+): Promise<Record<string, string>> {
+  const group = `bwtest-${label}-${randomUUID().slice(0, 8)}`;
+  return {
+    KAFKA_BROKERS: inject('testBed').kafkaBrokers.join(','),
+    REDIS_URL: inject('testBed').redisUrl,
+    REDIS_KEY_PREFIX: redisKeyPrefix,
+    BUDGETWATCH_SPAN_TOPICS: await topics.create(`${label}-spans`),
+    BUDGETWATCH_DLQ_TOPIC: await topics.create(`${label}-dlq`),
+    BUDGETWATCH_EVENTS_TOPIC: await topics.create(`${label}-events`),
+    BUDGETWATCH_DECISIONS_TOPIC: await topics.create(`${label}-decisions`, {
+      configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
+    }),
+    BUDGETWATCH_INGEST_GROUP_ID: group,
+    BUDGETWATCH_NOTIFIER_GROUP_ID: `${group}-notifier`,
+    BUDGETWATCH_DECISIONS_GROUP_ID: `${group}-decisions`,
+    BUDGETWATCH_INGEST_SESSION_TIMEOUT_MS: '6000',
+  };
+}
+
+/**
+ * The loop as an agent lives it, calling `call` (a guarded charge) as it goes: three calls
+ * answered, then the tool fails until a call is routed to the backup (the rule fired and the
+ * guard heard it), then the tool heals and the agent calls on until five calls in a row reach
+ * the tool (probes alone come one per interval, so five in a row mean the freeze is gone).
+ * Returns how long enforcement and recovery took.
+ */
+export async function driveLoop(
+  tool: SwitchableMcpServer,
+  tally: Tally,
+  call: () => Promise<object>,
+): Promise<{ enforceMs: number; recoverMs: number }> {
+  for (let i = 0; i < 3; i++) expect(tally.see(await call())).toBe('ok');
+  tool.failing = true;
+  const failingAt = performance.now();
+  await waitFor(async () => tally.see(await call()) === 'fallback', {
+    description: 'a call routed to the backup',
+    timeoutMs: 30_000,
+    intervalMs: 100,
+  });
+  const enforceMs = performance.now() - failingAt;
+  tool.failing = false;
+  const healedAt = performance.now();
+  let streak = 0;
+  await waitFor(
+    async () => {
+      streak = tally.see(await call()) === 'ok' ? streak + 1 : 0;
+      return streak >= 5;
+    },
+    { description: 'five calls in a row to reach the healed tool', timeoutMs: 40_000, intervalMs: 50 },
+  );
+  const recoverMs = performance.now() - healedAt;
+  console.info(
+    `enforcement loop: failing to first fallback ${enforceMs.toFixed(0)} ms, healed to flowing ${recoverMs.toFixed(0)} ms; calls ${JSON.stringify(tally.counts)}`,
+  );
+  return { enforceMs, recoverMs };
+}
+
+/**
+ * After a loop: every call the agent made is one call in the windows of the tool and the server,
+ * exactly, each fallback an activation; the rule's own transitions froze and unfroze the tool,
+ * no operator acted, and nothing is in force any more.
+ */
+export async function expectLoopRecorded(instance: BudgetwatchInstance, server: string, tally: Tally) {
+  const windows = await windowsWith(instance, server, tally.calls);
+  expect(windows.tool).toMatchObject(tally.expectedWindow());
+  expect(windows.server).toMatchObject(tally.expectedWindow());
+  const { events } = await instance.getJson<{ events: BudgetwatchEvent[] }>(
+    `/api/v1/events?server=${encodeURIComponent(server)}&limit=50`,
+  );
+  const onTool = events
+    .filter((event) => 'tool' in event.data && event.data.tool === TOOL)
+    .map((event) => event.type)
+    .reverse();
+  expect(onTool).toContain('budgetwatch.traffic.frozen');
+  expect(onTool.at(-1)).toBe('budgetwatch.traffic.unfrozen');
+  expect(events.filter(isOperatorEvent)).toEqual([]);
+  expect(await kindsOn(instance, server, `${server}/${TOOL}`)).toEqual([]);
 }
