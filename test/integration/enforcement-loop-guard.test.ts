@@ -5,7 +5,6 @@
  * operator. Every call is counted exactly in the windows.
  */
 import { GUARD_ATTRIBUTES } from '@budgetwatch/mcp-guard';
-import { waitFor } from '@budgetwatch/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BudgetwatchInstance, startBudgetwatch } from '../support/budgetwatch-instance.js';
 import {
