@@ -30,6 +30,9 @@ export interface GuardProxyCommandOptions {
   loweredConcurrency: number;
 }
 
+/** How long a finished span waits at most before it is exported (docs/guard.md, "The proxy"). */
+const SPAN_EXPORT_DELAY_MS = 200;
+
 /** `A=B` split at the first `=`, both sides non-empty. */
 function pair(value: string, expected: string): [string, string] {
   const at = value.indexOf('=');
@@ -109,6 +112,9 @@ export async function runGuardProxy(
         ? []
         : [
             new BatchSpanProcessor({
+              // These spans drive the rules whose decisions the proxy enforces: the SDK's default
+              // delay (5 s) would add up to 5 s to every freeze and every recovery.
+              scheduledDelayMillis: SPAN_EXPORT_DELAY_MS,
               exporter: new OTLPTraceExporter({
                 url: options.otlpUrl,
                 headers:
