@@ -60,12 +60,18 @@ export const LOOP_POLICY = {
   ],
 };
 
-/** A policy file and an inventory listing `servers` (the kill switch needs them listed), removed after. */
-export function loopFiles(servers: readonly string[]): { policy: string; inventory: string; remove(): void } {
+/**
+ * A policy file and an inventory listing `servers` (the kill switch needs them listed), removed
+ * after. `scopes: ['tool']` freezes the tool only, so one lift ends the freeze.
+ */
+export function loopFiles(
+  servers: readonly string[],
+  scopes: ReadonlyArray<'tool' | 'server'> = ['tool', 'server'],
+): { policy: string; inventory: string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'bw-enforcement-loop-'));
   const policy = join(dir, 'policy.yaml');
   const inventory = join(dir, 'inventory.yaml');
-  writeFileSync(policy, stringify(LOOP_POLICY));
+  writeFileSync(policy, stringify({ rules: LOOP_POLICY.rules.map((rule) => ({ ...rule, scopes })) }));
   writeFileSync(
     inventory,
     stringify({
@@ -305,6 +311,25 @@ export async function connectedEnvironment(
 }
 
 /**
+ * Calls every `intervalMs` until a call is answered `wanted`; returns the time from `since` (a
+ * `performance.now()`) to that answer.
+ */
+export async function untilSeen(
+  tally: Tally,
+  call: () => Promise<object>,
+  wanted: Seen,
+  since: number,
+  intervalMs = 20,
+): Promise<number> {
+  await waitFor(async () => tally.see(await call()) === wanted, {
+    description: `a call answered ${wanted === 'fallback' ? 'by the backup' : wanted}`,
+    timeoutMs: 30_000,
+    intervalMs,
+  });
+  return performance.now() - since;
+}
+
+/**
  * The loop as an agent lives it, calling `call` (a guarded charge) as it goes: three calls
  * answered, then the tool fails until a call is routed to the backup (the rule fired and the
  * guard heard it), then the tool heals and the agent calls on until five calls in a row reach
@@ -318,13 +343,7 @@ export async function driveLoop(
 ): Promise<{ enforceMs: number; recoverMs: number }> {
   for (let i = 0; i < 3; i++) expect(tally.see(await call())).toBe('ok');
   tool.failing = true;
-  const failingAt = performance.now();
-  await waitFor(async () => tally.see(await call()) === 'fallback', {
-    description: 'a call routed to the backup',
-    timeoutMs: 30_000,
-    intervalMs: 100,
-  });
-  const enforceMs = performance.now() - failingAt;
+  const enforceMs = await untilSeen(tally, call, 'fallback', performance.now(), 100);
   tool.failing = false;
   const healedAt = performance.now();
   let streak = 0;
