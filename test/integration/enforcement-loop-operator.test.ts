@@ -8,7 +8,6 @@
 import type { BudgetwatchEvent } from '@budgetwatch/events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BudgetwatchInstance, startBudgetwatch } from '../support/budgetwatch-instance.js';
-import { budgetwatchInProcess } from '../support/cli.js';
 import {
   connectClient,
   connectedEnvironment,
@@ -16,12 +15,12 @@ import {
   kindsOn,
   loopEnvironment,
   loopFiles,
+  operate,
   type Seen,
   startProxy,
   Tally,
   TOOL,
   untilSeen,
-  WRITE_TOKEN,
   windowsWith,
 } from '../support/enforcement-loop.js';
 import { useTopics } from '../support/kafka.js';
@@ -69,15 +68,6 @@ afterAll(async () => {
   files.remove();
 });
 
-/** Runs the CLI against the API with the write token; returns the id of the event it published. */
-async function operate(args: string[]): Promise<string> {
-  const result = await budgetwatchInProcess([...args, '--actor', 'ana', '--json', '--api', instance.apiUrl], {
-    BUDGETWATCH_API_TOKEN: WRITE_TOKEN,
-  });
-  expect(result.code, result.output).toBe(0);
-  return (JSON.parse(result.output) as { eventId: string }).eventId;
-}
-
 /** Both agents call until one answer is `wanted`; the time each took from `since`. */
 async function bothSee(wanted: Seen, since: number): Promise<Record<'library' | 'proxy', number>> {
   const [library, proxy] = await Promise.all([
@@ -101,7 +91,13 @@ describe('operator controls from the CLI, enforced by the guard and the proxy', 
     expect(await kindsOn(instance, SERVER, `${SERVER}/${TOOL}`)).toEqual(['frozen']);
     // The operator fixed the backend and lifts the freeze until the rule next fires.
     tool.failing = false;
-    const liftId = await operate(['freeze', 'lift', `${SERVER}/${TOOL}`, '--reason', 'backend fixed']);
+    const liftId = await operate(instance, [
+      'freeze',
+      'lift',
+      `${SERVER}/${TOOL}`,
+      '--reason',
+      'backend fixed',
+    ]);
     const flowMs = await bothSee('ok', performance.now());
     console.info(`enforcement loop (operator): lift to flowing ${JSON.stringify(flowMs)} ms`);
     expect(flowMs.library).toBeLessThan(WITHIN_MS);
@@ -113,7 +109,13 @@ describe('operator controls from the CLI, enforced by the guard and the proxy', 
   });
 
   it('a kill switch blocks every call within a second through both; released, calls flow again', async () => {
-    const engagedId = await operate(['kill-switch', 'engage', SERVER, '--reason', 'credentials leaked']);
+    const engagedId = await operate(instance, [
+      'kill-switch',
+      'engage',
+      SERVER,
+      '--reason',
+      'credentials leaked',
+    ]);
     const blockedMs = await bothSee('fallback', performance.now());
     console.info(`enforcement loop (operator): kill switch to blocked ${JSON.stringify(blockedMs)} ms`);
     expect(blockedMs.library).toBeLessThan(WITHIN_MS);
@@ -126,7 +128,13 @@ describe('operator controls from the CLI, enforced by the guard and the proxy', 
     }
     expect(tool.calls.charge).toBe(reached);
 
-    const releasedId = await operate(['kill-switch', 'release', SERVER, '--reason', 'credentials rotated']);
+    const releasedId = await operate(instance, [
+      'kill-switch',
+      'release',
+      SERVER,
+      '--reason',
+      'credentials rotated',
+    ]);
     const flowMs = await bothSee('ok', performance.now());
     console.info(`enforcement loop (operator): release to flowing ${JSON.stringify(flowMs)} ms`);
     expect(flowMs.library).toBeLessThan(WITHIN_MS);

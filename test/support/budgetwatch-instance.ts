@@ -17,16 +17,18 @@ export interface BudgetwatchInstance {
 }
 
 /**
- * Starts `budgetwatch <args>` on free ports with only `env`, and waits until its API answers
- * /healthz (or fails at once if the process exits first).
+ * Starts `budgetwatch <args>` on free ports (or those `env` names: a process started again on
+ * the same ports) with only `env`, and waits until its API answers /healthz (or fails at once if
+ * the process exits first).
  */
 export async function startBudgetwatch(
   args: string[],
   env: Record<string, string>,
 ): Promise<BudgetwatchInstance> {
-  const apiPort = await freeLoopbackPort();
-  const intakePort = await freeLoopbackPort();
-  const grpcIntakePort = await freeLoopbackPort();
+  const port = async (variable: string) => Number(env[variable] ?? (await freeLoopbackPort()));
+  const apiPort = await port('BUDGETWATCH_HTTP_PORT');
+  const intakePort = await port('BUDGETWATCH_OTLP_PORT');
+  const grpcIntakePort = await port('BUDGETWATCH_OTLP_GRPC_PORT');
   const child = spawnBudgetwatch(args, {
     BUDGETWATCH_HTTP_PORT: String(apiPort),
     BUDGETWATCH_OTLP_PORT: String(intakePort),

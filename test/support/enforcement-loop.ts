@@ -30,7 +30,7 @@ import {
 import { expect, inject } from 'vitest';
 import { stringify } from 'yaml';
 import type { BudgetwatchInstance } from './budgetwatch-instance.js';
-import { spawnBudgetwatch } from './cli.js';
+import { budgetwatchInProcess, spawnBudgetwatch } from './cli.js';
 import { inventoryEntry } from './inventory-entries.js';
 import type { SwitchableMcpServer } from './switchable-mcp-server.js';
 
@@ -381,4 +381,13 @@ export async function expectLoopRecorded(instance: BudgetwatchInstance, server: 
   expect(onTool.at(-1)).toBe('budgetwatch.traffic.unfrozen');
   expect(events.filter(isOperatorEvent)).toEqual([]);
   expect(await kindsOn(instance, server, `${server}/${TOOL}`)).toEqual([]);
+}
+
+/** Runs an operator command of the CLI against the API, as ana with the write token; returns the id of the event it published. */
+export async function operate(instance: BudgetwatchInstance, args: string[]): Promise<string> {
+  const result = await budgetwatchInProcess([...args, '--actor', 'ana', '--json', '--api', instance.apiUrl], {
+    BUDGETWATCH_API_TOKEN: WRITE_TOKEN,
+  });
+  expect(result.code, result.output).toBe(0);
+  return (JSON.parse(result.output) as { eventId: string }).eventId;
 }
