@@ -1,19 +1,22 @@
 /**
  * Issue 18's feed cut end to end, on Kafka and Redis: the `budgetwatch start` process whose API
  * the guards follow is stopped. After staleAfterMs a fail-closed guard routes every call to the
- * backup (feed_stale) while a fail-open one calls the tool; the process started again on the same
- * ports, both guards resume their streams and follow the decisions again.
+ * backup (feed_stale) and a fail-closed guard-proxy answers with its default result, while a
+ * fail-open guard calls the tool; the process started again on the same ports, all of them resume
+ * their streams and follow the decisions again.
  */
 import { GUARD_ATTRIBUTES } from '@budgetwatch/mcp-guard';
 import { freeLoopbackPort, waitFor } from '@budgetwatch/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BudgetwatchInstance, startBudgetwatch } from '../support/budgetwatch-instance.js';
 import {
+  connectClient,
   connectedEnvironment,
   guardedAgent,
   loopEnvironment,
   loopFiles,
   operate,
+  startProxy,
   Tally,
   TOOL,
   untilSeen,
@@ -74,6 +77,21 @@ describe('the decision feed cut: the API stopped and started again', () => {
       staleAfterMs: STALE_AFTER_MS,
     });
     cleanups.push(() => open.close());
+    // The proxy with its default fallback: a fallback upstream would be guarded by the same
+    // stale feed, and so fail closed as well.
+    const proxy = await startProxy(
+      instance,
+      [tool],
+      ['--fail-closed', '--stale-after', `${STALE_AFTER_MS}ms`],
+    );
+    cleanups.push(() => proxy.stop());
+    const proxied = await connectClient(proxy.urlOf(SERVER));
+    cleanups.push(() => proxied.close());
+    const proxiedAnswer = async () => {
+      const result = await proxied.callTool({ name: TOOL, arguments: {} });
+      return (result.content as Array<{ text?: string }>)[0]?.text;
+    };
+    expect(await proxiedAnswer()).toBe(`${SERVER}: charged`);
     const tally = new Tally(SERVER, BACKUP);
 
     // A decision in force before the cut: a manual freeze of another tool, held through it.
@@ -98,6 +116,13 @@ describe('the decision feed cut: the API stopped and started again', () => {
     const lastSpan = closed.memory.getFinishedSpans().at(-1);
     expect(lastSpan?.attributes[GUARD_ATTRIBUTES.guardReason]).toBe('feed_stale');
     expect(lastSpan?.attributes[GUARD_ATTRIBUTES.fallbackActivated]).toBe(true);
+    // The proxy fails closed too.
+    await waitFor(
+      async () =>
+        (await proxiedAnswer()) ===
+        `Budgetwatch guard: the call to ${SERVER}/${TOOL} was not sent: the decision feed is stale and the guard fails closed.`,
+      { description: 'the proxy to fail closed', timeoutMs: 10_000, intervalMs: 20 },
+    );
     const reached = tool.calls.charge;
     for (let i = 0; i < 3; i++) {
       expect(tally.see(await closed.call())).toBe('fallback');
@@ -112,6 +137,15 @@ describe('the decision feed cut: the API stopped and started again', () => {
     const recoveredMs = await untilSeen(tally, closed.call, 'ok', restartedAt);
     console.info(
       `enforcement loop (feed cut): API answering to fail-closed guard calling the tool in ${recoveredMs.toFixed(0)} ms`,
+    );
+    await waitFor(async () => (await proxiedAnswer()) === `${SERVER}: charged`, {
+      description: 'the proxy to call the tool again',
+      timeoutMs: 30_000,
+      intervalMs: 20,
+    });
+    const proxyRecoveredMs = performance.now() - restartedAt;
+    console.info(
+      `enforcement loop (feed cut): API answering to fail-closed proxy calling the tool in ${proxyRecoveredMs.toFixed(0)} ms`,
     );
     await waitFor(() => open.feed.connections > connections.open, {
       description: 'the fail-open feed reconnected',
