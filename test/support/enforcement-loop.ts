@@ -41,7 +41,9 @@ export const TOOL = 'charge';
  * The shortest loop the configuration allows. A window is read from one-minute buckets, the
  * current one included, so `1m` (like `1s`, the shortest the schema accepts) is the current
  * minute's bucket: a failure spell fires within it, and probes' successes recover it. The rule
- * fires under 50% success once 4 calls were served, and resolves at 50% again.
+ * fires under 50% success once 4 calls were served, and resolves at 50% again. Where the minute
+ * turns does not matter: an emptied window keeps a breach open until enough calls recover it.
+ * The windows the tests check are read over an hour, which holds every call of a test.
  */
 export const LOOP_POLICY = {
   rules: [
