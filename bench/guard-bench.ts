@@ -18,6 +18,7 @@ export interface GuardFigures {
   enforce_after_detect_p99_ms: number;
   guard_overhead_us_per_call: number;
   guard_overhead_no_sdk_us_per_call: number;
+  guard_overhead_no_export_us_per_call: number;
   guard_unguarded_us_per_call: number;
   guard_guarded_us_per_call: number;
 }
@@ -42,6 +43,7 @@ export async function runGuardBench(
     enforce_after_detect_p99_ms: Math.round(enforcement.afterDetect.p99),
     guard_overhead_us_per_call: tenth(overhead.guardedUs - overhead.unguardedUs),
     guard_overhead_no_sdk_us_per_call: tenth(overhead.guardedNoSdkUs - overhead.unguardedUs),
+    guard_overhead_no_export_us_per_call: tenth(overhead.guardedNoExportUs - overhead.unguardedUs),
     guard_unguarded_us_per_call: tenth(overhead.unguardedUs),
     guard_guarded_us_per_call: tenth(overhead.guardedUs),
   };
@@ -83,6 +85,12 @@ export async function runGuardBench(
       value: overhead.guardedNoSdkUs - overhead.unguardedUs,
       unit: 'us',
       comparison: `guarded ${us(overhead.guardedNoSdkUs)} per call`,
+    },
+    {
+      name: 'guard overhead per call, OTel SDK recording spans, none exported',
+      value: overhead.guardedNoExportUs - overhead.unguardedUs,
+      unit: 'us',
+      comparison: `guarded ${us(overhead.guardedNoExportUs)} per call`,
     },
   ];
   return { rows, figures };

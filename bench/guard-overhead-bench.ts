@@ -16,14 +16,16 @@ export interface GuardOverheadResult {
   unguardedUs: number;
   /** The guard with no OTel SDK installed: the decision, the bookkeeping, a non-recording span. */
   guardedNoSdkUs: number;
+  /** The SDK installed with no span processor: every span recorded, then dropped. */
+  guardedNoExportUs: number;
   /** The guard as deployed: every call a span, batched and exported to Kafka (the flush included). */
   guardedUs: number;
 }
 
 /**
  * One real MCP server and SDK Client linked in memory, called one call after another (as an agent
- * does) three ways, in rounds whose order rotates so drift on a shared machine falls on all
- * three alike. The guard follows a synced DecisionStore holding no decision: the state is read
+ * does) four ways, in rounds whose order rotates so drift on a shared machine falls on all
+ * of them alike. The guard follows a synced DecisionStore holding no decision: the state is read
  * from memory on every call whichever feed fills it, so the feed's own work is not on the call's
  * path and is left out.
  */
@@ -42,6 +44,11 @@ export async function measureGuardOverhead(bed: BenchBed): Promise<GuardOverhead
   const server = 'bench-overhead';
   const unguarded = mcp.client;
   const noSdk = guardClient(mcp.client, { server, feed, tracer: trace.getTracer('@budgetwatch/mcp-guard') });
+  const noExport = guardClient(mcp.client, {
+    server,
+    feed,
+    tracer: new TracerProvider().getTracer('@budgetwatch/mcp-guard'),
+  });
   const guarded = guardClient(mcp.client, {
     server,
     feed,
@@ -50,6 +57,7 @@ export async function measureGuardOverhead(bed: BenchBed): Promise<GuardOverhead
   const ways = [
     { name: 'unguardedUs', client: unguarded, flush: async () => undefined },
     { name: 'guardedNoSdkUs', client: noSdk, flush: async () => undefined },
+    { name: 'guardedNoExportUs', client: noExport, flush: async () => undefined },
     { name: 'guardedUs', client: guarded, flush: () => provider.forceFlush() },
   ] as const;
   const round = async (way: (typeof ways)[number], calls: number): Promise<number> => {
@@ -72,6 +80,7 @@ export async function measureGuardOverhead(bed: BenchBed): Promise<GuardOverhead
     return {
       unguardedUs: median('unguardedUs'),
       guardedNoSdkUs: median('guardedNoSdkUs'),
+      guardedNoExportUs: median('guardedNoExportUs'),
       guardedUs: median('guardedUs'),
     };
   } finally {
