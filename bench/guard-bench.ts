@@ -16,6 +16,10 @@ export interface GuardFigures {
   enforce_detect_p99_ms: number;
   enforce_after_detect_p50_ms: number;
   enforce_after_detect_p99_ms: number;
+  enforce_topic_p50_ms: number;
+  enforce_topic_p99_ms: number;
+  enforce_topic_after_detect_p50_ms: number;
+  enforce_topic_after_detect_p99_ms: number;
   guard_overhead_us_per_call: number;
   guard_overhead_no_sdk_us_per_call: number;
   guard_overhead_no_export_us_per_call: number;
@@ -41,6 +45,10 @@ export async function runGuardBench(
     enforce_detect_p99_ms: Math.round(enforcement.detect.p99),
     enforce_after_detect_p50_ms: Math.round(enforcement.afterDetect.p50),
     enforce_after_detect_p99_ms: Math.round(enforcement.afterDetect.p99),
+    enforce_topic_p50_ms: Math.round(enforcement.enforceViaTopic.p50),
+    enforce_topic_p99_ms: Math.round(enforcement.enforceViaTopic.p99),
+    enforce_topic_after_detect_p50_ms: Math.round(enforcement.afterDetectViaTopic.p50),
+    enforce_topic_after_detect_p99_ms: Math.round(enforcement.afterDetectViaTopic.p99),
     guard_overhead_us_per_call: tenth(overhead.guardedUs - overhead.unguardedUs),
     guard_overhead_no_sdk_us_per_call: tenth(overhead.guardedNoSdkUs - overhead.unguardedUs),
     guard_overhead_no_export_us_per_call: tenth(overhead.guardedNoExportUs - overhead.unguardedUs),
@@ -73,6 +81,20 @@ export async function runGuardBench(
       unit: 'ms',
       target: `<= ${formatNumber(AFTER_DETECTION_TARGET_MS)}`,
       met: enforcement.afterDetect.p99 <= AFTER_DETECTION_TARGET_MS,
+    },
+    {
+      name: 'the same guard on the compacted topic instead (KafkaDecisionFeed): enforcement p50',
+      value: enforcement.enforceViaTopic.p50,
+      unit: 'ms',
+      comparison: `p99 ${ms(enforcement.enforceViaTopic.p99)}`,
+    },
+    {
+      name: 'on the compacted topic: enforcement after detection p99',
+      value: enforcement.afterDetectViaTopic.p99,
+      unit: 'ms',
+      comparison: `p50 ${ms(enforcement.afterDetectViaTopic.p50)}`,
+      target: `<= ${formatNumber(AFTER_DETECTION_TARGET_MS)}`,
+      met: enforcement.afterDetectViaTopic.p99 <= AFTER_DETECTION_TARGET_MS,
     },
     {
       name: `guard overhead per call (in-memory MCP pair; median of ${OVERHEAD_ROUNDS} rounds of ${formatNumber(OVERHEAD_CALLS_PER_ROUND)} calls; spans exported to Kafka)`,
