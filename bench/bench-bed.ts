@@ -18,7 +18,12 @@ export interface BenchBed {
   admin: Admin;
   brokers: string[];
   redisUrl: string;
-  createTopic(label: string, partitions: number): Promise<string>;
+  /** `configEntries`: topic settings, e.g. cleanup.policy=compact. */
+  createTopic(
+    label: string,
+    partitions: number,
+    configEntries?: Array<{ name: string; value: string }>,
+  ): Promise<string>;
   redisNamespace(label: string): Promise<RedisNamespace>;
   close(): Promise<void>;
 }
@@ -41,10 +46,17 @@ export async function openBenchBed(): Promise<BenchBed> {
     admin,
     brokers,
     redisUrl: redis.url,
-    async createTopic(label, partitions) {
+    async createTopic(label, partitions, configEntries) {
       const topic = `bwbench.${label}.${randomUUID().slice(0, 8)}`;
       await admin.createTopics({
-        topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }],
+        topics: [
+          {
+            topic,
+            numPartitions: partitions,
+            replicationFactor: 1,
+            ...(configEntries === undefined ? {} : { configEntries }),
+          },
+        ],
         waitForLeaders: true,
       });
       topics.push(topic);
