@@ -1,44 +1,30 @@
+import {
+  type DecisionKind,
+  type SubjectDecisions as FeedSubject,
+  type ActiveDecision as KnownDecision,
+  OPERATOR_RULE,
+} from '@budgetwatch/events';
 import { z } from 'zod';
+
+export type { DecisionCause, DecisionKind } from '@budgetwatch/events';
 
 /**
  * The decisions in force on one subject, as the decision feed carries them
- * (docs/contract.md, "The decisions in force"). Kinds the guard does not know are kept and
- * ignored, so a newer Budgetwatch can add kinds without breaking older guards.
+ * (docs/contract.md, "The decisions in force"; the types are packages/events'). Kinds the guard
+ * does not know are kept and ignored, so a newer Budgetwatch can add kinds without breaking older
+ * guards; a lift in force (`lifted`) is dropped, as nothing enforces a lifted freeze.
  */
-export type DecisionKind =
-  | 'frozen'
-  | 'concurrency_lowered'
-  | 'audit_requested'
-  | 'incident_open'
-  | 'expansion_halted'
-  | 'kill_switch';
-
-export interface DecisionCause {
-  /** A rule id, `crs-gate`, or `operator` for an operator's action. */
-  rule: string;
-  since: string;
-  eventId: string;
-  actor?: string;
-  reason?: string;
-}
-
-export interface ActiveDecision {
+export interface ActiveDecision extends Omit<KnownDecision, 'kind'> {
   kind: DecisionKind | (string & {});
-  since: string;
-  causes: DecisionCause[];
 }
 
-export interface SubjectDecisions {
-  key: string;
-  server: string;
-  tool: string | null;
-  fallbackMode: string | null;
+export interface SubjectDecisions extends Omit<FeedSubject, 'decisions' | 'lifted'> {
   /** Empty: nothing applies to the subject any more. */
   decisions: ActiveDecision[];
 }
 
 /** The rule id of an operator's action among a decision's causes. */
-export const OPERATOR_CAUSE = 'operator';
+export const OPERATOR_CAUSE = OPERATOR_RULE;
 
 /** Feed text is hostile until bounded: names and ids are short, lists are capped. */
 const MAX_NAME = 1024;
