@@ -186,18 +186,29 @@ export class RedisWindowStore implements WindowStore {
     const resolution = options.coarse === true ? COARSE : resolutionFor(windowMs);
     const id = seriesId(series);
     const withSketch = options.sketch ?? true;
+    const { ring, sketches } = await this.readRing(id, resolution, withSketch);
+    const totals = emptyCounters(this.options.thresholdsMs.length);
+    if (ring !== null) addRingCounters(totals, ring, resolution, windowMs, nowMs);
+    if (sketches !== null) addRingSketches(totals, sketches, resolution, windowMs, nowMs);
+    return totals;
+  }
+
+  /** A series' ring of counters at one resolution, and its sketches when asked: one round trip. */
+  private async readRing(
+    id: string,
+    resolution: Resolution,
+    withSketch: boolean,
+  ): Promise<{ ring: Buffer | null; sketches: Record<string, string> | null }> {
     const pipeline = this.redis.pipeline().getBuffer(this.keys.counts(id, resolution));
     if (withSketch) pipeline.hgetall(this.keys.sketches(id, resolution));
     const [[countsError, ring] = [null, null], [sketchError, sketches] = [null, null]] =
       (await pipeline.exec()) ?? [];
     if (countsError) throw countsError;
     if (sketchError) throw sketchError;
-    const totals = emptyCounters(this.options.thresholdsMs.length);
-    if (ring instanceof Buffer) addRingCounters(totals, ring, resolution, windowMs, nowMs);
-    if (withSketch && sketches !== null) {
-      addRingSketches(totals, sketches as Record<string, string>, resolution, windowMs, nowMs);
-    }
-    return totals;
+    return {
+      ring: ring instanceof Buffer ? ring : null,
+      sketches: withSketch ? ((sketches as Record<string, string> | null) ?? null) : null,
+    };
   }
 
   async readBuckets(
@@ -208,20 +219,9 @@ export class RedisWindowStore implements WindowStore {
   ): Promise<StoredBucket[]> {
     const id = seriesId(series);
     const withSketch = options.sketch ?? true;
-    const pipeline = this.redis.pipeline().getBuffer(this.keys.counts(id, resolution));
-    if (withSketch) pipeline.hgetall(this.keys.sketches(id, resolution));
-    const [[countsError, ring] = [null, null], [sketchError, sketches] = [null, null]] =
-      (await pipeline.exec()) ?? [];
-    if (countsError) throw countsError;
-    if (sketchError) throw sketchError;
-    if (!(ring instanceof Buffer)) return [];
-    return ringBuckets(
-      ring,
-      withSketch ? ((sketches as Record<string, string> | null) ?? null) : null,
-      resolution,
-      this.options.thresholdsMs.length,
-      nowMs,
-    );
+    const { ring, sketches } = await this.readRing(id, resolution, withSketch);
+    if (ring === null) return [];
+    return ringBuckets(ring, sketches, resolution, this.options.thresholdsMs.length, nowMs);
   }
 
   async activeSeries(sinceMs: number): Promise<SeriesRef[]> {
