@@ -106,3 +106,33 @@ export class DecisionStore implements DecisionFeed {
     for (const listener of this.#listeners) listener();
   }
 }
+
+/**
+ * A feed that folds what it reads into a DecisionStore and answers from it: the SSE and the
+ * topic feeds differ only in how they read.
+ */
+export abstract class StoreFedFeed implements DecisionFeed {
+  protected readonly store: DecisionStore;
+
+  constructor(now: () => number) {
+    this.store = new DecisionStore(now);
+  }
+
+  subject(server: string, tool: string | null): SubjectDecisions | undefined {
+    return this.store.subject(server, tool);
+  }
+
+  freshness(): FeedFreshness {
+    return this.store.freshness();
+  }
+
+  onChange(listener: () => void): () => void {
+    return this.store.onChange(listener);
+  }
+
+  whenSynced(timeoutMs: number): Promise<void> {
+    return this.store.whenSynced(timeoutMs);
+  }
+
+  abstract close(): Promise<void>;
+}

@@ -9,9 +9,8 @@
 import { randomUUID } from 'node:crypto';
 import { decisionKey, decisionSubjectOf } from '@budgetwatch/events';
 import type { Consumer, Kafka } from 'kafkajs';
-import { type DecisionFeed, DecisionStore } from './decision-feed.js';
-import type { FeedFreshness } from './guard-decision.js';
-import { parseFeedJson, type SubjectDecisions, subjectDecisionsSchema } from './subject-decisions.js';
+import { StoreFedFeed } from './decision-feed.js';
+import { parseFeedJson, subjectDecisionsSchema } from './subject-decisions.js';
 
 export const DEFAULT_DECISIONS_TOPIC = 'budgetwatch.decisions';
 
@@ -32,8 +31,7 @@ export interface KafkaDecisionFeedOptions {
   now?: () => number;
 }
 
-export class KafkaDecisionFeed implements DecisionFeed {
-  readonly #store: DecisionStore;
+export class KafkaDecisionFeed extends StoreFedFeed {
   readonly #options: KafkaDecisionFeedOptions;
   readonly #topic: string;
   readonly #servers: ReadonlySet<string> | undefined;
@@ -42,8 +40,8 @@ export class KafkaDecisionFeed implements DecisionFeed {
   #endOffsets = new Map<number, bigint>();
 
   constructor(options: KafkaDecisionFeedOptions) {
+    super(options.now ?? Date.now);
     this.#options = options;
-    this.#store = new DecisionStore(options.now ?? Date.now);
     this.#topic = options.topic ?? DEFAULT_DECISIONS_TOPIC;
     this.#servers = options.servers === undefined ? undefined : new Set(options.servers);
   }
@@ -67,7 +65,7 @@ export class KafkaDecisionFeed implements DecisionFeed {
       heartbeatInterval: Math.max(100, Math.floor((this.#options.sessionTimeoutMs ?? 10_000) / 10)),
     });
     this.#consumer = consumer;
-    consumer.on(consumer.events.FETCH, () => this.#store.touch());
+    consumer.on(consumer.events.FETCH, () => this.store.touch());
     consumer.on(consumer.events.CRASH, (event) => this.#options.onError?.(asError(event.payload.error)));
     await consumer.connect();
     await consumer.subscribe({ topic: this.#topic, fromBeginning: true });
@@ -83,22 +81,6 @@ export class KafkaDecisionFeed implements DecisionFeed {
     if (this.#endOffsets.size === 0) this.#markSyncedOnce();
   }
 
-  subject(server: string, tool: string | null): SubjectDecisions | undefined {
-    return this.#store.subject(server, tool);
-  }
-
-  freshness(): FeedFreshness {
-    return this.#store.freshness();
-  }
-
-  onChange(listener: () => void): () => void {
-    return this.#store.onChange(listener);
-  }
-
-  whenSynced(timeoutMs: number): Promise<void> {
-    return this.#store.whenSynced(timeoutMs);
-  }
-
   async close(): Promise<void> {
     await this.#consumer?.disconnect();
   }
@@ -107,7 +89,7 @@ export class KafkaDecisionFeed implements DecisionFeed {
   #markSyncedOnce(): void {
     if (this.#synced) return;
     this.#synced = true;
-    this.#store.markSynced();
+    this.store.markSynced();
   }
 
   #apply(rawKey: Buffer | null, value: Buffer | null): void {
@@ -118,7 +100,7 @@ export class KafkaDecisionFeed implements DecisionFeed {
     }
     if (this.#servers !== undefined && !this.#servers.has(subject.server)) return;
     if (value === null) {
-      this.#store.remove(decisionKey(subject));
+      this.store.remove(decisionKey(subject));
       return;
     }
     const decisions = parseFeedJson(subjectDecisionsSchema, value.toString('utf8'));
@@ -128,7 +110,7 @@ export class KafkaDecisionFeed implements DecisionFeed {
       );
       return;
     }
-    this.#store.put(decisions);
+    this.store.put(decisions);
   }
 }
 

@@ -3,15 +3,9 @@
  * then one event per change; reconnects with Last-Event-ID and a growing delay, so a resumed
  * stream sends only what was missed.
  */
-import { type DecisionFeed, DecisionStore } from './decision-feed.js';
-import type { FeedFreshness } from './guard-decision.js';
+import { StoreFedFeed } from './decision-feed.js';
 import { SseParser } from './sse-parser.js';
-import {
-  decisionSnapshotSchema,
-  parseFeedJson,
-  type SubjectDecisions,
-  subjectDecisionsSchema,
-} from './subject-decisions.js';
+import { decisionSnapshotSchema, parseFeedJson, subjectDecisionsSchema } from './subject-decisions.js';
 
 export interface SseDecisionFeedOptions {
   /** Budgetwatch's API base URL, e.g. `http://127.0.0.1:8080`. */
@@ -35,8 +29,7 @@ const DEFAULT_INITIAL_BACKOFF_MS = 1_000;
 const DEFAULT_MAX_BACKOFF_MS = 30_000;
 const DEFAULT_IDLE_RECONNECT_MS = 15_000;
 
-export class SseDecisionFeed implements DecisionFeed {
-  readonly #store: DecisionStore;
+export class SseDecisionFeed extends StoreFedFeed {
   readonly #options: SseDecisionFeedOptions;
   readonly #url: URL;
   #lastEventId = '';
@@ -50,8 +43,8 @@ export class SseDecisionFeed implements DecisionFeed {
   #connections = 0;
 
   constructor(options: SseDecisionFeedOptions) {
+    super(options.now ?? Date.now);
     this.#options = options;
-    this.#store = new DecisionStore(options.now ?? Date.now);
     this.#retryMs = options.initialBackoffMs ?? DEFAULT_INITIAL_BACKOFF_MS;
     this.#url = new URL(
       'api/v1/decisions/stream',
@@ -69,22 +62,6 @@ export class SseDecisionFeed implements DecisionFeed {
   /** How many connections were opened so far (each answered with 200). */
   get connections(): number {
     return this.#connections;
-  }
-
-  subject(server: string, tool: string | null): SubjectDecisions | undefined {
-    return this.#store.subject(server, tool);
-  }
-
-  freshness(): FeedFreshness {
-    return this.#store.freshness();
-  }
-
-  onChange(listener: () => void): () => void {
-    return this.#store.onChange(listener);
-  }
-
-  whenSynced(timeoutMs: number): Promise<void> {
-    return this.#store.whenSynced(timeoutMs);
   }
 
   async close(): Promise<void> {
@@ -136,7 +113,7 @@ export class SseDecisionFeed implements DecisionFeed {
       for (;;) {
         const { done, value } = await reader.read();
         if (done) return;
-        this.#store.touch();
+        this.store.touch();
         clearTimeout(idle);
         idle = setTimeout(() => connection.abort(), idleMs);
         const { events, retryMs } = parser.push(value);
@@ -159,14 +136,14 @@ export class SseDecisionFeed implements DecisionFeed {
         this.#unreadable(type);
         return;
       }
-      this.#store.replaceAll(snapshot.decisions);
+      this.store.replaceAll(snapshot.decisions);
     } else if (type === 'decision') {
       const subject = parseFeedJson(subjectDecisionsSchema, data);
       if (subject === undefined) {
         this.#unreadable(type);
         return;
       }
-      this.#store.put(subject);
+      this.store.put(subject);
     } else {
       return;
     }
