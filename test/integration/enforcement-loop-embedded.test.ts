@@ -4,40 +4,23 @@
  * fires, the guard routes to the backup, probes heal it, calls flow; counted exactly.
  */
 import { GUARD_ATTRIBUTES } from '@budgetwatch/mcp-guard';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BudgetwatchInstance, startBudgetwatch } from '../support/budgetwatch-instance.js';
+import { describe, expect, it } from 'vitest';
 import {
   driveLoop,
   expectLoopRecorded,
   frozenIn,
   guardedAgent,
-  loopEnvironment,
-  loopFiles,
   Tally,
+  useLoopBed,
 } from '../support/enforcement-loop.js';
-import { type SwitchableMcpServer, startSwitchableMcpServer } from '../support/switchable-mcp-server.js';
 
 const SERVER = 'loop-embedded-mcp';
 const BACKUP = 'loop-embedded-backup-mcp';
-const files = loopFiles([SERVER, BACKUP]);
-let tool: SwitchableMcpServer;
-let backup: SwitchableMcpServer;
-let instance: BudgetwatchInstance;
-
-beforeAll(async () => {
-  tool = await startSwitchableMcpServer(SERVER);
-  backup = await startSwitchableMcpServer(BACKUP);
-  instance = await startBudgetwatch(['start'], loopEnvironment(files));
-});
-afterAll(async () => {
-  await instance?.stop();
-  await tool?.close();
-  await backup?.close();
-  files.remove();
-});
+const bed = useLoopBed(SERVER, BACKUP);
 
 describe('the enforcement loop on embedded defaults', () => {
   it('failing: calls go to the backup; healed: probes recover the window and calls flow', async () => {
+    const { tool, backup, instance } = bed;
     const agent = await guardedAgent(instance, tool, backup, { probeIntervalMs: 250 });
     const tally = new Tally(SERVER, BACKUP);
     let probes = 0;

@@ -5,48 +5,30 @@
  * operator. Every call is counted exactly in the windows.
  */
 import { GUARD_ATTRIBUTES } from '@budgetwatch/mcp-guard';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BudgetwatchInstance, startBudgetwatch } from '../support/budgetwatch-instance.js';
+import { describe, expect, it } from 'vitest';
 import {
   connectedEnvironment,
   driveLoop,
   expectLoopRecorded,
   frozenIn,
   guardedAgent,
-  loopEnvironment,
-  loopFiles,
   Tally,
+  useLoopBed,
 } from '../support/enforcement-loop.js';
 import { useTopics } from '../support/kafka.js';
 import { useRedisNamespace } from '../support/redis.js';
-import { type SwitchableMcpServer, startSwitchableMcpServer } from '../support/switchable-mcp-server.js';
 
 const SERVER = 'loop-payments-mcp';
 const BACKUP = 'loop-backup-mcp';
 const topics = useTopics();
 const namespace = await useRedisNamespace('enforcement-loop-guard');
-const files = loopFiles([SERVER, BACKUP]);
-let tool: SwitchableMcpServer;
-let backup: SwitchableMcpServer;
-let instance: BudgetwatchInstance;
-
-beforeAll(async () => {
-  tool = await startSwitchableMcpServer(SERVER);
-  backup = await startSwitchableMcpServer(BACKUP);
-  instance = await startBudgetwatch(['start'], {
-    ...loopEnvironment(files),
-    ...(await connectedEnvironment(topics, namespace.prefix, 'loop-guard')),
-  });
-});
-afterAll(async () => {
-  await instance?.stop();
-  await tool?.close();
-  await backup?.close();
-  files.remove();
-});
+const bed = useLoopBed(SERVER, BACKUP, async () =>
+  connectedEnvironment(topics, namespace.prefix, 'loop-guard'),
+);
 
 describe('the enforcement loop through the guard, on Kafka and Redis', () => {
   it('failing: the rule fires and calls go to the backup; healed: probes recover the window and calls flow', async () => {
+    const { tool, backup, instance } = bed;
     const agent = await guardedAgent(instance, tool, backup, { probeIntervalMs: 250 });
     const tally = new Tally(SERVER, BACKUP);
     let spans: ReturnType<typeof agent.memory.getFinishedSpans> = [];

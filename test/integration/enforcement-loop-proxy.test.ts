@@ -4,49 +4,31 @@
  * the proxy routes calls to the backup upstream, its probes find the tool healed and calls flow
  * again, with no operator. Every call is counted exactly in the windows.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BudgetwatchInstance, startBudgetwatch } from '../support/budgetwatch-instance.js';
+import { describe, expect, it } from 'vitest';
 import {
   connectClient,
   connectedEnvironment,
   driveLoop,
   expectLoopRecorded,
-  loopEnvironment,
-  loopFiles,
   startProxy,
   Tally,
   TOOL,
+  useLoopBed,
 } from '../support/enforcement-loop.js';
 import { useTopics } from '../support/kafka.js';
 import { useRedisNamespace } from '../support/redis.js';
-import { type SwitchableMcpServer, startSwitchableMcpServer } from '../support/switchable-mcp-server.js';
 
 const SERVER = 'loop-proxied-mcp';
 const BACKUP = 'loop-proxied-backup-mcp';
 const topics = useTopics();
 const namespace = await useRedisNamespace('enforcement-loop-proxy');
-const files = loopFiles([SERVER, BACKUP]);
-let tool: SwitchableMcpServer;
-let backup: SwitchableMcpServer;
-let instance: BudgetwatchInstance;
-
-beforeAll(async () => {
-  tool = await startSwitchableMcpServer(SERVER);
-  backup = await startSwitchableMcpServer(BACKUP);
-  instance = await startBudgetwatch(['start'], {
-    ...loopEnvironment(files),
-    ...(await connectedEnvironment(topics, namespace.prefix, 'loop-proxy')),
-  });
-});
-afterAll(async () => {
-  await instance?.stop();
-  await tool?.close();
-  await backup?.close();
-  files.remove();
-});
+const bed = useLoopBed(SERVER, BACKUP, async () =>
+  connectedEnvironment(topics, namespace.prefix, 'loop-proxy'),
+);
 
 describe('the enforcement loop through guard-proxy, on Kafka and Redis', () => {
   it('an unmodified client: failing, calls go to the backup upstream; healed, probes recover it and calls flow', async () => {
+    const { tool, backup, instance } = bed;
     const proxy = await startProxy(
       instance,
       [tool, backup],

@@ -27,12 +27,12 @@ import {
   SimpleSpanProcessor,
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
-import { expect, inject } from 'vitest';
+import { afterAll, beforeAll, expect, inject } from 'vitest';
 import { stringify } from 'yaml';
-import type { BudgetwatchInstance } from './budgetwatch-instance.js';
+import { type BudgetwatchInstance, startBudgetwatch } from './budgetwatch-instance.js';
 import { budgetwatchInProcess, spawnBudgetwatch } from './cli.js';
 import { inventoryEntry } from './inventory-entries.js';
-import type { SwitchableMcpServer } from './switchable-mcp-server.js';
+import { type SwitchableMcpServer, startSwitchableMcpServer } from './switchable-mcp-server.js';
 
 export const WRITE_TOKEN = 'enforcement-loop-write-token';
 export const TOOL = 'charge';
@@ -392,4 +392,52 @@ export async function operate(instance: BudgetwatchInstance, args: string[]): Pr
   });
   expect(result.code, result.output).toBe(0);
   return (JSON.parse(result.output) as { eventId: string }).eventId;
+}
+
+/** What a loop test runs against: the server under test, its backup, and Budgetwatch. */
+export interface LoopBed {
+  readonly tool: SwitchableMcpServer;
+  readonly backup: SwitchableMcpServer;
+  readonly instance: BudgetwatchInstance;
+}
+
+/**
+ * Starts, before the file's tests, a switchable MCP server `server`, its backup, and `budgetwatch
+ * start` with the loop's policy and inventory plus `environment` (Kafka and Redis, or nothing:
+ * embedded defaults); stops them all after.
+ */
+export function useLoopBed(
+  server: string,
+  backupServer: string,
+  environment: () => Promise<Record<string, string>> = async () => ({}),
+): LoopBed {
+  const files = loopFiles([server, backupServer]);
+  const bed: { tool?: SwitchableMcpServer; backup?: SwitchableMcpServer; instance?: BudgetwatchInstance } =
+    {};
+  beforeAll(async () => {
+    bed.tool = await startSwitchableMcpServer(server);
+    bed.backup = await startSwitchableMcpServer(backupServer);
+    bed.instance = await startBudgetwatch(['start'], { ...loopEnvironment(files), ...(await environment()) });
+  });
+  afterAll(async () => {
+    await bed.instance?.stop();
+    await bed.tool?.close();
+    await bed.backup?.close();
+    files.remove();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the loop bed is used before beforeAll ran');
+    return value;
+  };
+  return {
+    get tool() {
+      return started(bed.tool);
+    },
+    get backup() {
+      return started(bed.backup);
+    },
+    get instance() {
+      return started(bed.instance);
+    },
+  };
 }
